@@ -1,0 +1,194 @@
+"""The core customer domain: customers, what they do (behaviour records), and the task outbox.
+
+Surveys, VoC, the dashboard and reports build on these; nothing here imports them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Touchpoint(models.TextChoices):
+    """Channels of the customer-experience flow, in journey order (DOMAIN.md section 4)."""
+
+    SNS = "sns", _("SNS")
+    WEB = "web", _("Website")
+    APP = "app", _("App")
+    STORE = "store", _("Store")
+    EMAIL = "email", _("E-mail")
+    CALL_CENTER = "call_center", _("Call centre")
+
+
+class CustomerQuerySet(models.QuerySet):
+    def active(self) -> CustomerQuerySet:
+        return self.filter(forgotten_at__isnull=True)
+
+
+class Customer(TimeStampedModel):
+    external_id = models.CharField(_("customer ID"), max_length=100, unique=True)
+    segment = models.CharField(_("segment"), max_length=50, blank=True, db_index=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    signed_up_on = models.DateField(_("sign-up date"), null=True, blank=True, db_index=True)
+    # Personal data: shown only to staff with the view_personal_data permission.
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    contact_allowed = models.BooleanField(_("may be contacted"), default=False)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed from surveys at"), null=True, blank=True)
+    forgotten_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["external_id"]
+        permissions = [("view_personal_data", _("Can view customers' personal data"))]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class BehaviourKind(TimeStampedModel):
+    """A kind of engagement behaviour; the built-in ones are created by a migration."""
+
+    code = models.SlugField(_("code"), max_length=50, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    is_builtin = models.BooleanField(_("built in"), default=False)
+
+    class Meta:
+        verbose_name = _("behaviour kind")
+        verbose_name_plural = _("behaviour kinds")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BuiltinBehaviour(models.TextChoices):
+    """Codes of the built-in behaviour kinds (DOMAIN.md section 1)."""
+
+    PURCHASE = "purchase", _("Purchase")
+    RELATED_PURCHASE = "related_purchase", _("Related-item purchase")
+    UPGRADE = "upgrade", _("Upgrade to a higher plan")
+    PREMIUM_PURCHASE = "premium_purchase", _("Premium-price purchase")
+    REFERRAL = "referral", _("Referral to friends")
+    REVIEW = "review", _("Review / UGC")
+    SNS_ENGAGEMENT = "sns_engagement", _("SNS like or comment")
+    EVENT = "event", _("Event or community participation")
+    FEEDBACK = "feedback", _("Feedback to the company")
+    SUPPORT_CONTACT = "support_contact", _("Support contact")
+    CANCELLATION = "cancellation", _("Cancellation (churn)")
+    REACTIVATION = "reactivation", _("Re-activation")
+
+
+class BehaviourRecord(TimeStampedModel):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="behaviours", verbose_name=_("customer")
+    )
+    kind = models.ForeignKey(
+        BehaviourKind, on_delete=models.PROTECT, related_name="records", verbose_name=_("kind")
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+    amount = models.BigIntegerField(_("amount (yen)"), null=True, blank=True)
+    touchpoint = models.CharField(
+        _("touchpoint"), max_length=20, choices=Touchpoint.choices, blank=True
+    )
+    # The source system's id for the event: re-sending the same batch never duplicates.
+    event_id = models.CharField(_("event ID"), max_length=100, null=True, blank=True)  # noqa: DJ001
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("behaviour record")
+        verbose_name_plural = _("behaviour records")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id"], condition=Q(event_id__isnull=False), name="behaviour_event_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="behaviour_amount_gte_0"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"]),
+            models.Index(fields=["kind", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind_id} {self.occurred_at:%Y-%m-%d}"
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent to the broker")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(TimeStampedModel):
+    """Work recorded in the database before it reaches the broker (see ``engagement.outbox``)."""
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    # Same key, same work: enqueueing it again while it is not done adds nothing.
+    dedup_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    state = models.CharField(
+        max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("queued task")
+        verbose_name_plural = _("queued tasks")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedup_key"],
+                condition=Q(dedup_key__isnull=False) & ~Q(state="done"),
+                name="outbox_open_dedup_key",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}({self.kwargs}) {self.state}"
+
+
+class Team(TimeStampedModel):
+    """A team of staff (CS teams, product areas); items and rules can be assigned to a team."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+        verbose_name=_("lead"),
+    )
+    email = models.EmailField(_("team e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

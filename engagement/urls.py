@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from engagement import views
+
+api_v1 = [
+    path("", include("engagement.api")),
+    path("", include("surveys.api")),
+    path("", include("voc.api")),
+    path("", include("voc.triage.api")),
+    path("", include("engagement.dashboard.api")),
+    path("", include("engagement.reports.api")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/dashboard/", include("engagement.dashboard.urls")),
+    path("admin/triage/", include("voc.triage.urls")),
+    path("admin/voc/", include("voc.urls")),
+    path("admin/", admin.site.urls),
+    path("reports/", include("engagement.reports.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("surveys.urls")),
+]

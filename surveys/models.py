@@ -1,0 +1,286 @@
+"""Surveys: design (survey, pages, questions), distribution (invitations) and answers (responses).
+
+Responses are scored once, on submit, and the scores stored on the response (see ``scoring``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from engagement.models import TimeStampedModel, Touchpoint
+
+
+class Wave(TimeStampedModel):
+    """A survey wave (e.g. 2026年上期): results are compared wave after wave."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+
+    class Meta:
+        verbose_name = _("wave")
+        verbose_name_plural = _("waves")
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="wave_dates"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SurveyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Survey(TimeStampedModel):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    brand_name = models.CharField(_("brand name"), max_length=100)
+    wave = models.ForeignKey(
+        Wave, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("wave")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT
+    )
+    description = models.TextField(_("introduction"), blank=True)
+    thank_you_message = models.TextField(_("thank-you message"), blank=True)
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    # Hash of the anonymous public link's token; empty when the survey has no public link.
+    public_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Page(TimeStampedModel):
+    """A section of a survey: customers see one page (question group) at a time."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="pages")
+    position = models.PositiveIntegerField(_("position"))
+    title = models.CharField(_("title"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+        ordering = ["survey", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "position"], name="page_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.position}"
+
+
+class QuestionKind(models.TextChoices):
+    NPS = "nps", _("NPS (0–10)")
+    AGREEMENT = "agreement", _("Agreement scale (5 points)")
+    SINGLE_CHOICE = "single_choice", _("Single choice")
+    MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+    RATING = "rating", _("Rating (CSAT 1–5)")
+    SHORT_TEXT = "short_text", _("Short free text")
+    LONG_TEXT = "long_text", _("Long free text")
+
+
+TEXT_KINDS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
+
+
+class AwarenessItem(models.TextChoices):
+    """The eight engagement-awareness statements of DOMAIN.md section 1."""
+
+    LIKE = "like", _("like")
+    SATISFIED = "satisfied", _("satisfied")
+    DEVOTION = "devotion", _("devotion")
+    GRATEFUL = "grateful", _("grateful")
+    WOULD_MISS = "would_miss", _("would miss")
+    SUPPORT = "support", _("support")
+    SPREAD = "spread", _("spread")
+    VISION = "vision", _("vision")
+
+
+class QuestionRole(models.TextChoices):
+    """What a question means to the analysis, beyond its kind."""
+
+    NONE = "", _("—")
+    NPS = "nps", _("NPS")
+    NPS_REASON = "nps_reason", _("Reason for the NPS score")
+    AWARENESS = "awareness", _("Engagement-awareness statement")
+    TOUCHPOINT = "touchpoint", _("Touchpoint of the experience")
+    CSAT = "csat", _("CSAT of the touchpoint")
+    IDEAS = "ideas", _("Ideas and requests")
+
+
+class Question(TimeStampedModel):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(_("position"))
+    key = models.SlugField(_("key"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=20, choices=QuestionKind.choices)
+    role = models.CharField(
+        _("role"), max_length=20, choices=QuestionRole.choices, default="", blank=True
+    )
+    awareness_item = models.CharField(
+        _("awareness statement"), max_length=20, choices=AwarenessItem.choices, blank=True
+    )
+    text = models.TextField(_("question"))
+    help_text = models.TextField(_("help text"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    max_length = models.PositiveIntegerField(_("maximum length"), default=5000)
+    # Conditional display, e.g. {"question": "nps", "nps_category": "detractor"} or
+    # {"question": "touchpoint", "choice": "store"}; empty means always shown.
+    show_if = models.JSONField(_("show only if"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["survey", "page__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "key"], name="question_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Choice(TimeStampedModel):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField(_("position"))
+    value = models.SlugField(_("value"), max_length=50)
+    label = models.CharField(_("label"), max_length=200)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "value"], name="choice_value_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class InvitationStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    ANSWERED = "answered", _("Answered")
+
+
+class Invitation(TimeStampedModel):
+    """One customer's personal link to one survey. Only a hash of the token is stored."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    customer = models.ForeignKey(
+        "engagement.Customer", on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.CREATED,
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["survey", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "customer"], name="invitation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.customer_id}"
+
+
+class ResponseStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+
+
+class NpsCategory(models.TextChoices):
+    PROMOTER = "promoter", _("Promoter")
+    PASSIVE = "passive", _("Passive")
+    DETRACTOR = "detractor", _("Detractor")
+
+
+class Response(TimeStampedModel):
+    """A customer's answers to a survey; scores are computed once on submit and stored."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="response"
+    )
+    customer = models.ForeignKey(
+        "engagement.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
+    )
+    status = models.CharField(
+        max_length=12, choices=ResponseStatus.choices, default=ResponseStatus.IN_PROGRESS
+    )
+    current_page = models.PositiveIntegerField(default=1)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, db_index=True)
+    touchpoint = models.CharField(
+        _("touchpoint"), max_length=20, choices=Touchpoint.choices, blank=True
+    )
+    nps_score = models.PositiveSmallIntegerField(_("NPS score"), null=True, blank=True)
+    nps_category = models.CharField(
+        _("NPS category"), max_length=10, choices=NpsCategory.choices, blank=True, db_index=True
+    )
+    csat_score = models.PositiveSmallIntegerField(_("CSAT"), null=True, blank=True)
+    empathy_index = models.FloatField(_("empathy index"), null=True, blank=True)
+    attachment_index = models.FloatField(_("attachment index"), null=True, blank=True)
+    awareness_index = models.FloatField(_("awareness index"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nps_score__isnull=True) | Q(nps_score__lte=10), name="response_nps_0_10"
+            ),
+        ]
+        indexes = [models.Index(fields=["survey", "status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}#{self.id}"
+
+
+class Answer(TimeStampedModel):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    number = models.SmallIntegerField(null=True, blank=True)  # NPS, agreement, rating
+    text = models.TextField(blank=True)  # free text, exactly as typed (control chars stripped)
+    choices = models.JSONField(default=list, blank=True)  # choice values
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["response", "question"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}:{self.question_id}"

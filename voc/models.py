@@ -1,0 +1,180 @@
+"""Voice of the customer: feedback items from every channel, and the topics they cluster into.
+
+The original ``text`` of an item never changes; analysis results (normalised text, tokens,
+sentiment, topic) are stored beside it. Triage state lives on the item too (``voc.triage``
+adds the workflow around it).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from engagement.models import TimeStampedModel, Touchpoint
+
+
+class Channel(models.TextChoices):
+    SURVEY = "survey", _("Survey")
+    SUPPORT = "support", _("Support inquiry")
+    REVIEW = "review", _("Review")
+    SNS = "sns", _("SNS post")
+    EMAIL = "email", _("E-mail")
+    OTHER = "other", _("Other")
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+
+
+class Topic(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    # True once staff renamed it: re-runs keep the name.
+    name_is_custom = models.BooleanField(_("renamed by staff"), default=False)
+    terms = models.JSONField(_("distinctive terms"), default=list, blank=True)
+    is_other = models.BooleanField(_("other / unassigned"), default=False)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_topics"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    item_count = models.PositiveIntegerField(_("items"), default=0)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["-item_count", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TriageState(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting for customer")
+    RESOLVED = "resolved", _("Resolved")
+    NO_ACTION = "no_action", _("No action needed")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class FeedbackItem(TimeStampedModel):
+    text = models.TextField(_("text"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    customer = models.ForeignKey(
+        "engagement.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_items",
+        verbose_name=_("customer"),
+    )
+    rating = models.SmallIntegerField(_("rating"), null=True, blank=True)
+    # The source system's id (for de-duplication of imports), unique per channel.
+    external_id = models.CharField(_("source ID"), max_length=200, null=True, blank=True)  # noqa: DJ001 (NULL: no source id; unique when given)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # From a survey: the free-text answer it came from, and the response's NPS and touchpoint.
+    answer = models.OneToOneField(
+        "surveys.Answer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_item",
+    )
+    response = models.ForeignKey(
+        "surveys.Response",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_items",
+    )
+    nps_score = models.PositiveSmallIntegerField(_("NPS score"), null=True, blank=True)
+    nps_category = models.CharField(_("NPS category"), max_length=10, blank=True, db_index=True)
+    touchpoint = models.CharField(
+        _("touchpoint"), max_length=20, choices=Touchpoint.choices, blank=True
+    )
+
+    # --- analysis (written by voc.services; never by hand) ---
+    normalized_text = models.TextField(blank=True)
+    tokens = models.JSONField(default=list, blank=True)
+    # Tokens joined by spaces, with leading/trailing spaces: " 解約 する "; token search uses it.
+    token_text = models.TextField(blank=True)
+    tokenized_at = models.DateTimeField(null=True, blank=True)
+    dictionary_version = models.PositiveIntegerField(default=0)
+    sentiment = models.CharField(
+        _("sentiment"), max_length=10, choices=Sentiment.choices, blank=True, db_index=True
+    )
+    sentiment_score = models.FloatField(null=True, blank=True)
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name=_("topic"),
+    )
+    # Set when staff moved the item by hand: re-runs keep it where staff put it.
+    topic_locked = models.BooleanField(_("topic set by staff"), default=False)
+    topic_score = models.FloatField(null=True, blank=True)
+
+    # --- triage (workflow in voc.triage) ---
+    state = models.CharField(
+        _("state"), max_length=12, choices=TriageState.choices, default=TriageState.NEW
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_feedback",
+        verbose_name=_("owner"),
+    )
+    team = models.ForeignKey(
+        "engagement.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_items",
+        verbose_name=_("team"),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+
+    class Meta:
+        verbose_name = _("feedback item")
+        verbose_name_plural = _("feedback items")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="feedback_source_id_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["topic", "received_at"]),
+            models.Index(fields=["state", "priority", "due_at"]),
+            models.Index(fields=["tokenized_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
