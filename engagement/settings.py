@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "voc.triage.apps.TriageConfig",
     "engagement.dashboard.apps.DashboardConfig",
     "engagement.reports.apps.ReportsConfig",
+    "engagement.demo.apps.DemoConfig",
 ]
 
 MIDDLEWARE = [

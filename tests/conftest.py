@@ -168,7 +168,9 @@ def celery_worker_process(
         )
     try:
         deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[name.replace("%h", os.uname().nodename)], timeout=1):
+        while not app.control.ping(
+            destination=[name.replace("%h", os.uname().nodename)], timeout=1
+        ):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("celery worker did not start:\n" + log_path.read_text()[-4000:])
         yield process
