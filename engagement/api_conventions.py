@@ -63,6 +63,36 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+ERROR_STATUSES = {
+    "400": "Invalid input",
+    "401": "Not authenticated",
+    "403": "Permission denied",
+    "404": "Not found",
+    "405": "Method not allowed",
+    "409": "Conflict with the current state",
+    "415": "Unsupported media type",
+    "429": "Too many requests",
+}
+
+
 ERROR_SERIALIZER = inline_serializer(
     name="Error",
     fields={
@@ -78,16 +108,30 @@ ERROR_SERIALIZER = inline_serializer(
         )
     },
 )
+# For ``@extend_schema(responses={200: …, **ERROR_RESPONSES})``; operations that do not name
+# them still get them from ``document_error_responses``.
 ERROR_RESPONSES = {
-    status: OpenApiResponse(ERROR_SERIALIZER, description=description)
-    for status, description in [
-        (400, "Invalid input"),
-        (401, "Not authenticated"),
-        (403, "Permission denied"),
-        (404, "Not found"),
-        (429, "Too many requests"),
-    ]
+    int(status): OpenApiResponse(ERROR_SERIALIZER, description=description)
+    for status, description in ERROR_STATUSES.items()
 }
+
+
+def document_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: every operation documents the one error shape."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_STATUSES.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": reference}},
+                    },
+                )
+    return result
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -16,6 +16,7 @@ from typing import Any
 from celery import Task
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from engagement.models import OutboxMessage, OutboxState
@@ -54,10 +55,22 @@ def enqueue(
     return message
 
 
-def send(*, message_id: int) -> bool:
-    """Hand one message to Celery. Never raises: a failure leaves it pending for the sweeper."""
+_tasks_imported = False
+
+
+def _task(name: str) -> Task:
+    """The registered task ``name``; every app's tasks module is imported on first use."""
+    global _tasks_imported
     from engagement.celery import app
 
+    if not _tasks_imported:
+        app.loader.import_default_modules()
+        _tasks_imported = True
+    return app.tasks[name]
+
+
+def send(*, message_id: int) -> bool:
+    """Hand one message to Celery. Never raises: a failure leaves it pending for the sweeper."""
     message = OutboxMessage.objects.filter(id=message_id).first()
     if message is None or message.state == OutboxState.DONE:
         return False
@@ -66,8 +79,7 @@ def send(*, message_id: int) -> bool:
         state=OutboxState.SENT, sent_at=now, attempts=message.attempts + 1, updated_at=now
     )
     try:
-        task = app.tasks[message.task_name]
-        task.apply_async(kwargs={**message.kwargs, OUTBOX_KWARG: message.id})
+        _task(message.task_name).apply_async(kwargs={**message.kwargs, OUTBOX_KWARG: message.id})
     except Exception as exc:  # the broker is down, not answering, or the task failed eagerly
         logger.warning("outbox message %s not sent: %s", message_id, exc.__class__.__name__)
         OutboxMessage.objects.filter(id=message_id, state=OutboxState.SENT).update(
@@ -82,8 +94,9 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.OUTBOX_RESEND_AFTER_SECONDS)
     ids = list(
-        OutboxMessage.objects.filter(state=OutboxState.PENDING)
-        .union(OutboxMessage.objects.filter(state=OutboxState.SENT, sent_at__lt=stale))
+        OutboxMessage.objects.filter(
+            Q(state=OutboxState.PENDING) | Q(state=OutboxState.SENT, sent_at__lt=stale)
+        )
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
@@ -105,6 +118,9 @@ def mark_failed(*, message_id: int, error: str) -> None:
 
 class OutboxTask(Task):
     """Base class for tasks enqueued through the outbox: done once, whatever the deliveries."""
+
+    # The outbox id travels as an extra keyword argument that __call__ removes before running.
+    typing = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         message_id = kwargs.pop(OUTBOX_KWARG, None)

@@ -185,6 +185,7 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
@@ -222,6 +223,13 @@ CELERY_TASK_TIME_LIMIT = 3 * 3600
 CELERY_TASK_SOFT_TIME_LIMIT = 3 * 3600 - 300
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "engagement.sweep_outbox", "schedule": 60.0},
+    "surveys-distribution": {"task": "surveys.run_distribution", "schedule": 900.0},
+    "triage-escalate-overdue": {"task": "triage.escalate_overdue", "schedule": 300.0},
+    "triage-send-digests": {"task": "triage.send_digests", "schedule": 900.0},
+    "triage-apply-pending-rules": {"task": "triage.apply_pending_rules", "schedule": 600.0},
+    "reports-weekly": {"task": "reports.schedule_weekly_reports", "schedule": 3600.0},
+    "voc-run-analysis": {"task": "voc.run_analysis", "schedule": 86400.0},
+    "voc-analyze-pending": {"task": "voc.analyze_pending", "schedule": 600.0},
 }
 OUTBOX_RESEND_AFTER_SECONDS = env_int("OUTBOX_RESEND_AFTER_SECONDS", 120)
 
@@ -249,6 +257,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "engagement.api_conventions.document_error_responses",
+    ],
     # Swagger UI served from the app itself (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

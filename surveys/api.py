@@ -1,5 +1,201 @@
-"""REST endpoints (mounted under /api/v1/)."""
+"""REST endpoints (mounted under /api/v1/): surveys, invitations (bulk, idempotent), responses.
 
-from django.urls import URLPattern, URLResolver
+Conventions: ``engagement.api_conventions`` (error shape, pagination, staff + model permissions).
+"""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.urls import URLPattern, URLResolver, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response as ApiResponse
+
+from engagement.api_conventions import ERROR_RESPONSES
+from engagement.errors import InvalidInput, NotFound
+from engagement.models import Customer
+from surveys import services
+from surveys.models import Answer, Invitation, Response, Survey
+from surveys.services.distribution import personal_url
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    wave = serializers.CharField(source="wave.name")
+    wave_id = serializers.IntegerField()
+
+    class Meta:
+        model = Survey
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "brand_name",
+            "status",
+            "wave",
+            "wave_id",
+            "opens_at",
+            "closes_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SurveyList(generics.ListAPIView):
+    """Surveys, by slug."""
+
+    serializer_class = SurveySerializer
+    queryset = Survey.objects.select_related("wave").order_by("slug")
+
+
+class InvitationRequestSerializer(serializers.Serializer):
+    customer_external_ids = serializers.ListField(
+        child=serializers.CharField(max_length=100), min_length=1, max_length=1000
+    )
+
+
+class InvitationResultSerializer(serializers.Serializer):
+    customer_external_id = serializers.CharField()
+    invitation_id = serializers.IntegerField()
+    status = serializers.CharField()
+    url = serializers.URLField(help_text="The customer's personal link (keep it secret).")
+
+
+class InvitationCreate(generics.GenericAPIView):
+    """Create personal links for the given customers (idempotent: same customers, same links)."""
+
+    queryset = Invitation.objects.all()
+    serializer_class = InvitationRequestSerializer
+
+    @extend_schema(
+        request=InvitationRequestSerializer,
+        responses={
+            200: inline_serializer(
+                name="InvitationResults",
+                fields={"results": InvitationResultSerializer(many=True)},
+            ),
+            **ERROR_RESPONSES,
+            409: ERROR_RESPONSES[400],
+        },
+    )
+    def post(self, request: Request, slug: str) -> ApiResponse:
+        survey = Survey.objects.filter(slug=slug).first()
+        if survey is None:
+            raise NotFound(_("No survey with this slug."))
+        body = InvitationRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = list(dict.fromkeys(body.validated_data["customer_external_ids"]))
+        customers = {
+            c.external_id: c
+            for c in Customer.objects.filter(external_id__in=ids, forgotten_at__isnull=True)
+        }
+        unknown = [i for i in ids if i not in customers]
+        if unknown:
+            raise InvalidInput(
+                _("Some customer IDs are unknown; no invitation was created."),
+                fields={"customer_external_ids": unknown[:100]},
+            )
+        with transaction.atomic():
+            pairs = services.create_invitations(
+                survey=survey, customers=[customers[i] for i in ids], now=timezone.now()
+            )
+        external_ids = {c.id: c.external_id for c in customers.values()}
+        results = [
+            {
+                "customer_external_id": external_ids[invitation.customer_id],
+                "invitation_id": invitation.id,
+                "status": invitation.status,
+                "url": personal_url(invitation),
+            }
+            for invitation, _token in pairs
+        ]
+        return ApiResponse({"results": results})
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    question_key = serializers.CharField(source="question.key")
+
+    class Meta:
+        model = Answer
+        fields = ["question_key", "number", "text", "choices"]
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    survey = serializers.CharField(source="survey.slug")
+    wave_id = serializers.IntegerField(source="survey.wave_id")
+    customer_external_id = serializers.CharField(
+        source="customer.external_id", default=None, allow_null=True
+    )
+    answers = AnswerSerializer(many=True)
+
+    class Meta:
+        model = Response
+        fields = [
+            "id",
+            "survey",
+            "wave_id",
+            "customer_external_id",
+            "status",
+            "submitted_at",
+            "touchpoint",
+            "nps_score",
+            "nps_category",
+            "csat_score",
+            "empathy_index",
+            "attachment_index",
+            "awareness_index",
+            "created_at",
+            "updated_at",
+            "answers",
+        ]
+
+
+class ResponseFilter(django_filters.FilterSet):
+    survey = django_filters.CharFilter(field_name="survey__slug", help_text="survey slug")
+    wave = django_filters.NumberFilter(field_name="survey__wave_id", help_text="wave id")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time"
+    )
+    status = django_filters.CharFilter(field_name="status")
+
+    class Meta:
+        model = Response
+        fields = ["survey", "wave", "updated_since", "status"]
+
+
+class ResponseList(generics.ListAPIView):
+    """Responses with their answers, oldest update first (for incremental sync with
+    ``updated_since``)."""
+
+    serializer_class = ResponseSerializer
+    filterset_class = ResponseFilter
+    queryset = Response.objects.all()
+
+    def get_queryset(self) -> QuerySet[Response]:
+        return (
+            Response.objects.select_related("survey", "customer")
+            .prefetch_related(
+                Prefetch(
+                    "answers",
+                    queryset=Answer.objects.select_related("question").order_by(
+                        "question__page__position", "question__position"
+                    ),
+                )
+            )
+            .order_by("updated_at", "id")
+        )
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("surveys/", SurveyList.as_view(), name="api-surveys"),
+    path(
+        "surveys/<slug:slug>/invitations/",
+        InvitationCreate.as_view(),
+        name="api-survey-invitations",
+    ),
+    path("responses/", ResponseList.as_view(), name="api-responses"),
+]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from engagement.models import TimeStampedModel, Touchpoint
@@ -33,6 +34,11 @@ class Wave(TimeStampedModel):
         return self.name
 
 
+def _in_language(ja: str, en: str) -> str:
+    """The English text when English is active and there is one, else the main (Japanese) one."""
+    return en if en and (get_language() or "").startswith("en") else ja
+
+
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     OPEN = "open", _("Open")
@@ -53,8 +59,19 @@ class Survey(TimeStampedModel):
     thank_you_message = models.TextField(_("thank-you message"), blank=True)
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
-    # Hash of the anonymous public link's token; empty when the survey has no public link.
-    public_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Random nonce of the anonymous public link (the link adds an HMAC of it made with the secret
+    # key, see ``surveys.tokens``); empty when the survey has no public link.
+    public_nonce = models.CharField(max_length=64, blank=True, db_index=True)
+    reminder_after_days = models.PositiveIntegerField(
+        _("remind after (days)"),
+        default=7,
+        help_text=_("Send one reminder to those who have not answered this many days later."),
+    )
+    contact_interval_days = models.PositiveIntegerField(
+        _("minimum days between surveys"),
+        default=30,
+        help_text=_("Do not invite a customer who was sent a survey within this many days."),
+    )
 
     class Meta:
         verbose_name = _("survey")
@@ -71,6 +88,7 @@ class Page(TimeStampedModel):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="pages")
     position = models.PositiveIntegerField(_("position"))
     title = models.CharField(_("title"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("page")
@@ -82,6 +100,10 @@ class Page(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title or f"{self.position}"
+
+    @property
+    def display_title(self) -> str:
+        return _in_language(self.title, self.title_en)
 
 
 class QuestionKind(models.TextChoices):
@@ -135,7 +157,9 @@ class Question(TimeStampedModel):
         _("awareness statement"), max_length=20, choices=AwarenessItem.choices, blank=True
     )
     text = models.TextField(_("question"))
+    text_en = models.TextField(_("question (English)"), blank=True)
     help_text = models.TextField(_("help text"), blank=True)
+    help_text_en = models.TextField(_("help text (English)"), blank=True)
     required = models.BooleanField(_("required"), default=True)
     max_length = models.PositiveIntegerField(_("maximum length"), default=5000)
     # Conditional display, e.g. {"question": "nps", "nps_category": "detractor"} or
@@ -153,12 +177,21 @@ class Question(TimeStampedModel):
     def __str__(self) -> str:
         return self.key
 
+    @property
+    def display_text(self) -> str:
+        return _in_language(self.text, self.text_en)
+
+    @property
+    def display_help_text(self) -> str:
+        return _in_language(self.help_text, self.help_text_en)
+
 
 class Choice(TimeStampedModel):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveIntegerField(_("position"))
     value = models.SlugField(_("value"), max_length=50)
     label = models.CharField(_("label"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("choice")
@@ -171,6 +204,10 @@ class Choice(TimeStampedModel):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def display_label(self) -> str:
+        return _in_language(self.label, self.label_en)
+
 
 class InvitationStatus(models.TextChoices):
     CREATED = "created", _("Created")
@@ -181,13 +218,17 @@ class InvitationStatus(models.TextChoices):
 
 
 class Invitation(TimeStampedModel):
-    """One customer's personal link to one survey. Only a hash of the token is stored."""
+    """One customer's personal link to one survey.
+
+    Only the link's random nonce is stored; the link also carries an HMAC of the nonce made with
+    the secret key (``surveys.tokens``), so a copy of the database alone yields no working link.
+    """
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     customer = models.ForeignKey(
         "engagement.Customer", on_delete=models.CASCADE, related_name="invitations"
     )
-    token_hash = models.CharField(max_length=64, unique=True)
+    nonce = models.CharField(max_length=64, unique=True)
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -208,6 +249,54 @@ class Invitation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.survey_id}:{self.customer_id}"
+
+
+class DeliveryKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    REMINDER = "reminder", _("Reminder")
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class Delivery(TimeStampedModel):
+    """One e-mail (invitation or reminder) to one invitation's customer: at most one of each kind.
+
+    queued -> sent, or failed (with the reason; retried up to ``MAX_ATTEMPTS``), or skipped (the
+    customer unsubscribed or the survey closed before the send).
+    """
+
+    MAX_ATTEMPTS = 5
+
+    invitation = models.ForeignKey(
+        Invitation,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("invitation"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=DeliveryKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("reason of failure"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail send")
+        verbose_name_plural = _("e-mail sends")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "kind"], name="delivery_once_per_kind")
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id}:{self.kind}:{self.status}"
 
 
 class ResponseStatus(models.TextChoices):
@@ -259,6 +348,14 @@ class Response(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(nps_score__isnull=True) | Q(nps_score__lte=10), name="response_nps_0_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(csat_score__isnull=True) | Q(csat_score__gte=1, csat_score__lte=5),
+                name="response_csat_1_5",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(submitted_at__isnull=False),
+                name="response_completed_has_submitted_at",
             ),
         ]
         indexes = [models.Index(fields=["survey", "status", "submitted_at"])]

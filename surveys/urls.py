@@ -1,3 +1,15 @@
-from django.urls import URLPattern, URLResolver
+"""Customer pages (no login): personal links /s/, the public link /p/, unsubscribe /u/."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from surveys import views
+
+app_name = "surveys"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("s/<str:token>/", views.personal, name="personal"),
+    path("s/<str:token>/thanks/", views.personal_thanks, name="personal-thanks"),
+    path("p/<str:token>/", views.public, name="public"),
+    path("p/<str:token>/thanks/", views.public_thanks, name="public-thanks"),
+    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -158,6 +158,7 @@ def celery_worker_process(
                 "--loglevel=INFO",
                 "--without-gossip",
                 "--without-mingle",
+                "--include=tests.engagement.probe_tasks",
                 "-n",
                 name,
             ],

@@ -1,5 +1,125 @@
-"""REST endpoints (mounted under /api/v1/)."""
+"""REST endpoints (mounted under /api/v1/).
 
-from django.urls import URLPattern, URLResolver
+- ``POST /api/v1/voc/feedback/`` — add one piece of feedback from another channel (support
+  inquiry, review, SNS post…): text, channel, received_at, customer_external_id, rating,
+  external_id (re-sending the same (channel, external_id) returns the existing item, 200).
+  Needs ``voc.add_feedbackitem``.
+- ``GET /api/v1/voc/topics/`` — active topics with their terms and item counts
+  (``voc.view_topic``).
+- ``GET /api/v1/voc/search/?q=解約`` — feedback whose tokens contain the keyword's tokens
+  (``voc.view_feedbackitem``); no personal data.
+"""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from engagement.api_conventions import ERROR_RESPONSES, Pagination, StaffModelPermissions
+from voc import selectors, services
+from voc.models import Channel, FeedbackItem, Topic
+
+
+class FeedbackInSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20_000)
+    channel = serializers.ChoiceField(
+        choices=[choice for choice in Channel.choices if choice[0] != Channel.SURVEY]
+    )
+    received_at = serializers.DateTimeField(required=False, allow_null=True)
+    customer_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    rating = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
+    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    attributes = serializers.DictField(required=False)
+
+
+class FeedbackOutSerializer(serializers.ModelSerializer):
+    topic_name = serializers.CharField(source="topic.name", default=None, read_only=True)
+
+    class Meta:
+        model = FeedbackItem
+        fields = [
+            "id",
+            "text",
+            "channel",
+            "received_at",
+            "rating",
+            "external_id",
+            "tokens",
+            "sentiment",
+            "sentiment_score",
+            "topic",
+            "topic_name",
+            "nps_category",
+        ]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "terms", "item_count", "is_other", "name_is_custom", "updated_at"]
+
+
+class FeedbackCreate(APIView):
+    permission_classes = [StaffModelPermissions]
+    queryset = FeedbackItem.objects.none()
+
+    @extend_schema(
+        request=FeedbackInSerializer,
+        responses={201: FeedbackOutSerializer, 200: FeedbackOutSerializer, **ERROR_RESPONSES},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = FeedbackInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = serializer.validated_data
+        item, created = services.create_feedback_item(
+            text=data["text"],
+            channel=data["channel"],
+            received_at=data.get("received_at"),
+            customer_external_id=data.get("customer_external_id", ""),
+            rating=data.get("rating"),
+            external_id=data.get("external_id", ""),
+            attributes=data.get("attributes") or {},
+        )
+        item = FeedbackItem.objects.select_related("topic").get(id=item.id)
+        return Response(FeedbackOutSerializer(item).data, status=201 if created else 200)
+
+
+class TopicList(generics.ListAPIView):
+    permission_classes = [StaffModelPermissions]
+    serializer_class = TopicSerializer
+    pagination_class = Pagination
+    queryset = Topic.objects.all()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.active_topics()
+
+
+class FeedbackSearch(generics.ListAPIView):
+    permission_classes = [StaffModelPermissions]
+    serializer_class = FeedbackOutSerializer
+    pagination_class = Pagination
+    queryset = FeedbackItem.objects.all()
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="keyword (by token)")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        keyword = self.request.query_params.get("q", "")
+        queryset = FeedbackItem.objects.select_related("topic").order_by("-received_at", "-id")
+        if not keyword.strip():
+            return queryset.none()
+        return selectors.filter_by_keyword(queryset, keyword[:100])
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("voc/feedback/", FeedbackCreate.as_view(), name="voc-feedback-create"),
+    path("voc/topics/", TopicList.as_view(), name="voc-topic-list"),
+    path("voc/search/", FeedbackSearch.as_view(), name="voc-feedback-search"),
+]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from engagement.models import TimeStampedModel, Touchpoint
 
@@ -41,6 +42,8 @@ class Topic(TimeStampedModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
     item_count = models.PositiveIntegerField(_("items"), default=0)
+    # Ids of 3–5 representative items (closest to the topic's centre), set by each analysis.
+    quote_ids = models.JSONField(_("representative items"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("topic")
@@ -53,7 +56,7 @@ class Topic(TimeStampedModel):
 
 class TriageState(models.TextChoices):
     NEW = "new", _("New")
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("triage state", "In progress")
     WAITING = "waiting", _("Waiting for customer")
     RESOLVED = "resolved", _("Resolved")
     NO_ACTION = "no_action", _("No action needed")
@@ -178,3 +181,86 @@ class FeedbackItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class DictionaryEntryKind(models.TextChoices):
+    SYNONYM = "synonym", _("Synonym (replace with the canonical word)")
+    STOP_WORD = "stop_word", _("Stop word (ignore)")
+
+
+class UserDictionaryEntry(TimeStampedModel):
+    """A staff-edited word for the analysis: 退会 → 解約, ｱﾌﾟﾘ → アプリ, or a word to ignore."""
+
+    term = models.CharField(_("word"), max_length=100, unique=True)
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=DictionaryEntryKind.choices,
+        default=DictionaryEntryKind.SYNONYM,
+    )
+    canonical = models.CharField(_("canonical word"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("user dictionary entry")
+        verbose_name_plural = _("user dictionary")
+        ordering = ["term"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="synonym") | ~Q(canonical=""),
+                name="dictionary_synonym_has_canonical",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == DictionaryEntryKind.SYNONYM:
+            return f"{self.term} → {self.canonical}"
+        return self.term
+
+
+class AnalysisSettings(TimeStampedModel):
+    """The one row of analysis settings: the dictionary version and the staff's topic count."""
+
+    dictionary_version = models.PositiveIntegerField(default=1)
+    # Empty: chosen automatically (silhouette over a range of k on a sample).
+    topic_count = models.PositiveSmallIntegerField(
+        _("number of topics (empty: automatic)"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("analysis settings")
+        verbose_name_plural = _("analysis settings")
+
+    def __str__(self) -> str:
+        return str(_("analysis settings"))
+
+
+class AnalysisRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class AnalysisRun(TimeStampedModel):
+    """One full topic analysis; the latest done run's model assigns new items on arrival."""
+
+    status = models.CharField(
+        max_length=10, choices=AnalysisRunStatus.choices, default=AnalysisRunStatus.RUNNING
+    )
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    n_items = models.PositiveIntegerField(default=0)
+    n_topics = models.PositiveIntegerField(default=0)
+    # How the number of topics was chosen, and the scores per k.
+    selection = models.JSONField(default=dict, blank=True)
+    # The fitted model (vocabulary, idf, projection, centroids, topic ids) as an .npz archive.
+    model = models.BinaryField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("analysis run")
+        verbose_name_plural = _("analysis runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -1,3 +1,16 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from engagement.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("refresh/", views.refresh, name="refresh"),
+    path("csv/<slug:panel>/", views.panel_csv, name="panel-csv"),
+    path("drivers/", views.drivers, name="drivers"),
+    path("drivers/csv/", views.drivers_csv, name="drivers-csv"),
+    path("metrics/", views.customer_metrics, name="metrics"),
+    path("metrics/csv/", views.customer_metrics_csv, name="metrics-csv"),
+    path("customers/<int:pk>/", views.customer, name="customer"),
+]

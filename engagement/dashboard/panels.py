@@ -1,0 +1,443 @@
+"""The dashboard's panels: each a chart (a Chart.js spec) and the same numbers as a table.
+
+The page draws the charts and shows the tables; ``exports`` writes a panel's table as CSV, so the
+chart, the table and the download always show the same figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from engagement.dashboard.selectors import CATEGORIES, Dashboard
+from engagement.metrics import Estimate
+
+COLOURS = {
+    "promoter": "#2e7d32",
+    "passive": "#9e9e9e",
+    "detractor": "#c62828",
+    "primary": "#1565c0",
+    "band": "rgba(21, 101, 192, 0.15)",
+    "churn": "#c62828",
+    "repeat": "#2e7d32",
+    "referral": "#6a1b9a",
+    "review": "#ef6c00",
+}
+
+
+@dataclass
+class Panel:
+    name: str
+    title: str
+    description: str
+    columns: list[str]
+    rows: list[list[Any]]
+    chart: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def category_label(category: str) -> str:
+    return {
+        "promoter": _("Promoters"),
+        "passive": _("Passives"),
+        "detractor": _("Detractors"),
+    }[category]
+
+
+def pct(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value * 100, digits)
+
+
+def rnd(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def ci(estimate: Estimate, *, percent: bool = True) -> str:
+    if estimate.low is None or estimate.high is None:
+        return ""
+    if percent:
+        return f"{estimate.low * 100:.1f}–{estimate.high * 100:.1f}"
+    return f"{estimate.low:,.0f}–{estimate.high:,.0f}"
+
+
+def build_panels(data: Dashboard) -> list[Panel]:
+    return [
+        _trend(data),
+        _distribution(data),
+        _indices(data),
+        _by_category(data),
+        _differences(data),
+        _by_band(data),
+        _flow(data),
+        _topics(data, "topics_volume", data.topics_by_volume, _("Top VoC topics by volume")),
+        _topics(data, "topics_impact", data.topics_by_impact, _("Top VoC topics by NPS impact")),
+    ]
+
+
+def panel_by_name(data: Dashboard, name: str) -> Panel | None:
+    return next((panel for panel in build_panels(data) if panel.name == name), None)
+
+
+def _trend(data: Dashboard) -> Panel:
+    rows = [
+        [
+            wave["name"],
+            wave["nps"].n,
+            rnd(wave["nps"].nps),
+            rnd(wave["nps"].ci_low),
+            rnd(wave["nps"].ci_high),
+            _("yes") if wave["nps"].small_sample else "",
+        ]
+        for wave in data.trend
+    ]
+    labels = [row[0] for row in rows]
+    chart = {
+        "type": "line",
+        "data": {
+            "labels": labels,
+            "datasets": [
+                {
+                    "label": _("95% CI upper"),
+                    "data": [row[4] for row in rows],
+                    "borderWidth": 0,
+                    "pointRadius": 0,
+                    "backgroundColor": COLOURS["band"],
+                    "fill": "+1",
+                },
+                {
+                    "label": _("95% CI lower"),
+                    "data": [row[3] for row in rows],
+                    "borderWidth": 0,
+                    "pointRadius": 0,
+                    "fill": False,
+                },
+                {
+                    "label": "NPS",
+                    "data": [row[2] for row in rows],
+                    "borderColor": COLOURS["primary"],
+                    "backgroundColor": COLOURS["primary"],
+                    "fill": False,
+                },
+            ],
+        },
+        "options": {"scales": {"y": {"suggestedMin": -100, "suggestedMax": 100}}},
+    }
+    return Panel(
+        name="trend",
+        title=_("NPS trend by wave"),
+        description=_(
+            "NPS = % promoters − % detractors, with its 95% confidence interval (shaded). "
+            "The wave filter does not apply here: every wave is shown."
+        ),
+        columns=[_("Wave"), _("Responses"), "NPS", _("CI low"), _("CI high"), _("Small sample")],
+        rows=rows,
+        chart=chart,
+    )
+
+
+def _distribution(data: Dashboard) -> Panel:
+    rows = [
+        [row["score"], category_label(row["category"]), row["n"], pct(row["share"])]
+        for row in data.distribution
+    ]
+    chart = {
+        "type": "bar",
+        "data": {
+            "labels": [str(row["score"]) for row in data.distribution],
+            "datasets": [
+                {
+                    "label": _("Responses"),
+                    "data": [row["n"] for row in data.distribution],
+                    "backgroundColor": [COLOURS[row["category"]] for row in data.distribution],
+                }
+            ],
+        },
+        "options": {"plugins": {"legend": {"display": False}}},
+    }
+    return Panel(
+        name="distribution",
+        title=_("Score distribution"),
+        description=_("Answers to “How likely are you to recommend…?” (0–10)."),
+        columns=[_("Score"), _("Category"), _("Responses"), _("Share (%)")],
+        rows=rows,
+        chart=chart,
+    )
+
+
+def _indices(data: Dashboard) -> Panel:
+    names = {
+        "empathy": _("Empathy index"),
+        "attachment": _("Attachment index"),
+        "awareness": _("Engagement awareness index"),
+    }
+    rows = [[names[key], rnd(value)] for key, value in data.indices.items()]
+    chart = {
+        "type": "bar",
+        "data": {
+            "labels": [row[0] for row in rows],
+            "datasets": [
+                {
+                    "label": _("Index (0–100)"),
+                    "data": [row[1] for row in rows],
+                    "backgroundColor": COLOURS["primary"],
+                }
+            ],
+        },
+        "options": {
+            "indexAxis": "y",
+            "scales": {"x": {"min": 0, "max": 100}},
+            "plugins": {"legend": {"display": False}},
+        },
+    }
+    return Panel(
+        name="indices",
+        title=_("Engagement awareness indices"),
+        description=_(
+            "Mean of the agreement answers mapped to 0–100: empathy (support, spread, vision), "
+            "attachment (like, satisfied, devotion, grateful, would miss), overall (all eight)."
+        ),
+        columns=[_("Index"), _("Mean (0–100)")],
+        rows=rows,
+        chart=chart,
+    )
+
+
+OUTCOME_LABELS = {
+    "repeat": lambda: _("Repeat purchase"),
+    "churn": lambda: _("Churn"),
+    "referral": lambda: _("Referral"),
+    "review": lambda: _("Review"),
+}
+
+
+def _outcome_columns() -> list[str]:
+    columns = [_("Group"), _("Customers (n)")]
+    for name in ("repeat", "churn", "referral", "review"):
+        label = OUTCOME_LABELS[name]()
+        columns += [f"{label} (%)", f"{label} 95% CI"]
+    columns += [_("Average spend (yen)"), _("Spend 95% CI")]
+    return columns
+
+
+def _outcome_row(label: str, outcomes: Any) -> list[Any]:
+    row: list[Any] = [label, outcomes.n]
+    for name in ("repeat", "churn", "referral", "review"):
+        estimate = getattr(outcomes, name)
+        row += [pct(estimate.value), ci(estimate)]
+    row += [rnd(outcomes.spend.value, 0), ci(outcomes.spend, percent=False)]
+    return row
+
+
+def _outcome_chart(labels: list[str], groups: list[Any]) -> dict[str, Any]:
+    return {
+        "type": "bar",
+        "data": {
+            "labels": labels,
+            "datasets": [
+                {
+                    "label": f"{OUTCOME_LABELS[name]()} (%)",
+                    "data": [pct(getattr(g, name).value) for g in groups],
+                    "backgroundColor": COLOURS[name],
+                    "errorBars": [
+                        [pct(getattr(g, name).low), pct(getattr(g, name).high)] for g in groups
+                    ],
+                }
+                for name in ("repeat", "churn", "referral", "review")
+            ],
+        },
+        "options": {"scales": {"y": {"min": 0, "suggestedMax": 100}}},
+    }
+
+
+def _window_note(data: Dashboard) -> str:
+    return _(
+        "Behaviour in the %(days)s days after answering (repeat purchase, churn, referral, "
+        "review, spend), per response with a known customer. Recent answers have had less time."
+    ) % {"days": data.filters.window_days}
+
+
+def _by_category(data: Dashboard) -> Panel:
+    groups = [data.by_category[c] for c in CATEGORIES]
+    labels = [category_label(c) for c in CATEGORIES]
+    return Panel(
+        name="linkage_category",
+        title=_("What they did after answering, by NPS category"),
+        description=_window_note(data),
+        columns=_outcome_columns(),
+        rows=[_outcome_row(label, g) for label, g in zip(labels, groups, strict=True)],
+        chart=_outcome_chart(labels, groups),
+        notes=[
+            _("Intervals: Wilson %(level)s for shares, t/normal %(level)s for average spend.")
+            % {"level": "95%"}
+            + (" " + _("Computed from the raw data for this window.") if data.linkage_live else "")
+        ],
+    )
+
+
+def _differences(data: Dashboard) -> Panel:
+    rows = []
+    for item in data.category_differences:
+        label = f"{category_label(item['a'])} − {category_label(item['b'])}"
+        for name in ("repeat", "churn", "referral", "review", "spend"):
+            diff = item["differences"][name]
+            scale = 1 if name == "spend" else 100
+            rows.append(
+                [
+                    label,
+                    OUTCOME_LABELS[name]() if name != "spend" else _("Average spend (yen)"),
+                    rnd(diff.value * scale if diff.value is not None else None),
+                    rnd(diff.low * scale if diff.low is not None else None),
+                    rnd(diff.high * scale if diff.high is not None else None),
+                    _("yes") if diff.significant else "",
+                ]
+            )
+    return Panel(
+        name="linkage_differences",
+        title=_("Differences between NPS categories"),
+        description=_(
+            "Differences in percentage points (spend in yen) with %(level)s intervals: Newcombe "
+            "for shares, Welch for spend. “Significant” when the interval excludes 0."
+        )
+        % {"level": "95%"},
+        columns=[
+            _("Comparison"),
+            _("Outcome"),
+            _("Difference"),
+            _("CI low"),
+            _("CI high"),
+            _("Significant"),
+        ],
+        rows=rows,
+    )
+
+
+def _by_band(data: Dashboard) -> Panel:
+    labels = [band["label"] for band in data.by_band]
+    groups = [band["outcomes"] for band in data.by_band]
+    return Panel(
+        name="linkage_band",
+        title=_("What they did after answering, by awareness-index band"),
+        description=_window_note(data),
+        columns=_outcome_columns(),
+        rows=[_outcome_row(label, g) for label, g in zip(labels, groups, strict=True)],
+        chart=_outcome_chart(labels, groups),
+    )
+
+
+def _flow(data: Dashboard) -> Panel:
+    rows = [
+        [
+            step["label"],
+            step["n"],
+            rnd(step["nps"].nps),
+            rnd(step["nps"].ci_low),
+            rnd(step["nps"].ci_high),
+            rnd(step["csat"], 2),
+            "、".join(f"{t['name']} ({t['negative']})" for t in step["negative_topics"]),
+        ]
+        for step in data.flow
+    ]
+    chart = {
+        "type": "bar",
+        "data": {
+            "labels": [row[0] for row in rows],
+            "datasets": [
+                {
+                    "label": "NPS",
+                    "data": [row[2] for row in rows],
+                    "backgroundColor": [
+                        COLOURS["detractor"] if (row[2] or 0) < 0 else COLOURS["primary"]
+                        for row in rows
+                    ],
+                }
+            ],
+        },
+        "options": {
+            "plugins": {"legend": {"display": False}},
+            "scales": {"y": {"suggestedMin": -100, "suggestedMax": 100}},
+        },
+    }
+    return Panel(
+        name="flow",
+        title=_("Customer-experience flow"),
+        description=_(
+            "Touchpoints in journey order, each with its responses, NPS, CSAT (1–5) and the "
+            "topics of its negative feedback: where it hurts first."
+        ),
+        columns=[
+            _("Touchpoint"),
+            _("Responses"),
+            "NPS",
+            _("CI low"),
+            _("CI high"),
+            "CSAT",
+            _("Top negative topics (items)"),
+        ],
+        rows=rows,
+        chart=chart,
+    )
+
+
+def _topics(data: Dashboard, name: str, topics: list[dict[str, Any]], title: str) -> Panel:
+    rows = []
+    for topic in topics:
+        raised, others = topic["raised"], topic["others"]
+        rows.append(
+            [
+                topic["name"],
+                topic["n"],
+                pct(topic["share"]),
+                topic["negative"],
+                rnd(topic["nps"].nps),
+                rnd(topic["impact"], 2),
+                pct(raised.churn.value),
+                pct(others.churn.value),
+                rnd(raised.spend.value, 0),
+                rnd(others.spend.value, 0),
+                _("yes") if topic["differences"]["churn"].significant else "",
+            ]
+        )
+    value_index = 1 if name == "topics_volume" else 5
+    chart = {
+        "type": "bar",
+        "data": {
+            "labels": [row[0] for row in rows],
+            "datasets": [
+                {
+                    "label": _("Items") if name == "topics_volume" else _("NPS impact (points)"),
+                    "data": [row[value_index] for row in rows],
+                    "backgroundColor": (
+                        COLOURS["primary"] if name == "topics_volume" else COLOURS["detractor"]
+                    ),
+                }
+            ],
+        },
+        "options": {"indexAxis": "y", "plugins": {"legend": {"display": False}}},
+    }
+    return Panel(
+        name=name,
+        title=title,
+        description=_(
+            "NPS impact: the points of NPS the company would gain if the detractors who raised "
+            "the topic were passives (their number ÷ all respondents × 100). Churn and spend: "
+            "customers who raised the topic vs those who raised other topics, in the window "
+            "after their feedback."
+        ),
+        columns=[
+            _("Topic"),
+            _("Items"),
+            _("Share (%)"),
+            _("Negative items"),
+            _("NPS of raisers"),
+            _("NPS impact (points)"),
+            _("Churn, raised (%)"),
+            _("Churn, others (%)"),
+            _("Spend, raised (yen)"),
+            _("Spend, others (yen)"),
+            _("Churn difference significant"),
+        ],
+        rows=rows,
+        chart=chart,
+    )

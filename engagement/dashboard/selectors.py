@@ -1,0 +1,476 @@
+"""Reads of the dashboard: every figure from the daily summaries, a fixed number of queries.
+
+The summaries (``DailyRollup``) are filtered by period, wave, segment, touchpoint and survey and
+added up; NPS and its interval come from ``surveys.scoring.nps_estimate``, proportions and means
+from ``engagement.metrics``. When the requested behaviour window differs from the one the
+summaries were built with, the linkage by NPS category and by awareness band is computed from the
+raw data instead (``behaviour_outcomes_by``), which costs more on large data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from engagement import metrics
+from engagement.dashboard.models import DailyRollup, RollupKind, RollupRun
+from engagement.dashboard.services import BAND_EDGES, awareness_band
+from engagement.models import Touchpoint
+from engagement.selectors.outcomes import (
+    DEFAULT_WINDOW_DAYS,
+    Outcomes,
+    behaviour_outcomes_by,
+    compare_outcomes,
+)
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+CATEGORIES = ("promoter", "passive", "detractor")
+INDEX_SUMS = (
+    "csat_n",
+    "csat_sum",
+    "empathy_n",
+    "empathy_sum",
+    "attachment_n",
+    "attachment_sum",
+    "awareness_n",
+    "awareness_sum",
+)
+OUTCOME_SUMS = ("anchors", "churn", "repeat", "referral", "review", "spend_sum", "spend_sq")
+TOP_TOPICS = 10
+TOP_NEGATIVE_PER_TOUCHPOINT = 3
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date | None = None
+    date_to: date | None = None
+    wave_id: int | None = None
+    survey_id: int | None = None
+    segment: str = ""
+    touchpoint: str = ""
+    window_days: int = DEFAULT_WINDOW_DAYS
+
+    def as_query(self) -> dict[str, str]:
+        values = {
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+            "wave": str(self.wave_id or ""),
+            "survey": str(self.survey_id or ""),
+            "segment": self.segment,
+            "touchpoint": self.touchpoint,
+        }
+        if self.window_days != DEFAULT_WINDOW_DAYS:
+            values["window"] = str(self.window_days)
+        return {key: value for key, value in values.items() if value}
+
+
+def nps_category_of(score: int) -> str:
+    from surveys.scoring import nps_category
+
+    return nps_category(score)
+
+
+def _rollups(filters: Filters, kind: str, *, ignore_wave: bool = False) -> QuerySet:
+    qs = DailyRollup.objects.filter(kind=kind)
+    if filters.date_from:
+        qs = qs.filter(day__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(day__lte=filters.date_to)
+    if filters.wave_id and not ignore_wave:
+        qs = qs.filter(wave_id=filters.wave_id)
+    if filters.survey_id:
+        qs = qs.filter(survey_id=filters.survey_id)
+    if filters.segment:
+        qs = qs.filter(segment=filters.segment)
+    if filters.touchpoint:
+        qs = qs.filter(touchpoint=filters.touchpoint)
+    return qs.order_by()
+
+
+def _outcome_aggregates() -> dict[str, Any]:
+    return {name: Sum(name) for name in OUTCOME_SUMS}
+
+
+def _outcomes(row: dict[str, Any], window_days: int) -> Outcomes:
+    return Outcomes.from_sums(
+        n=row.get("anchors"),
+        churn=row.get("churn"),
+        repeat=row.get("repeat"),
+        referral=row.get("referral"),
+        review=row.get("review"),
+        spend_sum=row.get("spend_sum"),
+        spend_sq=row.get("spend_sq"),
+        window_days=window_days,
+    )
+
+
+def _nps(counts: dict[str, int]) -> Any:
+    from surveys.scoring import nps_estimate
+
+    return nps_estimate(
+        promoters=counts.get("promoter", 0),
+        passives=counts.get("passive", 0),
+        detractors=counts.get("detractor", 0),
+    )
+
+
+def _category_counts(rows: list[dict[str, Any]], score_key: str = "key") -> dict[str, int]:
+    counts = dict.fromkeys(CATEGORIES, 0)
+    for row in rows:
+        if row[score_key] is not None:
+            counts[nps_category_of(row[score_key])] += row["n"]
+    return counts
+
+
+def _mean(total: float | None, n: int | None) -> float | None:
+    return metrics.ratio(total, n)
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    refreshed_at: datetime | None
+    summary_window_days: int | None
+    responses: int = 0
+    nps: Any = None
+    csat: float | None = None
+    csat_n: int = 0
+    indices: dict[str, float | None] = field(default_factory=dict)
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    distribution: list[dict[str, Any]] = field(default_factory=list)
+    by_category: dict[str, Outcomes] = field(default_factory=dict)
+    category_differences: list[dict[str, Any]] = field(default_factory=list)
+    by_band: list[dict[str, Any]] = field(default_factory=list)
+    flow: list[dict[str, Any]] = field(default_factory=list)
+    topics_by_volume: list[dict[str, Any]] = field(default_factory=list)
+    topics_by_impact: list[dict[str, Any]] = field(default_factory=list)
+    linkage_live: bool = False
+
+
+def band_label(band: int) -> str:
+    low = 0 if band == 0 else BAND_EDGES[band - 1]
+    high = BAND_EDGES[band] if band < len(BAND_EDGES) else 100
+    return f"{low}–{high}"
+
+
+def dashboard(*, filters: Filters) -> Dashboard:
+    """Everything the dashboard page shows, for the given filters."""
+    run = RollupRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+    result = Dashboard(
+        filters=filters,
+        refreshed_at=run.finished_at if run else None,
+        summary_window_days=run.window_days if run else None,
+    )
+    # One pass over the NPS summaries (every wave: the trend shows them all), then Python sums
+    # over a few hundred groups (wave × touchpoint × score).
+    groups = list(
+        _rollups(filters, RollupKind.NPS, ignore_wave=True)
+        .values("wave_id", "touchpoint", "key")
+        .annotate(
+            n=Sum("n"),
+            **{name: Sum(name) for name in INDEX_SUMS},
+            **_outcome_aggregates(),
+        )
+        .order_by("wave_id", "touchpoint", "key")
+    )
+    selected = [g for g in groups if not filters.wave_id or g["wave_id"] == filters.wave_id]
+
+    def total(rows: list[dict[str, Any]], name: str) -> float:
+        return sum(row[name] or 0 for row in rows)
+
+    result.responses = int(total(selected, "n"))
+    result.csat = _mean(total(selected, "csat_sum"), total(selected, "csat_n"))
+    result.csat_n = int(total(selected, "csat_n"))
+    result.indices = {
+        name: _mean(total(selected, f"{name}_sum"), total(selected, f"{name}_n"))
+        for name in ("empathy", "attachment", "awareness")
+    }
+
+    by_score: dict[int, dict[str, float]] = {}
+    for row in selected:
+        if row["key"] is None:
+            continue
+        sums = by_score.setdefault(row["key"], dict.fromkeys(("n", *OUTCOME_SUMS), 0))
+        for name in ("n", *OUTCOME_SUMS):
+            sums[name] += row[name] or 0
+    total_scored = sum(row["n"] for row in by_score.values())
+    result.distribution = [
+        {
+            "score": score,
+            "n": int(by_score.get(score, {}).get("n", 0)),
+            "share": metrics.ratio(by_score.get(score, {}).get("n", 0), total_scored),
+            "category": nps_category_of(score),
+        }
+        for score in range(11)
+    ]
+    result.nps = _nps(_category_counts([{"key": k, **v} for k, v in by_score.items()]))
+
+    live = filters.window_days != (result.summary_window_days or DEFAULT_WINDOW_DAYS)
+    result.linkage_live = live
+    if live:
+        result.by_category = _live_by_category(filters)
+    else:
+        per_category: dict[str, dict[str, float]] = {
+            c: dict.fromkeys(OUTCOME_SUMS, 0) for c in CATEGORIES
+        }
+        for score, sums in by_score.items():
+            for name in OUTCOME_SUMS:
+                per_category[nps_category_of(score)][name] += sums[name]
+        result.by_category = {
+            c: _outcomes(per_category[c], filters.window_days) for c in CATEGORIES
+        }
+    for a, b in (("promoter", "detractor"), ("passive", "detractor"), ("promoter", "passive")):
+        diff = compare_outcomes(result.by_category[a], result.by_category[b])
+        result.category_differences.append({"a": a, "b": b, "differences": diff})
+
+    # NPS trend by wave (the wave filter itself does not apply: the trend shows every wave).
+    from surveys.models import Wave
+
+    wave_ids = {row["wave_id"] for row in groups if row["wave_id"] is not None}
+    waves = Wave.objects.filter(id__in=wave_ids).order_by("starts_on", "id")
+    result.trend = [
+        {
+            "wave_id": wave.id,
+            "name": wave.name,
+            "nps": _nps(
+                _category_counts(
+                    [r for r in groups if r["wave_id"] == wave.id and r["key"] is not None]
+                )
+            ),
+        }
+        for wave in waves
+    ]
+
+    # Linkage by awareness band.
+    if live:
+        result.by_band = _live_by_band(filters)
+    else:
+        band_rows = {
+            row["key"]: row
+            for row in _rollups(filters, RollupKind.BAND)
+            .values("key")
+            .annotate(n=Sum("n"), **_outcome_aggregates())
+            .order_by("key")
+        }
+        result.by_band = [
+            {
+                "band": band,
+                "label": band_label(band),
+                "n": band_rows.get(band, {}).get("n", 0),
+                "outcomes": _outcomes(band_rows.get(band, {}), filters.window_days),
+            }
+            for band in range(len(BAND_EDGES) + 1)
+        ]
+
+    _flow_and_topics(result, filters, selected)
+    return result
+
+
+def _flow_and_topics(
+    result: Dashboard, filters: Filters, by_touchpoint: list[dict[str, Any]]
+) -> None:
+    from voc.models import Topic
+
+    topic_groups = list(
+        _rollups(filters, RollupKind.TOPIC)
+        .values("touchpoint", "key", "category")
+        .annotate(n=Sum("n"), negative=Sum("negative"), **_outcome_aggregates())
+        .order_by("touchpoint", "key", "category")
+    )
+    per_topic_map: dict[tuple[int, str], dict[str, Any]] = {}
+    negative_map: dict[tuple[str, int], int] = {}
+    for row in topic_groups:
+        merged = per_topic_map.setdefault(
+            (row["key"], row["category"]),
+            {"key": row["key"], "category": row["category"], "n": 0, "negative": 0}
+            | dict.fromkeys(OUTCOME_SUMS, 0),
+        )
+        for name in ("n", "negative", *OUTCOME_SUMS):
+            merged[name] += row[name] or 0
+        if row["negative"]:
+            key = (row["touchpoint"], row["key"])
+            negative_map[key] = negative_map.get(key, 0) + row["negative"]
+    per_topic = list(per_topic_map.values())
+    negative_by_touchpoint = sorted(
+        (
+            {"touchpoint": touchpoint, "key": key, "negative": negative}
+            for (touchpoint, key), negative in negative_map.items()
+        ),
+        key=lambda row: (row["touchpoint"], -row["negative"], row["key"]),
+    )
+    topic_ids = {row["key"] for row in per_topic}
+    names = dict(Topic.objects.filter(id__in=topic_ids).values_list("id", "name"))
+
+    # Customer-experience flow: touchpoints in journey order.
+    flow = []
+    for value, label in Touchpoint.choices:
+        rows = [row for row in by_touchpoint if row["touchpoint"] == value]
+        n = sum(row["n"] for row in rows)
+        csat_n = sum(row["csat_n"] or 0 for row in rows)
+        csat_sum = sum(row["csat_sum"] or 0 for row in rows)
+        negatives = [row for row in negative_by_touchpoint if row["touchpoint"] == value]
+        flow.append(
+            {
+                "touchpoint": value,
+                "label": str(label),
+                "n": n,
+                "nps": _nps(_category_counts([r for r in rows if r["key"] is not None])),
+                "csat": metrics.ratio(csat_sum, csat_n),
+                "negative_topics": [
+                    {
+                        "topic_id": row["key"],
+                        "name": names.get(row["key"], "?"),
+                        "negative": row["negative"],
+                    }
+                    for row in negatives[:TOP_NEGATIVE_PER_TOUCHPOINT]
+                ],
+            }
+        )
+    result.flow = flow
+
+    # Topics: volume, NPS of raisers, impact, behaviour of raisers vs the others.
+    topics: dict[int, dict[str, Any]] = {}
+    totals = dict.fromkeys(("n", *OUTCOME_SUMS), 0.0)
+    for row in per_topic:
+        topic = topics.setdefault(
+            row["key"],
+            {
+                "topic_id": row["key"],
+                "name": names.get(row["key"], "?"),
+                "n": 0,
+                "negative": 0,
+                "categories": dict.fromkeys(CATEGORIES, 0),
+                "sums": dict.fromkeys(OUTCOME_SUMS, 0.0),
+            },
+        )
+        topic["n"] += row["n"]
+        topic["negative"] += row["negative"] or 0
+        if row["category"] in topic["categories"]:
+            topic["categories"][row["category"]] += row["n"]
+        for name in OUTCOME_SUMS:
+            topic["sums"][name] += row[name] or 0
+            totals[name] += row[name] or 0
+        totals["n"] += row["n"]
+    respondents = result.nps.n if result.nps else 0
+    items = []
+    for topic in topics.values():
+        others = {name: totals[name] - topic["sums"][name] for name in OUTCOME_SUMS}
+        raised = _outcomes(topic["sums"], result.summary_window_days or DEFAULT_WINDOW_DAYS)
+        rest = _outcomes(others, result.summary_window_days or DEFAULT_WINDOW_DAYS)
+        items.append(
+            {
+                **topic,
+                "share": metrics.ratio(topic["n"], totals["n"]),
+                "nps": _nps(topic["categories"]),
+                # Points of NPS the company would gain if this topic's detractors were passives.
+                "impact": (
+                    topic["categories"]["detractor"] * 100 / respondents if respondents else None
+                ),
+                "raised": raised,
+                "others": rest,
+                "differences": compare_outcomes(raised, rest),
+            }
+        )
+    result.topics_by_volume = sorted(items, key=lambda t: (-t["n"], t["topic_id"]))[:TOP_TOPICS]
+    result.topics_by_impact = sorted(
+        items, key=lambda t: (-(t["impact"] or 0), -t["n"], t["topic_id"])
+    )[:TOP_TOPICS]
+
+
+# --- live linkage (a window other than the summaries') ------------------------------------------
+
+
+def filtered_responses(filters: Filters) -> QuerySet:
+    """Completed responses matching the filters (raw data, for live figures and key drivers)."""
+    from surveys.models import Response, ResponseStatus
+
+    qs = Response.objects.filter(status=ResponseStatus.COMPLETED, submitted_at__isnull=False)
+    if filters.date_from:
+        qs = qs.filter(submitted_at__gte=datetime.combine(filters.date_from, time(), TOKYO))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), TOKYO)
+        qs = qs.filter(submitted_at__lt=end)
+    if filters.wave_id:
+        qs = qs.filter(survey__wave_id=filters.wave_id)
+    if filters.survey_id:
+        qs = qs.filter(survey_id=filters.survey_id)
+    if filters.segment:
+        qs = qs.filter(customer__segment=filters.segment)
+    if filters.touchpoint:
+        qs = qs.filter(touchpoint=filters.touchpoint)
+    return qs
+
+
+def _live_by_category(filters: Filters) -> dict[str, Outcomes]:
+    grouped = behaviour_outcomes_by(
+        anchors=filtered_responses(filters).exclude(nps_category=""),
+        group_by="nps_category",
+        window_days=filters.window_days,
+    )
+    empty = Outcomes.from_sums(
+        n=0,
+        churn=0,
+        repeat=0,
+        referral=0,
+        review=0,
+        spend_sum=0,
+        spend_sq=0,
+        window_days=filters.window_days,
+    )
+    return {c: grouped.get(c, empty) for c in CATEGORIES}
+
+
+def _live_by_band(filters: Filters) -> list[dict[str, Any]]:
+    qs = filtered_responses(filters).filter(awareness_index__isnull=False)
+    grouped = behaviour_outcomes_by(
+        anchors=qs.annotate(band=awareness_band()),
+        group_by="band",
+        window_days=filters.window_days,
+    )
+    return [
+        {
+            "band": band,
+            "label": band_label(band),
+            "n": grouped[band].n if band in grouped else 0,
+            "outcomes": grouped.get(band) or _live_empty(filters.window_days),
+        }
+        for band in range(len(BAND_EDGES) + 1)
+    ]
+
+
+def _live_empty(window_days: int) -> Outcomes:
+    return Outcomes.from_sums(
+        n=0,
+        churn=0,
+        repeat=0,
+        referral=0,
+        review=0,
+        spend_sum=0,
+        spend_sq=0,
+        window_days=window_days,
+    )
+
+
+# --- filter choices -----------------------------------------------------------------------------
+
+
+def filter_choices() -> dict[str, list[tuple[Any, str]]]:
+    from surveys.models import Survey, Wave
+
+    run = RollupRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+    segments = run.segments if run else []
+    return {
+        "waves": [(w.id, w.name) for w in Wave.objects.order_by("starts_on", "id")],
+        "surveys": [(s.id, s.title) for s in Survey.objects.order_by("-created_at", "-id")[:200]],
+        "segments": [(s, s) for s in segments],
+        "touchpoints": [(value, str(label)) for value, label in Touchpoint.choices],
+    }
+
+
+def no_data() -> str:
+    return _("no data")

@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from engagement.demo.models import DemoDataset
+
+
+@admin.register(DemoDataset)
+class DemoDatasetAdmin(admin.ModelAdmin):
+    list_display = ("id", "seed", "customers", "created_at")
+    readonly_fields = ("seed", "customers", "summary", "created_at", "updated_at")
+
+    def has_add_permission(self, request) -> bool:  # created by `manage.py seed_demo` only
+        return False

@@ -1,0 +1,23 @@
+"""Celery tasks (thin: ids in, one service call)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from engagement.outbox import OutboxTask
+from engagement.reports import services
+
+
+@shared_task(base=OutboxTask, name="reports.generate_report", ignore_result=True)
+def generate_report(*, report_id: int) -> None:
+    services.generate_report(report_id=report_id)
+
+
+@shared_task(base=OutboxTask, name="reports.email_report", ignore_result=True)
+def email_report(*, report_id: int) -> None:
+    services.email_report(report_id=report_id)
+
+
+@shared_task(name="reports.schedule_weekly_reports", ignore_result=True)
+def schedule_weekly_reports() -> int:
+    return len(services.schedule_weekly_reports())

@@ -1,0 +1,207 @@
+"""Report pages for product teams (/reports/): no personal data anywhere, printable to PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from engagement.errors import DomainError
+from engagement.reports import charts, exports, selectors, services
+from engagement.reports.forms import ActionStatusForm, HeardYouForm, ReportRequestForm
+from engagement.reports.models import (
+    ACTION_TRANSITIONS,
+    ActionStatus,
+    ImprovementAction,
+    Report,
+    ReportStatus,
+)
+
+LOGIN_URL = "admin:login"
+VIEW_REPORT = "reports.view_report"
+VIEW_ACTION = "reports.view_improvementaction"
+
+
+def _guard(perm: str) -> Any:
+    def decorator(view: Any) -> Any:
+        return login_required(
+            permission_required(perm, raise_exception=True)(view), login_url=LOGIN_URL
+        )
+
+    return decorator
+
+
+@_guard(VIEW_REPORT)
+@require_http_methods(["GET", "POST"])
+def report_list(request: HttpRequest) -> HttpResponse:
+    can_request = request.user.has_perm("reports.add_report")
+    form = ReportRequestForm.with_defaults()
+    if request.method == "POST":
+        if not can_request:
+            return HttpResponse(status=403)
+        form = ReportRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                report = services.request_report(**form.cleaned_data, actor=request.user)
+            except DomainError as exc:
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+                if not exc.fields:
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The report is being generated."))
+                return redirect("reports:report", report_id=report.id)
+    reports = selectors.report_list()[:100]
+    return render(
+        request,
+        "reports/report_list.html",
+        {"reports": reports, "form": form, "can_request": can_request},
+    )
+
+
+def _report_context(report: Report) -> dict[str, Any]:
+    data = report.data
+    return {
+        "report": report,
+        "data": data,
+        "impact_chart": charts.impact_bars(data.get("topics", [])),
+        "nps_chart": charts.nps_mix_bars(data.get("topics", [])),
+    }
+
+
+@_guard(VIEW_REPORT)
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_object_or_404(selectors.report_list(), id=report_id)
+    if report.status != ReportStatus.DONE:
+        return render(request, "reports/report_progress.html", {"report": report})
+    return render(request, "reports/report_detail.html", _report_context(report))
+
+
+@_guard(VIEW_REPORT)
+def report_export(request: HttpRequest, report_id: int, fmt: str) -> HttpResponse:
+    report = get_object_or_404(Report, id=report_id, status=ReportStatus.DONE)
+    filename = f"improvement-report-{report.period_start}-{report.period_end}-{report.id}"
+    if fmt == "csv":
+        encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8-sig"
+        content = exports.report_csv(report.data, encoding=encoding)
+        charset = "shift_jis" if encoding == "cp932" else "utf-8"
+        response = HttpResponse(content, content_type=f"text/csv; charset={charset}")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            exports.report_xlsx(report.data),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    else:
+        raise Http404
+    return response
+
+
+# --- Improvement actions ----------------------------------------------------------------------
+
+
+@_guard(VIEW_ACTION)
+def action_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/action_list.html", {"actions": selectors.action_list()[:500]})
+
+
+def _verification_chart(verification: dict[str, Any] | None) -> Any:
+    if not verification:
+        return ""
+    before, after = verification["before"], verification["after"]
+
+    def rate(side: dict[str, Any], key: str) -> Any:
+        return side[key]["rate"] if side.get(key) else None
+
+    return charts.before_after_bars(
+        [
+            (_("Share of feedback (%)"), rate(before, "share"), rate(after, "share")),
+            (_("Churn of raisers (%)"), rate(before, "churn"), rate(after, "churn")),
+        ]
+    )
+
+
+@_guard(VIEW_ACTION)
+def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = get_object_or_404(selectors.action_list(), id=action_id)
+    verification = selectors.action_verification(action=action)
+    can_change = request.user.has_perm("reports.change_improvementaction")
+    return render(
+        request,
+        "reports/action_detail.html",
+        {
+            "action": action,
+            "verification": verification,
+            "verification_chart": _verification_chart(verification),
+            "next_statuses": [
+                (value, ActionStatus(value).label) for value in ACTION_TRANSITIONS[action.status]
+            ],
+            "status_form": ActionStatusForm(),
+            "can_change": can_change,
+            "can_send_heard_you": can_change
+            and action.status in (ActionStatus.SHIPPED, ActionStatus.VERIFIED)
+            and action.heard_you_sent_at is None,
+        },
+    )
+
+
+@_guard("reports.change_improvementaction")
+@require_POST
+def action_status(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = get_object_or_404(ImprovementAction, id=action_id)
+    form = ActionStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid status."))
+        return redirect("reports:action", action_id=action.id)
+    try:
+        action = services.change_action_status(
+            action=action,
+            status=form.cleaned_data["status"],
+            shipped_on=form.cleaned_data["shipped_on"],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("reports:action", action_id=action.id)
+    messages.success(request, _("The status was changed."))
+    if action.status == ActionStatus.SHIPPED and action.heard_you_sent_at is None:
+        return redirect("reports:action_heard_you", action_id=action.id)
+    return redirect("reports:action", action_id=action.id)
+
+
+@_guard("reports.change_improvementaction")
+@require_http_methods(["GET", "POST"])
+def action_heard_you(request: HttpRequest, action_id: int) -> HttpResponse:
+    """Offer the 'we heard you' message to the customers who raised the action's topics."""
+    action = get_object_or_404(selectors.action_list(), id=action_id)
+    form = HeardYouForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = services.send_heard_you_for_action(
+                action=action, message=form.cleaned_data["message"], actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The 'we heard you' message is being sent to %(count)d customers.")
+                % {"count": count},
+            )
+            return redirect("reports:action", action_id=action.id)
+    return render(
+        request,
+        "reports/action_heard_you.html",
+        {
+            "action": action,
+            "form": form,
+            "recipient_count": services.heard_you_recipient_count(action=action),
+        },
+    )

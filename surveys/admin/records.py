@@ -1,0 +1,92 @@
+"""Admin: invitations, e-mail sends and responses (read-only records)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from surveys.models import (
+    Answer,
+    Delivery,
+    Invitation,
+    Response,
+)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["customer", "survey", "status", "sent_at", "reminded_at", "answered_at"]
+    list_filter = ["status", "survey"]
+    search_fields = ["customer__external_id"]
+    list_select_related = ["customer", "survey"]
+    fields = ["survey", "customer", "status", "sent_at", "reminded_at", "answered_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["invitation", "kind", "status", "attempts", "sent_at", "error", "updated_at"]
+    list_filter = ["status", "kind", "invitation__survey"]
+    list_select_related = ["invitation"]
+    fields = ["invitation", "kind", "status", "attempts", "sent_at", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = ["question", "number", "text", "choices"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "survey",
+        "customer",
+        "status",
+        "submitted_at",
+        "nps_score",
+        "nps_category",
+        "touchpoint",
+        "awareness_index",
+    ]
+    list_filter = ["status", "nps_category", "touchpoint", "survey__wave", "survey"]
+    list_select_related = ["survey", "customer"]
+    date_hierarchy = "submitted_at"
+    inlines = [AnswerInline]
+    readonly_fields = [
+        "survey",
+        "invitation",
+        "customer",
+        "status",
+        "current_page",
+        "submitted_at",
+        "touchpoint",
+        "nps_score",
+        "nps_category",
+        "csat_score",
+        "empathy_index",
+        "attachment_index",
+        "awareness_index",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,341 @@
+"""Admin: waves and surveys (template, status, distribution, results, copy)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from engagement.errors import DomainError
+from surveys import selectors, services
+from surveys.exports import links_csv
+from surveys.models import (
+    Page,
+    Question,
+    Response,
+    ResponseStatus,
+    Survey,
+    Wave,
+)
+from surveys.services.distribution import public_url
+
+
+def has_answers(survey_id: int | None) -> bool:
+    return bool(survey_id) and Response.objects.filter(survey_id=survey_id).exists()
+
+
+@admin.register(Wave)
+class WaveAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on"]
+    search_fields = ["name"]
+
+
+class PageInline(admin.TabularInline):
+    model = Page
+    extra = 0
+    fields = ["position", "title", "title_en"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not has_answers(
+            getattr(obj, "id", None)
+        )
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+    fields = ["page", "position", "key", "kind", "role", "required", "text"]
+    show_change_link = True
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and has_answers(obj.id):
+            return ["key", "kind", "role"]
+        return []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not has_answers(
+            getattr(obj, "id", None)
+        )
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "page":
+            survey_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Page.objects.filter(survey_id=survey_id or 0)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SurveyForm(forms.ModelForm):
+    class Meta:
+        model = Survey
+        fields = [
+            "title",
+            "slug",
+            "brand_name",
+            "wave",
+            "description",
+            "thank_you_message",
+            "opens_at",
+            "closes_at",
+            "reminder_after_days",
+            "contact_interval_days",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.pk:
+            try:
+                services.check_survey_change(survey=self.instance, changed=list(self.changed_data))
+            except DomainError as exc:
+                raise ValidationError(exc.message) from exc
+        return data
+
+
+class TemplateSurveyForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("title"), max_length=200)
+    slug = forms.SlugField(label=gettext_lazy("slug"), max_length=100)
+    brand_name = forms.CharField(label=gettext_lazy("brand name"), max_length=100)
+    wave = forms.ModelChoiceField(label=gettext_lazy("wave"), queryset=Wave.objects.all())
+
+
+class CopySurveyForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("title"), max_length=200)
+    slug = forms.SlugField(label=gettext_lazy("slug"), max_length=100)
+    wave = forms.ModelChoiceField(label=gettext_lazy("wave"), queryset=Wave.objects.all())
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    form = SurveyForm
+    list_display = ["title", "slug", "wave", "status", "invited", "answered", "closes_at"]
+    list_filter = ["status", "wave"]
+    search_fields = ["title", "slug", "brand_name"]
+    readonly_fields = ["status", "results_summary", "distribution"]
+    inlines = [PageInline, QuestionInline]
+    actions = ["open_surveys", "close_surveys", "enable_public_links", "send_invitations"]
+    change_list_template = "surveys/admin/survey_change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Survey]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("wave")
+            .annotate(
+                n_invited=Count("invitations", distinct=True),
+                n_answered=Count(
+                    "responses",
+                    filter=Q(responses__status=ResponseStatus.COMPLETED),
+                    distinct=True,
+                ),
+            )
+        )
+
+    @admin.display(description=gettext_lazy("invited"), ordering="n_invited")
+    def invited(self, obj: Survey) -> int:
+        return obj.n_invited
+
+    @admin.display(description=gettext_lazy("answered"), ordering="n_answered")
+    def answered(self, obj: Survey) -> int:
+        return obj.n_answered
+
+    @admin.display(description=gettext_lazy("distribution"))
+    def distribution(self, obj: Survey) -> str:
+        if not obj.pk:
+            return "—"
+        links = reverse("admin:surveys_survey_links", args=[obj.pk])
+        parts = [format_html('<a href="{}">{}</a>', links, _("Download personal links (CSV)"))]
+        url = public_url(obj)
+        if url:
+            qr = reverse("admin:surveys_survey_qr", args=[obj.pk])
+            parts.append(
+                format_html(
+                    '{}: <code>{}</code> <a href="{}">{}</a>',
+                    _("Public link"),
+                    url,
+                    qr,
+                    _("QR code (SVG)"),
+                )
+            )
+        return format_html("<br>".join(["{}"] * len(parts)), *parts)
+
+    @admin.display(description=gettext_lazy("results"))
+    def results_summary(self, obj: Survey) -> str:
+        if not obj.pk:
+            return "—"
+        data = selectors.results(survey=obj)
+        nps, aw, rate = data["nps"], data["awareness"], data["rate"]
+        if not nps.n:
+            return _("No answers yet.")
+        text = _(
+            "%(n)d answers (response rate %(rate)s). NPS %(nps).1f (95%% CI %(low).1f to "
+            "%(high).1f). Empathy %(empathy)s, attachment %(attachment)s, awareness "
+            "%(awareness)s (0–100)."
+        ) % {
+            "n": nps.n,
+            "rate": f"{rate.rate:.1f}%" if rate and rate.rate is not None else "—",
+            "nps": nps.nps,
+            "low": nps.ci_low,
+            "high": nps.ci_high,
+            "empathy": f"{aw.empathy:.1f}" if aw.empathy is not None else "—",
+            "attachment": f"{aw.attachment:.1f}" if aw.attachment is not None else "—",
+            "awareness": f"{aw.awareness:.1f}" if aw.awareness is not None else "—",
+        }
+        if nps.small_sample:
+            text += " " + _("Small sample: fewer than 30 answers, read with caution.")
+        copy = reverse("admin:surveys_survey_copy", args=[obj.pk])
+        return format_html('{}<br><a href="{}">{}</a>', text, copy, _("Copy for another wave"))
+
+    def copy_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        source = get_object_or_404(Survey, pk=pk)
+        form = CopySurveyForm(request.POST or None, initial={"title": source.title})
+        if request.method == "POST" and form.is_valid():
+            try:
+                survey = services.copy_survey(survey=source, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The survey was copied as a draft."))
+                return HttpResponseRedirect(
+                    reverse("admin:surveys_survey_change", args=[survey.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Copy the survey for another wave"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "surveys/admin/template_form.html", context)
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("template/", wrap(self.template_view), name="surveys_survey_template"),
+            path("<int:pk>/copy/", wrap(self.copy_view), name="surveys_survey_copy"),
+            path("<int:pk>/links.csv", wrap(self.links_view), name="surveys_survey_links"),
+            path("<int:pk>/qr.svg", wrap(self.qr_view), name="surveys_survey_qr"),
+            *super().get_urls(),
+        ]
+
+    def template_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TemplateSurveyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                survey = services.create_template_survey(**form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("The survey was created from the template."))
+                return HttpResponseRedirect(
+                    reverse("admin:surveys_survey_change", args=[survey.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Create a survey from the template"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "surveys/admin/template_form.html", context)
+
+    def links_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("surveys.view_invitation"):
+            raise PermissionDenied
+        survey = get_object_or_404(Survey, pk=pk)
+        response = HttpResponse(
+            links_csv(survey=survey, bom=True), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{survey.slug}-links.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def qr_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        survey = get_object_or_404(Survey, pk=pk)
+        url = public_url(survey)
+        if not url:
+            raise PermissionDenied
+        buffer = io.BytesIO()
+        segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=4, title=survey.title)
+        response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+        response["Content-Disposition"] = f'attachment; filename="{survey.slug}-qr.svg"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Survey], fn: Any, done: str) -> None:
+        ok = 0
+        for survey in queryset:
+            try:
+                fn(survey)
+                ok += 1
+            except DomainError as exc:
+                self.message_user(request, f"{survey}: {exc.message}", messages.ERROR)
+        if ok:
+            self.message_user(request, done % {"count": ok}, messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("Open the selected surveys"), permissions=["change"])
+    def open_surveys(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
+        now = timezone.now()
+        self._run(
+            request,
+            queryset,
+            lambda s: services.open_survey(survey=s, now=now),
+            _("%(count)d survey(s) opened."),
+        )
+
+    @admin.action(description=gettext_lazy("Close the selected surveys"), permissions=["change"])
+    def close_surveys(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
+        self._run(
+            request,
+            queryset,
+            lambda s: services.close_survey(survey=s),
+            _("%(count)d survey(s) closed."),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Create a public link (QR code)"), permissions=["change"]
+    )
+    def enable_public_links(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
+        self._run(
+            request,
+            queryset,
+            lambda s: services.enable_public_link(survey=s),
+            _("%(count)d public link(s) ready."),
+        )
+
+    @admin.action(description=gettext_lazy("Send invitation e-mails"), permissions=["change"])
+    def send_invitations(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
+        now = timezone.now()
+        total = 0
+        for survey in queryset:
+            try:
+                total += services.queue_invitation_emails(survey=survey, now=now)
+            except DomainError as exc:
+                self.message_user(request, f"{survey}: {exc.message}", messages.ERROR)
+        self.message_user(
+            request,
+            _("%(count)d invitation e-mail(s) queued.") % {"count": total},
+            messages.SUCCESS,
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not has_answers(
+            getattr(obj, "id", None)
+        )

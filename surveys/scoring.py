@@ -1,0 +1,160 @@
+"""Scores, as DOMAIN.md defines them; pure functions, no database.
+
+Scales
+------
+- NPS answer 0–10: 9–10 promoter, 7–8 passive, 0–6 detractor. NPS = % promoters − % detractors
+  (−100 … +100). Its 95% confidence interval treats each answer as +1/0/−1: the variance of the
+  mean is (p_promoter + p_detractor − (p_promoter − p_detractor)²) / n, NPS ± 1.96 × 100 × √var.
+- Agreement 5-point scale: 5 そう思う, 4 ややそう思う, 3 どちらともいえない, 2 あまりそう思わない,
+  1 そう思わない.
+- Indices are 0–100: the mean of the answered items on the 5-point scale, mapped linearly
+  (1 → 0, 3 → 50, 5 → 100): ``(mean − 1) / 4 × 100``.
+  * attachment (愛着): like, satisfied, devotion, grateful, would_miss
+  * empathy (共感): support, spread, vision
+  * awareness (エンゲージメント意識, overall): all eight items, each weighing the same.
+  An index is None when none of its items was answered.
+- A sample smaller than ``SMALL_SAMPLE`` responses is flagged: its figures are shown, marked as
+  not reliable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from surveys.models import AwarenessItem, NpsCategory
+
+ATTACHMENT_ITEMS = (
+    AwarenessItem.LIKE,
+    AwarenessItem.SATISFIED,
+    AwarenessItem.DEVOTION,
+    AwarenessItem.GRATEFUL,
+    AwarenessItem.WOULD_MISS,
+)
+EMPATHY_ITEMS = (AwarenessItem.SUPPORT, AwarenessItem.SPREAD, AwarenessItem.VISION)
+AWARENESS_ITEMS = ATTACHMENT_ITEMS + EMPATHY_ITEMS
+AGREEMENT_MIN, AGREEMENT_MAX = 1, 5
+SMALL_SAMPLE = 30
+Z_95 = 1.959963984540054
+
+
+def nps_category(score: int | None) -> str:
+    """The NPS category of a 0–10 answer ("" when there is no answer)."""
+    if score is None:
+        return ""
+    if not 0 <= score <= 10:
+        raise ValueError(f"NPS score out of range: {score}")
+    if score >= 9:
+        return NpsCategory.PROMOTER
+    if score >= 7:
+        return NpsCategory.PASSIVE
+    return NpsCategory.DETRACTOR
+
+
+def agreement_index(values: Iterable[int | None]) -> float | None:
+    """0–100 index of 5-point agreement answers (None answers ignored)."""
+    answered = [v for v in values if v is not None]
+    if not answered:
+        return None
+    for value in answered:
+        if not AGREEMENT_MIN <= value <= AGREEMENT_MAX:
+            raise ValueError(f"agreement answer out of range: {value}")
+    mean = sum(answered) / len(answered)
+    return (mean - AGREEMENT_MIN) / (AGREEMENT_MAX - AGREEMENT_MIN) * 100
+
+
+@dataclass(frozen=True)
+class AwarenessScores:
+    empathy: float | None
+    attachment: float | None
+    awareness: float | None
+
+
+def awareness_scores(items: Mapping[str, int | None]) -> AwarenessScores:
+    """Indices from ``{awareness item: 1–5 answer}`` (missing items are not answered)."""
+    return AwarenessScores(
+        empathy=agreement_index(items.get(i) for i in EMPATHY_ITEMS),
+        attachment=agreement_index(items.get(i) for i in ATTACHMENT_ITEMS),
+        awareness=agreement_index(items.get(i) for i in AWARENESS_ITEMS),
+    )
+
+
+@dataclass(frozen=True)
+class NpsEstimate:
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float | None
+    ci_low: float | None
+    ci_high: float | None
+    std_error: float | None  # of the NPS, in points
+    small_sample: bool
+
+
+def nps_estimate(*, promoters: int, passives: int, detractors: int) -> NpsEstimate:
+    n = promoters + passives + detractors
+    if n == 0:
+        return NpsEstimate(0, 0, 0, 0, None, None, None, None, True)
+    p_pro, p_det = promoters / n, detractors / n
+    nps = (p_pro - p_det) * 100
+    variance = max(p_pro + p_det - (p_pro - p_det) ** 2, 0.0) / n
+    se = math.sqrt(variance) * 100
+    return NpsEstimate(
+        n=n,
+        promoters=promoters,
+        passives=passives,
+        detractors=detractors,
+        nps=nps,
+        ci_low=max(nps - Z_95 * se, -100.0),
+        ci_high=min(nps + Z_95 * se, 100.0),
+        std_error=se,
+        small_sample=n < SMALL_SAMPLE,
+    )
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A change between two samples: b − a, with a two-sided test of "no change"."""
+
+    difference: float | None
+    z: float | None
+    p_value: float | None
+    significant: bool  # at the 5% level, and neither sample small
+    small_sample: bool
+
+
+def two_sided_p(z: float) -> float:
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def nps_difference(a: NpsEstimate, b: NpsEstimate) -> Difference:
+    """z-test of the NPS change from ``a`` to ``b`` (independent samples)."""
+    small = a.small_sample or b.small_sample
+    if a.nps is None or b.nps is None:
+        return Difference(None, None, None, False, True)
+    diff = b.nps - a.nps
+    se = math.sqrt((a.std_error or 0) ** 2 + (b.std_error or 0) ** 2)
+    if se == 0:
+        return Difference(diff, None, None, False, small)
+    z = diff / se
+    p = two_sided_p(z)
+    return Difference(diff, z, p, p < 0.05 and not small, small)
+
+
+def mean_difference(a: list[float], b: list[float]) -> Difference:
+    """Welch's test of the change in mean from ``a`` to ``b`` (normal approximation)."""
+    small = len(a) < SMALL_SAMPLE or len(b) < SMALL_SAMPLE
+    if len(a) < 2 or len(b) < 2:
+        return Difference(None, None, None, False, True)
+    mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
+    var_a = sum((x - mean_a) ** 2 for x in a) / (len(a) - 1)
+    var_b = sum((x - mean_b) ** 2 for x in b) / (len(b) - 1)
+    se = math.sqrt(var_a / len(a) + var_b / len(b))
+    diff = mean_b - mean_a
+    if se == 0:
+        return Difference(diff, None, None, False, small)
+    z = diff / se
+    p = two_sided_p(z)
+    return Difference(diff, z, p, p < 0.05 and not small, small)

@@ -1,0 +1,61 @@
+"""Writes of the surveys app (design, distribution, answers). Import from here.
+
+``surveys.services.design``: the template survey, status changes, the public link.
+``surveys.services.editing``: refusing edits that would break answers; copying for a new wave.
+``surveys.services.distribution``: invitations, links, e-mail sends, reminders, unsubscribe.
+``surveys.services.answering``: saving partial answers, submitting and scoring a response.
+"""
+
+from surveys.services.answering import (
+    clean_text,
+    complete_response,
+    save_answers,
+    start_response,
+    submit_response,
+)
+from surveys.services.design import (
+    close_survey,
+    create_template_survey,
+    disable_public_link,
+    enable_public_link,
+    open_survey,
+)
+from surveys.services.distribution import (
+    create_invitations,
+    deliver,
+    queue_invitation_emails,
+    queue_reminders,
+    retry_failed_deliveries,
+    run_distribution,
+    unsubscribe,
+)
+from surveys.services.editing import (
+    check_choice_change,
+    check_question_change,
+    check_survey_change,
+    copy_survey,
+)
+
+__all__ = [
+    "check_choice_change",
+    "check_question_change",
+    "check_survey_change",
+    "clean_text",
+    "close_survey",
+    "complete_response",
+    "copy_survey",
+    "create_invitations",
+    "create_template_survey",
+    "deliver",
+    "disable_public_link",
+    "enable_public_link",
+    "open_survey",
+    "queue_invitation_emails",
+    "queue_reminders",
+    "retry_failed_deliveries",
+    "run_distribution",
+    "save_answers",
+    "start_response",
+    "submit_response",
+    "unsubscribe",
+]

@@ -1,0 +1,25 @@
+"""Celery tasks: thin wrappers that load ids and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from engagement.outbox import OutboxTask
+from surveys import services
+
+
+@shared_task(base=OutboxTask, name="surveys.send_deliveries", ignore_result=True)
+def send_deliveries(*, delivery_ids: list[int]) -> dict[str, int]:
+    """Send a batch of survey e-mails; each is sent at most once, failures are recorded."""
+    counts: dict[str, int] = {}
+    for delivery_id in delivery_ids:
+        status = services.deliver(delivery_id=delivery_id)
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+@shared_task(name="surveys.run_distribution", ignore_result=True)
+def run_distribution() -> dict[str, int]:
+    """Beat: queue invitation e-mails, reminders and retries; close surveys past their date."""
+    return services.run_distribution(now=timezone.now())

@@ -1,0 +1,36 @@
+"""seed_demo in the production shape: PostgreSQL, Redis broker, a real Celery worker ingesting
+the survey answers into VoC."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from engagement.models import BehaviourRecord, Customer
+from surveys.models import Answer, Response
+from voc.models import FeedbackItem
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def test_seed_demo_on_postgresql_with_a_real_worker(celery_worker_process, wait):
+    call_command("seed_demo", customers=40, seed=3, stdout=StringIO())
+    assert Customer.objects.count() == 40
+    assert BehaviourRecord.objects.count() > 200
+    texts = Answer.objects.filter(question__kind__in=["short_text", "long_text"]).count()
+    assert Response.objects.filter(status="completed").count() >= 5 and texts >= 3
+
+    # The worker (not an eager in-process call) turns every free-text answer into an item.
+    wait(lambda: FeedbackItem.objects.filter(channel="survey").count() == texts, timeout=120)
+
+    counts = (Customer.objects.count(), BehaviourRecord.objects.count(), Response.objects.count())
+    out = StringIO()
+    call_command("seed_demo", customers=40, seed=3, stdout=out)
+    assert (
+        Customer.objects.count(),
+        BehaviourRecord.objects.count(),
+        Response.objects.count(),
+    ) == counts
+    assert FeedbackItem.objects.filter(channel="survey").count() == texts

@@ -1,0 +1,187 @@
+"""The inbox: hostile text shown as text, keyword search, filters, CSV formula injection,
+bulk actions (small at once, large in the background with progress)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from voc.models import FeedbackItem
+from voc.triage import services
+from voc.triage.export import neutralise
+from voc.triage.models import BulkJob, ItemTag, JobState, TriageEvent
+from voc.triage.services import bulk
+
+from .conftest import make_item
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/admin/voc/feedbackitem/"
+HOSTILE = '<script>alert("xss")</script><img src=x onerror=alert(1)>解約したい'
+
+
+def test_hostile_text_is_displayed_as_text_in_list_and_detail(client, world):
+    item = make_item(text=HOSTILE, team=world["team_a"])
+    services.add_note(item_id=item.id, author=world["agent"], body='<b onmouseover="x()">注意</b>')
+    client.force_login(world["agent"])
+    for url in (LIST, f"{LIST}{item.id}/change/"):
+        html = client.get(url).content.decode()
+        assert '<script>alert("xss")' not in html
+        assert "<img src=x onerror" not in html
+        assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in html
+    detail = client.get(f"{LIST}{item.id}/change/").content.decode()
+    assert '<b onmouseover="x()">' not in detail
+    assert "&lt;b onmouseover=" in detail
+
+
+def test_keyword_search_and_filters(client, world):
+    client.force_login(world["lead"])
+    html = client.get(LIST, {"q": "解約"}).content.decode()
+    assert "解約したいのですが" in html and "配送が遅れました" not in html
+    html = client.get(LIST, {"team__id__exact": world["team_b"].id}).content.decode()
+    assert "配送が遅れました" in html and "解約したいのですが" not in html
+    world["customer"].segment = "platinum"
+    world["customer"].save()
+    html = client.get(LIST, {"segment": "platinum"}).content.decode()
+    assert "解約したいのですが" in html and "配送が遅れました" not in html
+    for params in (
+        {"state__exact": "new"},
+        {"nps": "detractor"},
+        {"open": "overdue"},
+        {"channel__exact": "survey"},
+    ):
+        assert client.get(LIST, params).status_code == 200
+
+
+def test_item_page_shows_customer_nps_segment_and_recent_behaviour(client, world):
+    from django.utils import timezone
+
+    from engagement.models import BehaviourRecord
+
+    BehaviourRecord.objects.create(
+        customer=world["customer"], kind_id="cancellation", occurred_at=timezone.now(), amount=None
+    )
+    client.force_login(world["agent"])
+    html = client.get(f"{LIST}{world['item_a'].id}/change/").content.decode()
+    assert 'id="recent-behaviour"' in html
+    assert world["customer"].segment in html
+    assert ">3" in html or "3 (" in html  # NPS score
+
+
+def test_formula_injection_is_neutralised(client, world):
+    assert neutralise("=1+1") == "'=1+1"
+    assert neutralise("+81") == "'+81"
+    assert neutralise("-x") == "'-x"
+    assert neutralise("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralise("普通の文") == "普通の文"
+    item = make_item(text='=HYPERLINK("http://evil.example","click")', team=world["team_a"])
+    client.force_login(world["lead"])
+    response = client.post(
+        LIST, {"action": "export_csv", "_selected_action": [item.id], "index": 0}
+    )
+    body = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert (
+        rows[1][-3] == '\'=HYPERLINK("http://evil.example","click")' or "'=HYPERLINK" in rows[1][16]
+    )
+
+
+def test_small_bulk_assign_runs_at_once_with_audit(client, world):
+    client.force_login(world["lead"])
+    items = [world["item_a"], world["item_b"]]
+    response = client.post(
+        LIST,
+        {
+            "action": "assign_selected",
+            "_selected_action": [i.id for i in items],
+            "owner": world["agent"].id,
+            "index": 0,
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert set(FeedbackItem.objects.filter(owner=world["agent"]).values_list("id", flat=True)) == {
+        i.id for i in items
+    }
+    assert TriageEvent.objects.filter(kind="owner", actor=world["lead"]).count() == 2
+    job = BulkJob.objects.get()
+    assert (job.state, job.total, job.processed, job.changed) == (JobState.DONE, 2, 2, 2)
+
+
+def test_large_filtered_selection_runs_in_the_background_in_chunks(
+    client, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(bulk, "INLINE_LIMIT", 10)
+    monkeypatch.setattr(bulk, "CHUNK_SIZE", 7)
+    for n in range(40):
+        make_item(text=f"アプリが落ちる {n}", team=world["team_a"], channel="review")
+    client.force_login(world["lead"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(
+            f"{LIST}?channel__exact=review",
+            {
+                "action": "tag_selected",
+                "select_across": 1,
+                "_selected_action": [0],
+                "tag": "アプリ",
+                "index": 0,
+            },
+        )
+    job = BulkJob.objects.get()
+    assert (job.state, job.total, job.processed) == (JobState.PENDING, 40, 0)
+    page = client.get(LIST).content.decode()
+    assert "0/40" in page  # progress shown in the inbox while it waits
+    for callback in callbacks:
+        callback()  # the commit hook sends the job to the (eager) worker
+    job.refresh_from_db()
+    assert (job.state, job.processed, job.changed) == (JobState.DONE, 40, 40)
+    assert ItemTag.objects.filter(tag__name="アプリ").count() == 40
+    assert not ItemTag.objects.filter(item__channel="survey").exists()  # the filter held
+
+
+def test_bulk_state_change_skips_illegal_transitions(world):
+    good = make_item(state="in_progress")
+    bad = make_item(state="new")
+    job = services.start_bulk_action(
+        queryset=FeedbackItem.objects.filter(id__in=[good.id, bad.id]),
+        action="state",
+        actor=world["lead"],
+        state="resolved",
+    )
+    assert (job.changed, job.skipped) == (1, 1)
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert (good.state, bad.state) == ("resolved", "new")
+
+
+def test_bulk_merge_and_set_topic(world):
+    from voc.models import Topic
+
+    first, second, third = make_item(), make_item(), make_item()
+    ids = [first.id, second.id, third.id]
+    FeedbackItem.objects.filter(id=first.id).update(
+        received_at=first.received_at.replace(year=2025)
+    )
+    services.start_bulk_action(
+        queryset=FeedbackItem.objects.filter(id__in=ids), action="merge", actor=world["lead"]
+    )
+    assert set(FeedbackItem.objects.filter(duplicate_of=first).values_list("id", flat=True)) == {
+        second.id,
+        third.id,
+    }
+    topic = Topic.objects.create(name="配送")
+    services.start_bulk_action(
+        queryset=FeedbackItem.objects.filter(id__in=ids),
+        action="topic",
+        actor=world["lead"],
+        topic_id=topic.id,
+    )
+    assert FeedbackItem.objects.filter(topic=topic, topic_locked=True).count() == 3
+    topic.refresh_from_db()
+    assert topic.item_count == 3  # the topic's counter follows the move
+    with pytest.raises(services.IllegalTransition.__mro__[2]):  # DomainError
+        services.start_bulk_action(
+            queryset=FeedbackItem.objects.filter(id__in=ids), action="topic", actor=world["lead"]
+        )

@@ -1,0 +1,130 @@
+"""Topics: clearly different themes separate, new items land in the right topic, staff
+corrections survive a re-run (real hotel vs spot reviews)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from voc import topics
+from voc.models import FeedbackItem, Topic
+from voc.services import (
+    create_feedback_item,
+    merge_topics,
+    move_item,
+    rename_topic,
+    run_analysis,
+)
+from voc.tokenize import tokenize
+
+
+def test_hotel_and_spot_reviews_separate(reviews):
+    texts = reviews["hotel"][:120] + reviews["spot"][:120]
+    truth = ["hotel"] * 120 + ["spot"] * 120
+    token_lists = [tokenize(text) for text in texts]
+    result = topics.fit_topics(topics.in_memory_chunks(token_lists), k=2)
+    assert adjusted_rand_score(truth, result.labels.tolist()) > 0.8
+    # The labels are Japanese words that tell the themes apart.
+    all_terms = [set(cluster.terms) for cluster in result.clusters]
+    assert any("ホテル" in terms or "部屋" in terms for terms in all_terms)
+
+
+def test_automatic_k_finds_two_domains_in_whole_reviews(reviews):
+    texts = reviews["hotel"][:150] + reviews["spot"][:150]
+    token_lists = [tokenize(text) for text in texts]
+    result = topics.fit_topics(topics.in_memory_chunks(token_lists), k_range=range(2, 7))
+    assert result.selection["criterion"].startswith("silhouette")
+    assert result.model.k == 2
+
+
+def test_item_without_known_words_goes_to_other(reviews):
+    token_lists = [tokenize(text) for text in reviews["hotel"][:60] + reviews["spot"][:60]]
+    result = topics.fit_topics(topics.in_memory_chunks(token_lists), k=2)
+    labels, _scores = result.model.assign([["未知語だけ"], []])
+    assert labels.tolist() == [-1, -1]
+
+
+def test_model_round_trips_through_bytes(reviews):
+    token_lists = [tokenize(text) for text in reviews["hotel"][:40] + reviews["spot"][:40]]
+    result = topics.fit_topics(topics.in_memory_chunks(token_lists), k=2)
+    result.model.topic_ids = [11, 12]
+    restored = topics.TopicModel.from_bytes(result.model.to_bytes())
+    assert restored.topic_ids == [11, 12]
+    assert (
+        restored.assign(token_lists[:10])[0].tolist()
+        == result.model.assign(token_lists[:10])[0].tolist()
+    )
+
+
+def _seed(reviews, n=80):
+    from django.utils import timezone
+
+    now = timezone.now()
+    items = []
+    for label in ("hotel", "spot"):
+        for i, text in enumerate(reviews[label][:n]):
+            items.append(
+                FeedbackItem(
+                    text=text,
+                    channel="review",
+                    received_at=now,
+                    external_id=f"{label}-{i}",
+                    attributes={"label": label},
+                )
+            )
+    FeedbackItem.objects.bulk_create(items)
+
+
+def _topic_of(label: str) -> int:
+    counts = Counter(
+        FeedbackItem.objects.filter(attributes__label=label).values_list("topic_id", flat=True)
+    )
+    return counts.most_common(1)[0][0]
+
+
+@pytest.mark.django_db
+def test_run_analysis_then_new_item_lands_in_right_topic(reviews):
+    _seed(reviews)
+    run = run_analysis(k=2)
+    assert run.status == "done"
+    hotel_topic, spot_topic = _topic_of("hotel"), _topic_of("spot")
+    assert hotel_topic != spot_topic
+    topic = Topic.objects.get(id=hotel_topic)
+    assert topic.terms and topic.name
+    assert 3 <= len(topic.quote_ids) <= 5
+    # Assigned on arrival, without a re-run (held-out reviews).
+    item, created = create_feedback_item(text=reviews["hotel"][200], channel="review")
+    assert created and item.topic_id == hotel_topic
+    item, _ = create_feedback_item(text=reviews["spot"][200], channel="sns")
+    assert item.topic_id == spot_topic
+    assert item.tokens and item.sentiment
+
+
+@pytest.mark.django_db
+def test_staff_corrections_survive_a_rerun(reviews):
+    _seed(reviews)
+    run_analysis(k=2)
+    hotel = Topic.objects.get(id=_topic_of("hotel"))
+    spot = Topic.objects.get(id=_topic_of("spot"))
+    rename_topic(topic=hotel, name="宿泊の感想")
+    moved = FeedbackItem.objects.filter(attributes__label="spot").first()
+    move_item(item=moved, topic=hotel)
+
+    run_analysis(k=2)
+    hotel.refresh_from_db()
+    assert hotel.name == "宿泊の感想" and hotel.is_active
+    assert _topic_of("hotel") == hotel.id  # same id
+    assert _topic_of("spot") == spot.id
+    moved.refresh_from_db()
+    assert moved.topic_id == hotel.id and moved.topic_locked
+
+    # Merge: the spot topic goes into the hotel topic and stays merged after a re-run.
+    merge_topics(sources=[spot], target=hotel)
+    run_analysis(k=2)
+    spot.refresh_from_db()
+    assert spot.merged_into_id == hotel.id and not spot.is_active
+    assert _topic_of("spot") == hotel.id
+    hotel.refresh_from_db()
+    assert hotel.name == "宿泊の感想"

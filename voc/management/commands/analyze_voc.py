@@ -1,0 +1,43 @@
+"""``python manage.py analyze_voc [--k K] [--workers]``: the full VoC analysis.
+
+Tokenises what is new (or tokenised with an older user dictionary), clusters, labels and
+assigns every item (``voc.services.run_analysis``). With ``--workers`` it only enqueues the
+tokenisation as chunk tasks for the Celery workers and returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from engagement.errors import DomainError
+from voc.services import dispatch_tokenization, run_analysis
+
+
+class Command(BaseCommand):
+    help = "Run the VoC analysis: tokenise new feedback, cluster into topics, label and assign."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--k", type=int, default=None, help="number of topics (default: auto)")
+        parser.add_argument(
+            "--workers",
+            action="store_true",
+            help="only enqueue tokenisation chunks for the Celery workers",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["k"] is not None and options["k"] < 1:
+            raise CommandError("--k must be at least 1.")
+        if options["workers"]:
+            chunks = dispatch_tokenization()
+            self.stdout.write(f"{chunks} tokenisation chunks enqueued.")
+            return
+        try:
+            run = run_analysis(k=options["k"])
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(
+            f"Analysed {run.n_items} items into {run.n_topics} topics "
+            f"(k: {run.selection.get('criterion', '')}, {run.selection.get('k')})."
+        )

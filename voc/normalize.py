@@ -1,0 +1,56 @@
+"""Normalisation of Japanese feedback text before analysis (the stored original never changes).
+
+- Unicode NFKC: half-width katakana become full-width (ｱﾌﾟﾘ → アプリ), full-width alphanumerics
+  become ASCII (ＡＢＣ１２３ → ABC123).
+- URLs, e-mail addresses and phone numbers are masked (``[URL]``, ``[EMAIL]``, ``[TEL]``) so they
+  neither leak into topic labels nor split into noise tokens.
+- Laughter marks (ｗｗｗ, 笑笑, (笑)) become one ``笑``; repeated punctuation and long-vowel
+  marks are collapsed (！！！ → !, 。。。 → …, すごーーい → すごーい).
+- Control characters are removed and whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+URL_MASK = "[URL]"
+EMAIL_MASK = "[EMAIL]"
+PHONE_MASK = "[TEL]"
+MASKS = frozenset({"URL", "EMAIL", "TEL"})
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'「」（）()]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?<![\d-])(?:\+81[-\s]?\d{1,4}|0\d{1,4})[-\s]?\d{1,4}[-\s]?\d{3,4}(?![\d-])")
+_LAUGH = re.compile(
+    r"[(]笑[)]|笑{2,}|(?<![A-Za-z])[wW]{2,}(?![A-Za-z])|(?<=[^\x00-\x7f])[wW](?![A-Za-z])"
+)
+_REPEAT_PUNCT = re.compile(r"([!?！？、,~〜ー♪☆★])\1+")
+_ELLIPSIS = re.compile(r"(?:\.{2,}|。{2,}|…+|・{3,})")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+_SPACE = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d{3}")
+
+
+def normalize_text(text: str | None) -> str:
+    """The analysis form of ``text``: NFKC, masks, collapsed repetition, single spaces."""
+    if not text:
+        return ""
+    value = unicodedata.normalize("NFKC", text)
+    # Each pattern runs only when a cheap test says it may match (most texts need none).
+    if not value.isprintable():
+        value = _CONTROL.sub("", value)
+    if "@" in value:
+        value = _EMAIL.sub(f" {EMAIL_MASK} ", value)
+    if "http" in value or "www." in value or "WWW." in value:
+        value = _URL.sub(f" {URL_MASK} ", value)
+    if _DIGITS.search(value):
+        value = _PHONE.sub(f" {PHONE_MASK} ", value)
+    if "w" in value or "W" in value or "笑" in value:
+        value = _LAUGH.sub("笑", value)
+    if ".." in value or "。。" in value or "…" in value or "・・・" in value:
+        value = _ELLIPSIS.sub("…", value)
+    value = _REPEAT_PUNCT.sub(r"\1", value)
+    if " " in value or not value.isprintable():
+        value = _SPACE.sub(" ", value).strip()
+    return value

@@ -1,0 +1,525 @@
+"""Tokenisation, sentiment and topic assignment of feedback items; the full topic analysis.
+
+- ``analyze_items(item_ids=…)``: normalise + tokenise (user dictionary) + sentiment, stored once
+  per item, and assignment to the existing topics (the latest run's model) — the path a new
+  item takes on arrival, and the unit of work of a Celery chunk task.
+- ``dispatch_tokenization()``: enqueue one ``voc.analyze_chunk`` task per chunk of ids that need
+  (re-)tokenising, so more workers on more machines go faster.
+- ``run_analysis()``: the full re-run: cluster everything (``voc.topics``), match the new clusters
+  to the existing topics so that topic identity survives, keep staff corrections, store labels,
+  quotes and counts, and save the model that assigns new items until the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from engagement import outbox
+from voc import sentiment, topics
+from voc.models import (
+    AnalysisRun,
+    AnalysisRunStatus,
+    FeedbackItem,
+    Topic,
+)
+from voc.selectors import analysis_settings, current_lexicon, latest_model_run
+from voc.tokenize import Lexicon, analyze, join_tokens
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 2_000
+MATCH_SHARE = 0.5  # a new cluster keeps an old topic's id when most of its items were in it
+TERM_MATCH = 0.3  # … or, failing that, when their top terms overlap this much (Jaccard)
+
+_model_cache: dict[int, topics.TopicModel] = {}
+
+
+def _current_model() -> topics.TopicModel | None:
+    run = latest_model_run()
+    if run is None:
+        return None
+    model = _model_cache.get(run.id)
+    if model is None:
+        model = topics.TopicModel.from_bytes(run.model)
+        _model_cache.clear()
+        _model_cache[run.id] = model
+    return model
+
+
+def other_topic() -> Topic:
+    topic = Topic.objects.filter(is_other=True).order_by("id").first()
+    if topic is None:
+        with translation.override(settings.LANGUAGE_CODE):
+            topic = Topic.objects.create(name=_("Other / unassigned"), is_other=True)
+    return topic
+
+
+def _json_param() -> str:
+    return "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+
+
+def _update_rows(
+    *, sets: str, columns: list[tuple[str, str]], rows: Sequence[tuple[Any, ...]], where: str = ""
+) -> None:
+    """UPDATE voc_feedbackitem from rows whose last value is the id.
+
+    PostgreSQL: one ``UPDATE … FROM (VALUES …)`` statement per 1,000 rows (a round trip per row
+    would dominate); SQLite (in-process): ``executemany``. ``columns`` are (name, SQL type) of
+    the row values, ``sets`` the SET clause over ``v.<name>``. Every piece is a constant of this
+    module; values are always parameters.
+    """
+    if not rows:
+        return
+    names = [name for name, _type in columns]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            casts = ", ".join(f"%s::{sql_type}" for _name, sql_type in columns)
+            for start in range(0, len(rows), 1000):
+                chunk = rows[start : start + 1000]
+                values = ", ".join([f"({casts})"] * len(chunk))
+                sql = (
+                    f"UPDATE voc_feedbackitem AS f SET {sets} FROM (VALUES {values}) "  # noqa: S608
+                    f"AS v({', '.join(names)}) WHERE f.id = v.id {where}"
+                )
+                cursor.execute(sql, [value for row in chunk for value in row])
+        else:
+            assignments = re.sub(r"v\.(\w+)", r"%(\1)s", sets)
+            sql = f"UPDATE voc_feedbackitem AS f SET {assignments} WHERE id = %(id)s {where}"  # noqa: S608
+            cursor.executemany(sql, [dict(zip(names, row, strict=True)) for row in rows])
+
+
+def _store_analysis(rows: Sequence[tuple[Any, ...]]) -> None:
+    """rows: (normalized_text, tokens JSON, token_text, tokenized_at, version, sentiment, score,
+    id)."""
+    _update_rows(
+        sets=(
+            "normalized_text = v.normalized_text, tokens = v.tokens, token_text = v.token_text, "
+            "tokenized_at = v.tokenized_at, dictionary_version = v.version, "
+            "sentiment = v.sentiment, sentiment_score = v.score, updated_at = v.tokenized_at"
+        ),
+        columns=[
+            ("normalized_text", "text"),
+            ("tokens", "jsonb"),
+            ("token_text", "text"),
+            ("tokenized_at", "timestamptz"),
+            ("version", "integer"),
+            ("sentiment", "text"),
+            ("score", "double precision"),
+            ("id", "bigint"),
+        ],
+        rows=rows,
+    )
+
+
+def _store_topics(rows: Sequence[tuple[int, float, int]]) -> None:
+    """rows: (topic_id, topic_score, item id); items staff placed by hand are left alone."""
+    _update_rows(
+        sets="topic_id = v.topic_id, topic_score = v.score",
+        columns=[("topic_id", "bigint"), ("score", "double precision"), ("id", "bigint")],
+        rows=rows,
+        where="AND NOT f.topic_locked",
+    )
+
+
+def refresh_topic_counts(topic_ids: Sequence[int] | None = None) -> None:
+    queryset = Topic.objects.all() if topic_ids is None else Topic.objects.filter(id__in=topic_ids)
+    counts = dict(
+        FeedbackItem.objects.filter(topic__in=queryset)
+        .values("topic")
+        .annotate(n=Count("id"))
+        .values_list("topic", "n")
+    )
+    for topic in queryset.only("id", "item_count"):
+        count = counts.get(topic.id, 0)
+        if topic.item_count != count:
+            Topic.objects.filter(id=topic.id).update(item_count=count)
+
+
+def analysis_rows(
+    pairs: Sequence[tuple[int, str]], lexicon: Lexicon, version: int, now: Any
+) -> list[tuple[Any, ...]]:
+    """(id, text) pairs → rows for ``_store_analysis`` (pure: runs in worker processes too)."""
+    rows = []
+    for item_id, text in pairs:
+        normalized, tokens = analyze(text, lexicon)
+        label, score = sentiment.classify_tokens(tokens)
+        rows.append(
+            (
+                normalized,
+                json.dumps(tokens, ensure_ascii=False),
+                join_tokens(tokens),
+                now,
+                version,
+                label,
+                round(score, 4),
+                item_id,
+            )
+        )
+    return rows
+
+
+def analyze_items(
+    *, item_ids: Sequence[int], lexicon: Lexicon | None = None, assign: bool = True
+) -> int:
+    """Tokenise, score and (with ``assign``) place the given items. Returns how many."""
+    lexicon = lexicon or current_lexicon()
+    now = timezone.now()
+    total = 0
+    model = _current_model() if assign else None
+    other_id = other_topic().id if model is not None else None
+    touched_topics: set[int] = set()
+    for start in range(0, len(item_ids), CHUNK_SIZE):
+        chunk = list(item_ids[start : start + CHUNK_SIZE])
+        pairs = list(FeedbackItem.objects.filter(id__in=chunk).values_list("id", "text"))
+        rows = analysis_rows(pairs, lexicon, lexicon.version, now)
+        with transaction.atomic():
+            _store_analysis(rows)
+            if model is not None and rows:
+                ids = [row[-1] for row in rows]
+                labels, scores = model.assign([json.loads(row[1]) for row in rows])
+                placed = []
+                for item_id, cluster, score in zip(
+                    ids, labels.tolist(), scores.tolist(), strict=True
+                ):
+                    topic_id = model.topic_ids[cluster] if cluster >= 0 else other_id
+                    placed.append((topic_id, round(float(score), 4), item_id))
+                    touched_topics.add(topic_id)
+                _store_topics(placed)
+        total += len(rows)
+    if touched_topics:
+        refresh_topic_counts(sorted(touched_topics))
+    return total
+
+
+def pending_ids(*, version: int | None = None) -> Iterator[int]:
+    """Ids of items never tokenised or tokenised with an older user dictionary (keyset paging)."""
+    version = version if version is not None else analysis_settings().dictionary_version
+    last = 0
+    queryset = FeedbackItem.objects.filter(
+        Q(tokenized_at__isnull=True) | ~Q(dictionary_version=version)
+    ).order_by("id")
+    while True:
+        ids = list(queryset.filter(id__gt=last).values_list("id", flat=True)[: CHUNK_SIZE * 5])
+        if not ids:
+            return
+        yield from ids
+        last = ids[-1]
+
+
+def _pending_chunks(version: int) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[int] = []
+    for item_id in pending_ids(version=version):
+        chunk.append(item_id)
+        if len(chunk) >= CHUNK_SIZE:
+            yield list(FeedbackItem.objects.filter(id__in=chunk).values_list("id", "text"))
+            chunk = []
+    if chunk:
+        yield list(FeedbackItem.objects.filter(id__in=chunk).values_list("id", "text"))
+
+
+def _processes() -> int:
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return 1  # a daemonic (prefork) Celery child cannot start processes
+    return max(1, min(os.cpu_count() or 1, getattr(settings, "VOC_TOKENIZE_PROCESSES", 8)))
+
+
+def analyze_pending(*, assign: bool = False) -> int:
+    """Tokenise every item that needs it, here: over this machine's cores for large sets.
+
+    (Across machines, ``dispatch_tokenization`` hands the same chunks to Celery workers.)
+    Texts are read and results written by this process, a bounded number of chunks in flight.
+    """
+    lexicon = current_lexicon()
+    now = timezone.now()
+    chunks = _pending_chunks(lexicon.version)
+    processes = _processes()
+    total = 0
+    first = next(chunks, None)
+    if first is None:
+        return 0
+    second = next(chunks, None)
+    if second is None or processes == 1 or assign:
+        for chunk in filter(None, [first, second]):
+            total += analyze_items(item_ids=[i for i, _t in chunk], lexicon=lexicon, assign=assign)
+        for chunk in chunks:
+            total += analyze_items(item_ids=[i for i, _t in chunk], lexicon=lexicon, assign=assign)
+        return total
+    import multiprocessing
+    from collections import deque
+    from itertools import chain
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes) as pool:
+        in_flight: deque[Any] = deque()
+        for chunk in chain([first, second], chunks):
+            in_flight.append(
+                pool.apply_async(analysis_rows, (chunk, lexicon, lexicon.version, now))
+            )
+            while len(in_flight) > processes * 2:
+                rows = in_flight.popleft().get()
+                _store_analysis(rows)
+                total += len(rows)
+        while in_flight:
+            rows = in_flight.popleft().get()
+            _store_analysis(rows)
+            total += len(rows)
+    return total
+
+
+def dispatch_tokenization(*, chunk_size: int = CHUNK_SIZE) -> int:
+    """Enqueue ``voc.analyze_chunk`` for every chunk of items to (re-)tokenise. Returns chunks."""
+    version = analysis_settings().dictionary_version
+    chunks = 0
+    batch: list[int] = []
+
+    def send(ids: list[int]) -> None:
+        outbox.enqueue(
+            task_name="voc.analyze_chunk",
+            kwargs={"item_ids": ids},
+            dedup_key=f"voc-analyze-{version}-{ids[0]}-{ids[-1]}",
+        )
+
+    with transaction.atomic():
+        for item_id in pending_ids(version=version):
+            batch.append(item_id)
+            if len(batch) >= chunk_size:
+                send(batch)
+                chunks += 1
+                batch = []
+        if batch:
+            send(batch)
+            chunks += 1
+    return chunks
+
+
+# --- the full analysis ------------------------------------------------------------------------
+
+
+def _db_chunks() -> topics.TokenChunks:
+    def iterate() -> Iterator[tuple[Sequence[int], Sequence[Sequence[str]]]]:
+        last = 0
+        queryset = FeedbackItem.objects.exclude(tokenized_at=None).order_by("id")
+        while True:
+            rows = list(queryset.filter(id__gt=last).values_list("id", "tokens")[:10_000])
+            if not rows:
+                return
+            yield [row[0] for row in rows], [row[1] or [] for row in rows]
+            last = rows[-1][0]
+
+    return iterate
+
+
+def _previous_topics(item_ids: np.ndarray) -> np.ndarray:
+    """The topic id (0: none or other) each item had before this run, aligned to ``item_ids``."""
+    previous = np.zeros(len(item_ids), dtype=np.int64)
+    if not len(item_ids):
+        return previous
+    order = np.argsort(item_ids)
+    sorted_ids = item_ids[order]
+    last = 0
+    queryset = (
+        FeedbackItem.objects.exclude(topic=None)
+        .exclude(topic__is_other=True)
+        .order_by("id")
+        .values_list("id", "topic_id")
+    )
+    while True:
+        rows = list(queryset.filter(id__gt=last)[:50_000])
+        if not rows:
+            break
+        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        positions = np.searchsorted(sorted_ids, ids)
+        positions = np.clip(positions, 0, len(sorted_ids) - 1)
+        found = sorted_ids[positions] == ids
+        previous[order[positions[found]]] = np.array([row[1] for row in rows])[found]
+        last = rows[-1][0]
+    return previous
+
+
+def _jaccard(left: Sequence[str], right: Sequence[str]) -> float:
+    a, b = set(left), set(right)
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def match_clusters(
+    *,
+    clusters: Sequence[topics.Cluster],
+    labels: np.ndarray,
+    previous: np.ndarray,
+    old_topics: dict[int, Topic],
+) -> dict[int, int | None]:
+    """cluster index → existing topic id (or None: a new topic).
+
+    A cluster keeps the topic most of its items were in (several clusters may keep the same
+    topic: a topic that staff merged stays one topic). A cluster with no such majority takes an
+    unclaimed topic whose top terms overlap enough.
+    """
+    mapping: dict[int, int | None] = {}
+    overlap: dict[int, Counter[int]] = defaultdict(Counter)
+    for cluster, topic_id in zip(labels.tolist(), previous.tolist(), strict=True):
+        if cluster >= 0 and topic_id:
+            overlap[cluster][topic_id] += 1
+    for cluster in clusters:
+        counts = overlap.get(cluster.index)
+        mapping[cluster.index] = None
+        if counts and cluster.size:
+            topic_id, count = counts.most_common(1)[0]
+            if topic_id in old_topics and count / cluster.size >= MATCH_SHARE:
+                mapping[cluster.index] = topic_id
+    claimed = {topic_id for topic_id in mapping.values() if topic_id}
+    for cluster in clusters:
+        if mapping[cluster.index] is not None:
+            continue
+        candidates = [
+            (_jaccard(cluster.terms, topic.terms), topic.id)
+            for topic in old_topics.values()
+            if topic.id not in claimed and topic.terms
+        ]
+        if candidates:
+            score, topic_id = max(candidates)
+            if score >= TERM_MATCH:
+                mapping[cluster.index] = topic_id
+                claimed.add(topic_id)
+    return mapping
+
+
+def _pick_quotes(candidate_ids: Sequence[int], count: int = 5) -> list[int]:
+    texts = dict(
+        FeedbackItem.objects.filter(id__in=candidate_ids).values_list("id", "normalized_text")
+    )
+    chosen: list[int] = []
+    seen: set[str] = set()
+    for item_id in candidate_ids:
+        text = texts.get(item_id, "")
+        if not (8 <= len(text) <= 300) or text in seen:
+            continue
+        seen.add(text)
+        chosen.append(item_id)
+        if len(chosen) >= count:
+            break
+    if len(chosen) < 3:
+        chosen += [i for i in candidate_ids if i not in chosen][: 3 - len(chosen)]
+    return chosen
+
+
+def run_analysis(*, k: int | None = None, now: Any = None) -> AnalysisRun:
+    """The full topic analysis (``manage.py analyze_voc``, the beat task, on demand)."""
+    now = now or timezone.now()
+    run = AnalysisRun.objects.create(started_at=now)
+    try:
+        analyze_pending(assign=False)
+        k = k or analysis_settings().topic_count
+        result = topics.fit_topics(_db_chunks(), k=k)
+        previous = _previous_topics(result.item_ids)
+        old_topics = {
+            topic.id: topic
+            for topic in Topic.objects.filter(is_other=False).exclude(merged_into__isnull=False)
+        }
+        mapping = match_clusters(
+            clusters=result.clusters,
+            labels=result.labels,
+            previous=previous,
+            old_topics=old_topics,
+        )
+        with transaction.atomic():
+            other = other_topic()
+            topic_of_cluster: dict[int, int] = {}
+            kept: set[int] = set()
+            terms_of_topic: dict[int, list[str]] = {}
+            quotes_of_topic: dict[int, list[int]] = defaultdict(list)
+            for cluster in result.clusters:
+                topic_id = mapping[cluster.index]
+                if topic_id is None:
+                    topic = Topic.objects.create(
+                        name=topics.topic_name(cluster.terms) or _("Topic"), terms=cluster.terms
+                    )
+                    topic_id = topic.id
+                topic_of_cluster[cluster.index] = topic_id
+                if topic_id in terms_of_topic:
+                    # Several clusters kept one (merged) topic: the larger one's terms lead.
+                    terms_of_topic[topic_id] = list(
+                        dict.fromkeys(terms_of_topic[topic_id] + cluster.terms)
+                    )[: topics.LABEL_TERMS]
+                else:
+                    terms_of_topic[topic_id] = cluster.terms
+                quotes_of_topic[topic_id] += cluster.quote_ids
+                kept.add(topic_id)
+            for topic_id, terms in terms_of_topic.items():
+                topic = Topic.objects.get(id=topic_id)
+                topic.terms = terms
+                if not topic.name_is_custom:
+                    topic.name = topics.topic_name(terms) or topic.name
+                topic.is_active = True
+                topic.quote_ids = _pick_quotes(quotes_of_topic[topic_id])
+                topic.save(update_fields=["terms", "name", "is_active", "quote_ids", "updated_at"])
+            other.terms = result.other_terms
+            other.is_active = True
+            other.save(update_fields=["terms", "is_active", "updated_at"])
+            # Topics no cluster kept are retired, unless staff placed items in them by hand.
+            locked_topics = set(
+                FeedbackItem.objects.filter(topic_locked=True)
+                .exclude(topic=None)
+                .values_list("topic_id", flat=True)
+                .distinct()
+            )
+            Topic.objects.filter(is_other=False, is_active=True).exclude(
+                id__in=kept | locked_topics
+            ).update(is_active=False)
+            rows = []
+            for item_id, cluster, score in zip(
+                result.item_ids.tolist(),
+                result.labels.tolist(),
+                result.scores.tolist(),
+                strict=True,
+            ):
+                topic_id = topic_of_cluster[cluster] if cluster >= 0 else other.id
+                rows.append((topic_id, round(float(score), 4), item_id))
+                if len(rows) >= 20_000:
+                    _store_topics(rows)
+                    rows = []
+            _store_topics(rows)
+            # Items never tokenised into anything (empty text) go to "other".
+            FeedbackItem.objects.filter(topic=None, topic_locked=False).exclude(
+                tokenized_at=None
+            ).update(topic=other)
+            refresh_topic_counts()
+            result.model.topic_ids = [topic_of_cluster[c.index] for c in result.clusters]
+            run.status = AnalysisRunStatus.DONE
+            run.finished_at = timezone.now()
+            run.n_items = len(result.item_ids)
+            run.n_topics = len(set(topic_of_cluster.values()))
+            run.selection = result.selection
+            run.model = result.model.to_bytes()
+            run.save()
+    except Exception as exc:
+        AnalysisRun.objects.filter(id=run.id).update(
+            status=AnalysisRunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=f"{exc.__class__.__name__}: {exc}"[:2000],
+        )
+        raise
+    return run
+
+
+@transaction.atomic
+def request_analysis(*, topic_count: int | None) -> None:
+    """Staff asked for a full re-run (optionally with their number of topics): enqueue it."""
+    settings_row = analysis_settings()
+    settings_row.topic_count = topic_count
+    settings_row.save(update_fields=["topic_count", "updated_at"])
+    outbox.enqueue(task_name="voc.run_analysis", kwargs={}, dedup_key="voc-run-analysis")

@@ -1,0 +1,172 @@
+"""The inbox's action bar, list filters and triage form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from engagement.errors import DomainError
+from engagement.models import Team
+from voc.models import FeedbackItem, Topic, TriageState
+
+from .. import services
+from ..models import (
+    Tag,
+)
+from ..selectors import (
+    OPEN_STATES,
+)
+from ..services.workflow import allowed_next_states, state_label
+
+User = get_user_model()
+
+
+class TriageActionForm(helpers.ActionForm):
+    """The action bar of the inbox: the parameters a bulk action needs."""
+
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("username"),
+        required=False,
+        label=_("Owner"),
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"), required=False, label=_("Team")
+    )
+    state = forms.ChoiceField(
+        choices=[("", "---------"), *TriageState.choices], required=False, label=_("State")
+    )
+    tag = forms.CharField(required=False, max_length=50, label=_("Tag"))
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        label=_("Topic"),
+    )
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("open / overdue")
+    parameter_name = "open"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("open", _("Open")), ("overdue", _("Overdue")), ("mine", _("Mine (open)"))]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[FeedbackItem]
+    ) -> QuerySet[FeedbackItem]:
+        if self.value() == "open":
+            return queryset.filter(state__in=OPEN_STATES)
+        if self.value() == "overdue":
+            return queryset.filter(state__in=OPEN_STATES, due_at__lt=timezone.now())
+        if self.value() == "mine":
+            return queryset.filter(state__in=OPEN_STATES, owner=request.user)
+        return queryset
+
+
+class NpsCategoryFilter(admin.SimpleListFilter):
+    title = _("NPS category")
+    parameter_name = "nps"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("promoter", _("Promoter")),
+            ("passive", _("Passive")),
+            ("detractor", _("Detractor")),
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[FeedbackItem]
+    ) -> QuerySet[FeedbackItem]:
+        return queryset.filter(nps_category=self.value()) if self.value() else queryset
+
+
+class SegmentFilter(admin.SimpleListFilter):
+    title = _("segment")
+    parameter_name = "segment"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        from engagement.models import Customer
+
+        values = (
+            Customer.objects.exclude(segment="")
+            .order_by("segment")
+            .values_list("segment", flat=True)
+            .distinct()
+        )
+        return [(v, v) for v in values[:100]]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[FeedbackItem]
+    ) -> QuerySet[FeedbackItem]:
+        return queryset.filter(customer__segment=self.value()) if self.value() else queryset
+
+
+class TagFilter(admin.SimpleListFilter):
+    title = _("tag")
+    parameter_name = "tag"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(str(t.id), t.name) for t in Tag.objects.order_by("name")[:200]]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[FeedbackItem]
+    ) -> QuerySet[FeedbackItem]:
+        return queryset.filter(item_tags__tag_id=self.value()) if self.value() else queryset
+
+
+class FeedbackTriageForm(forms.ModelForm):
+    class Meta:
+        model = FeedbackItem
+        fields = ("state", "owner", "team", "priority", "due_at", "duplicate_of")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "state" in self.fields and self.instance.pk:
+            current = self.instance.state
+            allowed = [current, *allowed_next_states(current)]
+            self.fields["state"].choices = [
+                (s, state_label(s)) for s in TriageState.values if s in allowed
+            ]
+        if "owner" in self.fields:
+            self.fields["owner"].queryset = User.objects.filter(
+                is_staff=True, is_active=True
+            ).order_by("username")
+
+    def clean_state(self) -> str:
+        state = self.cleaned_data["state"]
+        if self.instance.pk and state != self.instance.state:
+            try:
+                services.check_transition(current=self.instance.state, target=state)
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return state
+
+    def clean_duplicate_of(self) -> FeedbackItem | None:
+        value = self.cleaned_data.get("duplicate_of")
+        if value is not None and value.pk == self.instance.pk:
+            raise forms.ValidationError(gettext("An item cannot be a duplicate of itself."))
+        return value
+
+
+def nps_label(value: str) -> str:
+    from surveys.models import NpsCategory
+
+    try:
+        return str(NpsCategory(value).label)
+    except ValueError:
+        return value or "-"
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
