@@ -124,7 +124,9 @@ class BehaviourRecord(TimeStampedModel):
             models.Index(fields=["customer", "occurred_at"]),
             models.Index(fields=["kind", "occurred_at"]),
             # The linkage lookups: one customer's records of some kinds in a time window.
-            models.Index(fields=["customer", "kind", "occurred_at"], name="behaviour_cust_kind_time"),
+            models.Index(
+                fields=["customer", "kind", "occurred_at"], name="behaviour_cust_kind_time"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -110,7 +110,6 @@ def _answer(
     if current not in positions:
         current = next((p for p in positions if p >= current), positions[-1])
     form: PageForm | None = None
-    status = 200
 
     if request.method == "POST":
         action = request.POST.get("action", "next")
@@ -121,9 +120,8 @@ def _answer(
         # Only the current page or one already passed can be posted.
         if posted in positions and posted <= current:
             current = posted
-        page = plan.page_at(current)
-        assert page is not None
-        questions = plan.visible_questions(page, values)
+        posted_page = plan.page_at(current) or pages[0]
+        questions = plan.visible_questions(posted_page, values)
         form = PageForm(request.POST, questions=questions, lenient=action == "back")
         if form.is_valid():
             index = positions.index(current)
@@ -182,13 +180,9 @@ def _answer(
                 for key, messages in exc.fields.items():
                     for message in messages:
                         form.add_error(f"q-{key}" if f"q-{key}" in form.fields else None, message)
-        status = 200
 
-    page = plan.page_at(current)
-    assert page is not None
+    page = plan.page_at(current) or pages[0]
     questions = plan.visible_questions(page, values)
-    if form is None:
-        form = None
     views = question_views(
         questions, form=form, saved=values, replacements=_replacements(plan, values)
     )
@@ -207,7 +201,7 @@ def _answer(
         "is_last": current == positions[-1] and index == total,
         "action_url": here,
     }
-    return render(request, "surveys/page.html", context, status=status)
+    return render(request, "surveys/page.html", context)
 
 
 def _expected_pages(plan: SurveyPlan, values: dict[str, Any]) -> list[int]:

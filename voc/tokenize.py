@@ -43,7 +43,7 @@ STOP_WORDS = frozenset(
     為る 居る 有る 成る 出来る 言う 思う 致す 頂く 下さる 貰う 呉れる 遣る 仕舞う 御座る 参る
     事 物 者 方 所 時 様 為 中 上 下 内 他 後 前 訳 筈 積もり 際 位 程 辺 感じ 的 今回 今度
     自分 私 皆 皆さん 何 何か 其れ 此れ 彼 事情 場合 以上 以外 度 回 点 面 部分 ところ
-    とても 凄い 凄く 一寸 少し 大変 本当 本当に 矢張り やはり 色々 沢山 一番 又 既に もう 未だ
+    とても 凄い すごい 凄く 一寸 少し 大変 本当 本当に 矢張り やはり 色々 沢山 一番 又 既に もう 未だ
     全て 全部 大分 結構 かなり 非常 非常に 実際 特に 一応 是非 多分 少々 余り 全く 然し
     いつも 何時も 先ず 更に 尚 既 唯 只 つい 丁度 大体 多少 殆ど 如何 こう そう ああ どう
     笑 URL EMAIL TEL
@@ -57,6 +57,21 @@ AUX_AFTER_TE = frozenset(
     {"見る", "行く", "来る", "仕舞う", "置く", "居る", "有る", "貰う", "呉れる", "上げる", "下さる"}
 )
 ADJ_SUFFIXES = {"易い": "やすい", "難い": "にくい", "辛い": "づらい"}
+# UniDic lemmas written the way people write them today (labels are read by staff).
+READABLE = {
+    "感ずる": "感じる",
+    "奇麗": "綺麗",
+    "有り難い": "ありがたい",
+    "煩い": "うるさい",
+    "可笑しい": "おかしい",
+    "旨い": "うまい",
+    "凄い": "すごい",
+    "酷い": "ひどい",
+    "御免": "ごめん",
+    "面倒臭い": "面倒くさい",
+    "草臥れる": "くたびれる",
+    "苛々": "イライラ",
+}
 NEGATORS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
 LINK_PARTICLES = frozenset({"が"})
 THROUGH_PARTICLES = frozenset({"は", "も"})
@@ -145,6 +160,7 @@ def _classify(line: str) -> tuple[int, str, str]:
     if surface == "笑":
         return BREAK, "", surface
     lemma = _base(fields[3] or surface)
+    lemma = READABLE.get(lemma, lemma)
     pos = fields[4]
     major, _, rest = pos.partition("-")
     if major == "名詞":

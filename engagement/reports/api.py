@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,7 +23,7 @@ from surveys.models import Survey
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    product_area = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    product_area = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -96,12 +97,23 @@ class ReportListAPI(generics.ListCreateAPIView):
         return Response(ReportSerializer(report).data, status=202)
 
 
-class ReportDetailAPI(generics.RetrieveAPIView):
+class ReportLookupMixin:
+    """Any integer in the URL reaches the view: unknown or out-of-range ids get a JSON 404."""
+
+    lookup_url_kwarg = "report_id"
+
+    def get_object(self) -> Report:
+        report_id = int(self.kwargs["report_id"])  # type: ignore[attr-defined]
+        if not 0 < report_id < 2**63:
+            raise NotFound()
+        return super().get_object()  # type: ignore[misc]
+
+
+class ReportDetailAPI(ReportLookupMixin, generics.RetrieveAPIView):
     """A stored report with its snapshot (``data``: parameters, totals, topics, summary)."""
 
     queryset = Report.objects.none()
     serializer_class = ReportDetailSerializer
-    lookup_url_kwarg = "report_id"
 
     def get_queryset(self) -> Any:
         return selectors.report_list()
@@ -111,12 +123,11 @@ class ReportDetailAPI(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class ReportTopicsAPI(generics.RetrieveAPIView):
+class ReportTopicsAPI(ReportLookupMixin, generics.RetrieveAPIView):
     """The topic table of a stored report (ranked by impact), with quotes and actions."""
 
     queryset = Report.objects.none()
     serializer_class = ReportSerializer
-    lookup_url_kwarg = "report_id"
 
     def get_queryset(self) -> Any:
         return selectors.report_list()
@@ -134,6 +145,12 @@ class ReportTopicsAPI(generics.RetrieveAPIView):
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", ReportListAPI.as_view(), name="reports-api-list"),
-    path("reports/<int:report_id>/", ReportDetailAPI.as_view(), name="reports-api-detail"),
-    path("reports/<int:report_id>/topics/", ReportTopicsAPI.as_view(), name="reports-api-topics"),
+    re_path(
+        r"^reports/(?P<report_id>-?[0-9]+)/$", ReportDetailAPI.as_view(), name="reports-api-detail"
+    ),
+    re_path(
+        r"^reports/(?P<report_id>-?[0-9]+)/topics/$",
+        ReportTopicsAPI.as_view(),
+        name="reports-api-topics",
+    ),
 ]

@@ -53,8 +53,27 @@ class PageInline(admin.TabularInline):
         )
 
 
+class QuestionInlineForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["page", "position", "key", "kind", "role", "required", "text"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.survey_id or self.instance.pk:
+            self.instance.required = data.get("required", self.instance.required)
+            try:
+                services.check_question_change(
+                    question=self.instance, changed=list(self.changed_data)
+                )
+            except DomainError as exc:
+                raise ValidationError(exc.message) from exc
+        return data
+
+
 class QuestionInline(admin.TabularInline):
     model = Question
+    form = QuestionInlineForm
     extra = 0
     fields = ["page", "position", "key", "kind", "role", "required", "text"]
     show_change_link = True

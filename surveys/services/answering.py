@@ -222,7 +222,9 @@ def complete_response(
     return locked
 
 
-def _score(response: Response, plan: SurveyPlan, values: Mapping[str, Any], touchpoint: str):
+def _score(
+    response: Response, plan: SurveyPlan, values: Mapping[str, Any], touchpoint: str
+) -> None:
     nps = csat = None
     items: dict[str, int | None] = {}
     chosen_touchpoint = ""

@@ -160,3 +160,20 @@ def test_dashboard_needs_staff(client, django_user_model):
     client.force_login(user)
     assert client.get(reverse("dashboard:index")).status_code == 302
     assert client.get(reverse("dashboard:panel-csv", args=["trend"])).status_code == 302
+
+
+def test_api_returns_the_same_tables(build, django_user_model):
+    from rest_framework.test import APIClient
+
+    promoters_repeat_detractors_churn(build)
+    services.refresh_rollups()
+    client = APIClient()
+    assert client.get("/api/v1/dashboard/").status_code in (401, 403)
+    client.force_authenticate(
+        django_user_model.objects.create_user(username="s", password="x-secret-99", is_staff=True)
+    )
+    data = client.get("/api/v1/dashboard/?touchpoint=web").json()
+    assert data["responses"] == 20
+    distribution = next(p for p in data["panels"] if p["name"] == "distribution")
+    assert distribution["rows"][10][2] == 20
+    assert client.get("/api/v1/dashboard/?wave=999999").status_code == 400

@@ -179,6 +179,13 @@ def test_edits_that_break_answers_are_refused(survey, invitation_token):
         services.check_question_change(question=question, changed=["kind"])
     with pytest.raises(Conflict, match="削除できません"):
         services.check_question_change(question=question, delete=True)
+    new_required = Question(
+        survey=survey, page=question.page, position=9, key="new", kind="short_text", required=True
+    )
+    with pytest.raises(Conflict, match="任意"):
+        services.check_question_change(question=new_required)
+    new_required.required = False
+    services.check_question_change(question=new_required)  # optional additions are fine
     choice = survey.questions.get(key="touchpoint").choices.first()
     services.check_choice_change(choice=choice, changed=["label"])
     with pytest.raises(Conflict):

@@ -234,6 +234,8 @@ def test_submit_works_with_redis_down(client, invitation_token, caplog):
 
 def test_language_switch_to_english(client, invitation_token):
     _, token = invitation_token
+    english_browser = client.get(url_of(token), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="ja"' in english_browser.content.decode()  # Japanese unless switched
     client.cookies["django_language"] = "en"
     html = client.get(url_of(token)).content.decode()
     assert 'lang="en"' in html
@@ -309,3 +311,67 @@ def test_language_links_switch_without_a_form_post(client, invitation_token):
     assert r.status_code == 303 and r["Location"] == url_of(token)
     assert r.cookies["django_language"].value == "en"
     assert "Page 1 of 5" in client.get(url_of(token)).content.decode()
+
+
+@pytest.fixture
+def silent_redis():
+    """A TCP port that accepts connections and never answers (a hung Redis)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(timeout=2)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_submit_works_with_redis_not_answering(client, invitation_token, silent_redis, caplog):
+    invitation, token = invitation_token
+    hung = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{silent_redis}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    with override_settings(CACHES=hung):
+        started = time.monotonic()
+        r = post(client, url_of(token), {"page": "1", "action": "next", "q-nps": "4"})
+        first = time.monotonic() - started
+        r2 = answer_all(client, url_of(token))
+        total = time.monotonic() - started
+    assert r.status_code == 303 and r2.status_code == 303
+    assert first < 3, f"one request took {first:.2f} s"
+    assert total < 15
+    assert "survey rate limit unavailable" in caplog.text
+    assert Response.objects.get(invitation=invitation).status == ResponseStatus.COMPLETED
+
+
+def test_pages_render_with_a_bounded_number_of_queries(
+    client, invitation_token, django_assert_max_num_queries
+):
+    _, token = invitation_token
+    url = url_of(token)
+    post(client, url, {"page": "1", "action": "next", "q-nps": "7"})
+    post(client, url, {"page": "2", "action": "next", "q-reason_passive": "普通"})
+    with django_assert_max_num_queries(12):
+        html = client.get(url).content.decode()  # the page with 8 statements × 5 options
+    assert html.count('type="radio"') == 40

@@ -99,19 +99,15 @@ def reply(request: HttpRequest, item_id: int) -> HttpResponse:
                 _("A draft was created from the template. Check and edit it before sending."),
             )
         elif action in ("save", "send"):
-            draft = (
-                services.save_reply_draft(
-                    item_id=item.id,
-                    actor=request.user,
-                    subject=request.POST.get("subject", ""),
-                    body=request.POST.get("body", ""),
-                )
-                if _is_current_draft(item, request.POST.get("reply"))
-                else None
+            reply_id = request.POST.get("reply", "")
+            draft = services.save_reply_draft(
+                item_id=item.id,
+                actor=request.user,
+                subject=request.POST.get("subject", ""),
+                body=request.POST.get("body", ""),
+                reply_id=int(reply_id) if reply_id.isdigit() else 0,
             )
-            if draft is None:
-                messages.error(request, _("This reply has already been sent."))
-            elif action == "send":
+            if action == "send":
                 services.send_reply(reply_id=draft.id, actor=request.user)
                 messages.success(request, _("The reply is being sent to the customer."))
             else:
@@ -121,16 +117,6 @@ def reply(request: HttpRequest, item_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     return _back(item.id, "#reply-panel")
-
-
-def _is_current_draft(item: FeedbackItem, reply_id: str | None) -> bool:
-    """A double submit of "send" finds no draft any more and sends nothing."""
-    from .models import Reply, ReplyState
-
-    return (
-        bool(reply_id and reply_id.isdigit())
-        and Reply.objects.filter(id=int(reply_id), item=item, state=ReplyState.DRAFT).exists()
-    )
 
 
 @staff_member_required

@@ -45,6 +45,7 @@
     window.Chart.defaults.font.family =
       '"Hiragino Sans", "Hiragino Kaku Gothic ProN", "Noto Sans JP", Meiryo, sans-serif';
     window.Chart.defaults.maintainAspectRatio = false;
+    window.Chart.defaults.font.size = 13;
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var source = document.getElementById(canvas.dataset.chart);
       if (!source) { return; }

@@ -159,64 +159,84 @@ def notify_mention(*, note: Note, user: Any) -> Alert | None:
     )
 
 
-def escalate_overdue(*, now: datetime | None = None) -> int:
-    """Overdue open items: alert the owner (or the team), then the team lead; returns a count."""
+def _overdue_body(item: FeedbackItem) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "This feedback item is past its due time and still open.\n\n"
+            "State: %(state)s\nOwner: %(owner)s\nTeam: %(team)s\nDue: %(due)s\n\n"
+            "%(text)s\n\n%(url)s\n"
+        ) % {
+            "state": item.get_state_display(),
+            "owner": item.owner.get_username() if item.owner_id else "-",
+            "team": item.team.name if item.team_id else "-",
+            "due": _when(item.due_at),
+            "text": excerpt(item.text, 300),
+            "url": item_url(item.id),
+        }
+
+
+def escalate_overdue(*, now: datetime | None = None, chunk_size: int = 500) -> int:
+    """Overdue open items: alert the owner (or the team), then the team lead; returns a count.
+
+    Runs every few minutes: items whose alerts exist already cost one query per chunk.
+    """
     now = now or timezone.now()
     triage_settings = get_triage_settings()
     calendar = current_calendar()
     created = 0
-    items = (
-        FeedbackItem.objects.filter(
-            state__in=ESCALATING_STATES, due_at__lt=now, duplicate_of__isnull=True
-        )
-        .select_related("owner", "team", "team__lead")
-        .prefetch_related("team__members")
-        .order_by("due_at", "id")
+    overdue = FeedbackItem.objects.filter(
+        state__in=ESCALATING_STATES, due_at__lt=now, duplicate_of__isnull=True
     )
-    for item in items.iterator(chunk_size=500):
-        due_key = int(item.due_at.timestamp())
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("[Feedback] Overdue: item #%(id)s (due %(due)s)") % {
-                "id": item.id,
-                "due": _when(item.due_at),
-            }
-            body = _(
-                "This feedback item is past its due time and still open.\n\n"
-                "State: %(state)s\nOwner: %(owner)s\nTeam: %(team)s\nDue: %(due)s\n\n"
-                "%(text)s\n\n%(url)s\n"
-            ) % {
-                "state": item.get_state_display(),
-                "owner": item.owner.get_username() if item.owner_id else "-",
-                "team": item.team.name if item.team_id else "-",
-                "due": _when(item.due_at),
-                "text": excerpt(item.text, 300),
-                "url": item_url(item.id),
-            }
-        if record_alert(
-            key=f"overdue-owner-{item.id}-{due_key}",
-            kind=AlertKind.ESCALATION_OWNER,
-            to=_owner_addresses(item),
-            subject=subject,
-            body=body,
-            item=item,
-            recipient=item.owner,
-        ):
-            created += 1
-        lead = item.team.lead if item.team_id else None
-        overdue_hours = business_hours_between(item.due_at, now, calendar=calendar)
-        if lead and overdue_hours >= triage_settings.lead_escalation_after_hours:
-            with translation.override(settings.LANGUAGE_CODE):
-                lead_subject = _("[Feedback] Escalation to team lead: item #%(id)s") % {
-                    "id": item.id
-                }
+    ids = list(overdue.order_by("due_at", "id").values_list("id", flat=True))
+    for start in range(0, len(ids), chunk_size):
+        items = list(
+            overdue.filter(id__in=ids[start : start + chunk_size])
+            .select_related("owner", "team", "team__lead")
+            .prefetch_related("team__members")
+            .order_by("due_at", "id")
+        )
+        wanted: list[tuple[str, str, FeedbackItem]] = []
+        for item in items:
+            due_key = int(item.due_at.timestamp())
+            wanted.append((AlertKind.ESCALATION_OWNER, f"overdue-owner-{item.id}-{due_key}", item))
+            lead = item.team.lead if item.team_id else None
+            if lead and (
+                business_hours_between(item.due_at, now, calendar=calendar)
+                >= triage_settings.lead_escalation_after_hours
+            ):
+                wanted.append(
+                    (AlertKind.ESCALATION_LEAD, f"overdue-lead-{item.id}-{due_key}", item)
+                )
+        existing = set(
+            Alert.objects.filter(key__in=[key for _kind, key, _item in wanted]).values_list(
+                "key", flat=True
+            )
+        )
+        for kind, key, item in wanted:
+            if key in existing:
+                continue
+            if kind == AlertKind.ESCALATION_OWNER:
+                with translation.override(settings.LANGUAGE_CODE):
+                    subject = _("[Feedback] Overdue: item #%(id)s (due %(due)s)") % {
+                        "id": item.id,
+                        "due": _when(item.due_at),
+                    }
+                to, recipient = _owner_addresses(item), item.owner
+            else:
+                with translation.override(settings.LANGUAGE_CODE):
+                    subject = _("[Feedback] Escalation to team lead: item #%(id)s") % {
+                        "id": item.id
+                    }
+                recipient = item.team.lead
+                to = [recipient.email] if recipient.is_active else []
             if record_alert(
-                key=f"overdue-lead-{item.id}-{due_key}",
-                kind=AlertKind.ESCALATION_LEAD,
-                to=[lead.email] if lead.is_active else [],
-                subject=lead_subject,
-                body=body,
+                key=key,
+                kind=kind,
+                to=to,
+                subject=subject,
+                body=_overdue_body(item),
                 item=item,
-                recipient=lead,
+                recipient=recipient,
             ):
                 created += 1
     return created

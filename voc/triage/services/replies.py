@@ -81,8 +81,13 @@ def save_reply_draft(
     subject: str | None = None,
     body: str | None = None,
     template_id: int | None = None,
+    reply_id: int | None = None,
 ) -> Reply:
-    """Create or update the item's one draft; with a template, fill it from the template."""
+    """Create or update the item's one draft; with a template, fill it from the template.
+
+    With ``reply_id`` (an edit of a shown draft), that draft must still be a draft: a double
+    submit after sending gets a ``Conflict`` instead of a new draft.
+    """
     item = lock_item(item_id=item_id)
     check_contactable(item.customer)
     template = None
@@ -103,6 +108,8 @@ def save_reply_draft(
     if errors:
         raise InvalidInput(_("Enter a subject and a message."), fields=errors)
     draft = Reply.objects.filter(item=item, state=ReplyState.DRAFT).first()
+    if reply_id is not None and (draft is None or draft.id != reply_id):
+        raise Conflict(_("This reply has already been sent."), code="already_sent")
     if draft is None:
         draft = Reply(item=item, created_by=actor)
     draft.subject, draft.body = subject[:200], body
