@@ -258,6 +258,12 @@ def tokens_from_parse(parsed: str) -> list[str]:
                 continue
             entry = classify(line)
         kind, lemma, surface = entry
+        if kind == BREAK:
+            if compound:
+                flush()
+            pending = -1
+            linked = after_te = after_number = False
+            continue
         if kind == NOUN or (kind == COUNTER and not after_number):
             compound.append(lemma)
             has_noun = True
@@ -266,7 +272,8 @@ def tokens_from_parse(parsed: str) -> list[str]:
             after_te = False
             continue
         if kind == PREFIX:
-            flush()
+            if compound:
+                flush()
             compound.append(lemma)
             continue
         if kind == NOUN_SUFFIX and has_noun:
@@ -275,7 +282,8 @@ def tokens_from_parse(parsed: str) -> list[str]:
         if kind == HYPHEN and has_noun and compound[-1].isascii():
             compound.append("-")  # Wi-Fi, e-mail
             continue
-        flush()
+        if compound:
+            flush()
         if kind == NUMBER:
             after_number = True
             pending = -1

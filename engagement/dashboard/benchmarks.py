@@ -435,7 +435,7 @@ def run_import(**options: Any) -> Iterator[dict[str, Any]]:
 
     call_command("migrate", verbosity=0, interactive=False)
     n = options["rows"]
-    prefix = f"{PREFIX}imp-"
+    prefix = "benchimp-"
     BehaviourRecord.objects.filter(customer__external_id__startswith=prefix).delete()
     Customer.objects.filter(external_id__startswith=prefix).delete()
     with tempfile.TemporaryDirectory() as folder:

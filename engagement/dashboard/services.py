@@ -121,8 +121,16 @@ def _key_names() -> list[str]:
     return [f"k_{name}" for name in KEYS]
 
 
-def _nps_rows(window_days: int) -> int:
-    grouped = (
+TEMP_TABLE = "dashboard_refresh_responses"
+
+
+def _response_rows(window_days: int) -> int:
+    """NPS and band summaries from one evaluation of the outcomes per response.
+
+    The per-response keys and outcome flags go to a temporary table once; the two summaries are
+    grouped from it (the outcome subqueries, the expensive part, run once per response).
+    """
+    per_response = (
         _responses(window_days)
         .annotate(
             **_keys(
@@ -132,35 +140,82 @@ def _nps_rows(window_days: int) -> int:
                 key=F("nps_score"),
                 category=Value(""),
                 segment="customer__segment",
-            )
+            ),
+            k_band=awareness_band(),
         )
         .order_by()
-        .values(*_key_names())
-        .annotate(**_response_measures(), **INDEX_MEASURES)
-    )
-    measures = [*_response_measures(), *INDEX_MEASURES]
-    return _insert_select(RollupKind.NPS, grouped, measures)
-
-
-def _band_rows(window_days: int) -> int:
-    grouped = (
-        _responses(window_days)
-        .filter(awareness_index__isnull=False)
-        .annotate(
-            **_keys(
-                day="submitted_at",
-                survey="survey_id",
-                wave="survey__wave_id",
-                key=awareness_band(),
-                category=Value(""),
-                segment="customer__segment",
-            )
+        .values(
+            *_key_names(),
+            "k_band",
+            "customer_id",
+            "csat_score",
+            "empathy_index",
+            "attachment_index",
+            "awareness_index",
+            "_churn",
+            "_repeat",
+            "_referral",
+            "_review",
+            "_spend",
         )
-        .order_by()
-        .values(*_key_names())
-        .annotate(**_response_measures())
     )
-    return _insert_select(RollupKind.BAND, grouped, list(_response_measures()))
+    inner, params = per_response.query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = quote(DailyRollup._meta.db_table)
+    temp = quote(TEMP_TABLE)
+
+    def flag(name: str) -> str:
+        return f"SUM(CASE WHEN {quote(name)} THEN 1 ELSE 0 END)"
+
+    measures = {
+        "n": "COUNT(*)",
+        "anchors": f"COUNT({quote('customer_id')})",
+        "churn": flag("_churn"),
+        "repeat": flag("_repeat"),
+        "referral": flag("_referral"),
+        "review": flag("_review"),
+        "spend_sum": f"COALESCE(SUM({quote('_spend')}), 0)",
+        "spend_sq": f"COALESCE(SUM({quote('_spend')} * {quote('_spend')}), 0)",
+    }
+    indices = {
+        "csat_n": f"COUNT({quote('csat_score')})",
+        "csat_sum": f"COALESCE(SUM({quote('csat_score')}), 0)",
+        **{
+            f"{name}_{part}": (
+                f"COUNT({quote(name + '_index')})"
+                if part == "n"
+                else f"COALESCE(SUM({quote(name + '_index')}), 0)"
+            )
+            for name in ("empathy", "attachment", "awareness")
+            for part in ("n", "sum")
+        },
+    }
+    keys = ["k_day", "k_survey_id", "k_wave_id", "k_touchpoint", "k_segment"]
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS {inner}", params)
+        for kind, key, where, extra in (
+            (RollupKind.NPS, "k_key", "", indices),
+            (RollupKind.BAND, "k_band", f"WHERE {quote('awareness_index')} IS NOT NULL", {}),
+        ):
+            chosen = {**measures, **extra}
+            missing = [name for name in ALL_MEASURES if name not in chosen]
+            columns = [
+                "kind", "day", "survey_id", "wave_id", "touchpoint", "segment", "key",
+                "category", *chosen, *missing,
+            ]  # fmt: skip
+            group = ", ".join(quote(k) for k in [*keys, key])
+            select = ", ".join(["%s", group, "''", *chosen.values(), *("0" for _name in missing)])
+            cursor.execute(
+                # Only quoted identifiers and fixed SQL fragments; the kind is a parameter.
+                f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+                f"SELECT {select} FROM {temp} {where} GROUP BY {group}",
+                [kind],
+            )
+            count += max(cursor.rowcount, 0)
+        cursor.execute(f"DROP TABLE {temp}")
+    return count
 
 
 def _topic_rows(window_days: int) -> int:
@@ -206,7 +261,7 @@ def refresh_rollups(
                 cursor.execute("SET LOCAL jit = off")
         run = RollupRun.objects.create(started_at=now, window_days=window_days)
         DailyRollup.objects.all().delete()
-        count = sum(source(window_days) for source in (_nps_rows, _band_rows, _topic_rows))
+        count = _response_rows(window_days) + _topic_rows(window_days)
         run.segments = sorted(
             Customer.objects.exclude(segment="")
             .order_by()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from engagement.models import TimeStampedModel
@@ -131,6 +132,9 @@ class ImprovementAction(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("reports:action", args=[self.id])
+
 
 class ReportKind(models.TextChoices):
     ON_DEMAND = "on_demand", _("On demand")
@@ -208,3 +212,6 @@ class Report(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title or f"{self.period_start} – {self.period_end}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:report", args=[self.id])

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -151,16 +151,18 @@ def schedule_weekly_reports(*, now: datetime | None = None) -> list[Report]:
     start, end = week_before(now or timezone.now())
     created = []
     for area in ProductArea.objects.order_by("id"):
-        with transaction.atomic():
-            if Report.objects.filter(
-                kind=ReportKind.WEEKLY, product_area=area, period_start=start
-            ).exists():
-                continue
+        if Report.objects.filter(
+            kind=ReportKind.WEEKLY, product_area=area, period_start=start
+        ).exists():
+            continue
+        try:
             created.append(
                 request_report(
                     period_start=start, period_end=end, product_area=area, kind=ReportKind.WEEKLY
                 )
             )
+        except IntegrityError:  # a concurrent run created it first (unique per area and week)
+            continue
     return created
 
 

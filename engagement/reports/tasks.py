@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import smtplib
+
 from celery import shared_task
 
 from engagement.outbox import OutboxTask
@@ -13,7 +15,15 @@ def generate_report(*, report_id: int) -> None:
     services.generate_report(report_id=report_id)
 
 
-@shared_task(base=OutboxTask, name="reports.email_report", ignore_result=True)
+@shared_task(
+    base=OutboxTask,
+    name="reports.email_report",
+    ignore_result=True,
+    # The mail server being briefly unreachable is transient: try again with back-off.
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=5,
+)
 def email_report(*, report_id: int) -> None:
     services.email_report(report_id=report_id)
 

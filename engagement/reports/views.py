@@ -25,6 +25,8 @@ from engagement.reports.models import (
 LOGIN_URL = "admin:login"
 VIEW_REPORT = "reports.view_report"
 VIEW_ACTION = "reports.view_improvementaction"
+# Messages to customers: the triage permission that CS leads have.
+SEND_HEARD_YOU = "triage.send_heard_you"
 
 
 def _guard(perm: str) -> Any:
@@ -146,6 +148,7 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
             "status_form": ActionStatusForm(),
             "can_change": can_change,
             "can_send_heard_you": can_change
+            and request.user.has_perm(SEND_HEARD_YOU)
             and action.status in (ActionStatus.SHIPPED, ActionStatus.VERIFIED)
             and action.heard_you_sent_at is None,
         },
@@ -182,6 +185,9 @@ def action_heard_you(request: HttpRequest, action_id: int) -> HttpResponse:
     """Offer the 'we heard you' message to the customers who raised the action's topics."""
     action = get_object_or_404(selectors.action_list(), id=action_id)
     form = HeardYouForm(request.POST or None)
+    can_send = request.user.has_perm(SEND_HEARD_YOU)
+    if request.method == "POST" and not can_send:
+        return HttpResponse(status=403)
     if request.method == "POST" and form.is_valid():
         try:
             count = services.send_heard_you_for_action(
@@ -203,5 +209,6 @@ def action_heard_you(request: HttpRequest, action_id: int) -> HttpResponse:
             "action": action,
             "form": form,
             "recipient_count": services.heard_you_recipient_count(action=action),
+            "can_send": can_send,
         },
     )

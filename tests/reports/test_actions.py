@@ -7,7 +7,7 @@ import math
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from engagement.errors import Conflict
@@ -208,6 +208,13 @@ def test_shipping_offers_we_heard_you(
     response = client.post(
         f"/reports/actions/{action.id}/status/", {"status": "shipped", "shipped_on": "2026-11-02"}
     )
+    # without the triage permission to message customers, sending is refused
+    refused = client.post(f"/reports/actions/{action.id}/heard-you/", {"message": "テスト"})
+    assert refused.status_code == 403
+    action_manager.user_permissions.add(
+        Permission.objects.get(content_type__app_label="triage", codename="send_heard_you")
+    )
+    client.force_login(User.objects.get(pk=action_manager.pk))
     assert response.status_code == 302
     assert response["Location"] == f"/reports/actions/{action.id}/heard-you/"
     page = client.get(response["Location"]).content.decode()

@@ -131,3 +131,22 @@ def test_group_sums_empty_scope_is_no_data(db: None) -> None:
     assert data["totals"]["churn"] is None
     assert data["summary"]["top"] == []
     assert impact.nps_uplift_points(detractors=0, respondents=0) is None
+
+
+def test_segment_and_touchpoint_filters(constructed: Constructed, builder: Builder) -> None:
+    for _i in range(3):
+        builder.feedback(
+            customer=builder.customer(segment="VIP"),
+            topic=constructed.angry,
+            text="VIPでも解約が面倒",
+            score=1,
+            when=at(PERIOD[0]),
+            touchpoint="store",
+        )
+    vip = compute(segment="VIP")
+    assert vip["totals"]["items"] == 3 and vip["totals"]["nps"]["n"] == 3
+    assert [t["name"] for t in vip["topics"]] == ["解約手続き"]
+    assert vip["topics"][0]["nps_uplift"] == 100.0  # every VIP respondent is a detractor
+    stores = compute(touchpoint="store")
+    assert {t["name"] for t in stores["topics"]} == {"解約手続き", "店舗スタッフ"}
+    assert stores["params"]["touchpoint"] == "store"

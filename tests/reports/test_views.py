@@ -66,3 +66,21 @@ def test_hostile_topic_and_quote_are_escaped(builder, pm: Client) -> None:
     html = pm.get(f"/reports/{report.id}/").content.decode()
     assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_admin_pages_render(constructed, admin_client) -> None:
+    from engagement.reports.models import ImprovementAction, ProductArea
+
+    area = ProductArea.objects.create(name="会員", slug="member")
+    action = ImprovementAction.objects.create(title="改善")
+    report = Report.objects.create(period_start="2026-10-01", period_end="2026-10-31")
+    for url in (
+        "/admin/reports/productarea/",
+        f"/admin/reports/productarea/{area.id}/change/",
+        "/admin/reports/improvementaction/add/",
+        f"/admin/reports/improvementaction/{action.id}/change/",
+        "/admin/reports/report/",
+        f"/admin/reports/report/{report.id}/change/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+    assert admin_client.get("/admin/reports/report/add/").status_code == 403
