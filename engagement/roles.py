@@ -79,6 +79,10 @@ ROLES: dict[str, list[str]] = {
         "reports.view_report",
         "reports.view_improvementaction",
         "reports.view_*",
+        # Product teams request reports and own the improvement actions.
+        "reports.add_report",
+        "reports.add_improvementaction",
+        "reports.change_improvementaction",
         "dashboard.view_*",
         "surveys.view_survey",
         "surveys.view_wave",

@@ -22,6 +22,7 @@ from engagement.errors import InvalidInput
 from engagement.models import (
     BehaviourKind,
     BehaviourRecord,
+    BuiltinBehaviour,
     Customer,
     ImportJob,
     ImportKind,
@@ -230,3 +231,15 @@ def forget_customers(*, customers: Iterable[Customer], now: datetime) -> int:
         forget_customer(customer=customer, now=now)
         count += 1
     return count
+
+
+def ensure_builtin_behaviour_kinds() -> int:
+    """Create the built-in behaviour kinds that are missing (migration 0002 creates them; a
+    flushed database, e.g. after a transactional test, may not have them). Returns how many."""
+    created = 0
+    for code, label in BuiltinBehaviour.choices:
+        _kind, was_created = BehaviourKind.objects.get_or_create(
+            code=code, defaults={"name": str(label), "is_builtin": True}
+        )
+        created += was_created
+    return created

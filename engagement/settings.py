@@ -257,6 +257,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get stable, meaningful names in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "FeedbackChannelEnum": "voc.models.Channel",
+        "ReportStatusEnum": "engagement.reports.models.ReportStatus",
+        "ActionStatusEnum": "engagement.reports.models.ActionStatus",
+        "ImportStatusEnum": "engagement.models.ImportStatus",
+        "TriageStateEnum": "voc.models.TriageState",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "engagement.api_conventions.document_error_responses",

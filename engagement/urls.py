@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from engagement import views
@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("voc.triage.api")),
     path("", include("engagement.dashboard.api")),
     path("", include("engagement.reports.api")),
+    re_path(r"^(?P<path>[\s\S]*)$", views.api_not_found),
 ]
 
 urlpatterns = [

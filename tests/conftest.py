@@ -185,6 +185,16 @@ def celery_worker_process(
             sys.stderr.write(log_path.read_text())
 
 
+@pytest.fixture(autouse=True)
+def _empty_queue_for_worker_tests(request: pytest.FixtureRequest) -> None:
+    """Each worker test starts with an empty queue: tasks left over by an earlier test (whose
+    rows the database flush already removed) must not delay this test's tasks."""
+    if "celery_worker_process" in request.fixturenames:
+        from engagement.celery import app
+
+        app.control.purge()
+
+
 # --- a real browser ---------------------------------------------------------------------------
 
 

@@ -8,8 +8,8 @@ unassigned is never free), NPMI of the topics' top terms over the items' tokens,
 top terms, and the unassigned share.
 
 ``quasi_reviews_rows(directory, unit)`` turns the Quasi Japanese Reviews data set (hotel and spot
-reviews, CC BY 4.0, Megagon Labs) into labelled rows: one row per review (its sentences joined)
-or per sentence, label = the domain.
+reviews, CC BY 4.0, Megagon Labs) into labelled rows: one row per review (its sentences joined),
+per snippet of three consecutive sentences, or per sentence; label = the domain.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def evaluate(
 
 
 def quasi_reviews_rows(directory: str | Path, *, unit: str = "review") -> Iterator[dict[str, str]]:
-    """Labelled rows from Quasi Japanese Reviews: unit "review" (whole review) or "sentence"."""
+    """Labelled rows from Quasi Japanese Reviews: unit "review", "snippet" or "sentence"."""
     directory = Path(directory)
     for domain in ("hotel", "spot"):
         path = directory / f"quasi_{domain}.VanillaUtterance.jsonl"
@@ -88,5 +88,10 @@ def quasi_reviews_rows(directory: str | Path, *, unit: str = "review") -> Iterat
                 if unit == "sentence":
                     for number, sentence in enumerate(sentences):
                         yield {"id": f"{doc_id}.{number}", "text": sentence, "label": domain}
+                elif unit == "snippet":
+                    # Three consecutive sentences: about the length of a feedback comment.
+                    for number in range(0, max(1, len(sentences) - 1), 3):
+                        text = "".join(sentences[number : number + 3])
+                        yield {"id": f"{doc_id}.{number}", "text": text, "label": domain}
                 else:
                     yield {"id": doc_id, "text": "".join(sentences), "label": domain}

@@ -27,9 +27,15 @@ _LAUGH = re.compile(
 )
 _REPEAT_PUNCT = re.compile(r"([!?！？、,~〜ー♪☆★])\1+")
 _ELLIPSIS = re.compile(r"(?:\.{2,}|。{2,}|…+|・{3,})")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Control characters, zero-width and direction marks, and the private-use area (old carriers'
+# emoji; the tokeniser uses one private-use character as a boundary between texts).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff\ue000-\uf8ff]"
+)
 _SPACE = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d{3}")
+# Anything any of the steps below could change (most feedback has none of it: one search).
+_WORK = re.compile(r"[@wW笑…\s]|https?:|\d{3}|\.\.|。。|・・・|([!?、,~〜ー♪☆★])\1", re.IGNORECASE)
 
 
 def normalize_text(text: str | None) -> str:
@@ -37,12 +43,15 @@ def normalize_text(text: str | None) -> str:
     if not text:
         return ""
     value = unicodedata.normalize("NFKC", text)
-    # Each pattern runs only when a cheap test says it may match (most texts need none).
+    if value.isprintable() and not _WORK.search(value):
+        return value
+    # Each pattern runs only when a cheap test says it may match.
     if not value.isprintable():
         value = _CONTROL.sub("", value)
     if "@" in value:
         value = _EMAIL.sub(f" {EMAIL_MASK} ", value)
-    if "http" in value or "www." in value or "WWW." in value:
+    lowered = value.lower()
+    if "http" in lowered or "www." in lowered:
         value = _URL.sub(f" {URL_MASK} ", value)
     if _DIGITS.search(value):
         value = _PHONE.sub(f" {PHONE_MASK} ", value)

@@ -5,7 +5,7 @@ Pipeline (``fit_topics``):
 1. Vocabulary and IDF from a sample (≤ ``SAMPLE_SIZE`` items): terms in ≥ 2 items and in at most
    half of them, at most ``MAX_FEATURES`` terms. Items become sparse TF-IDF rows (sublinear tf,
    L2-normalised).
-2. LSA: a truncated SVD fitted on the sample projects rows to ≤ 100 dimensions, re-normalised
+2. LSA: a truncated SVD fitted on the sample projects rows to ≤ 30 dimensions, re-normalised
    (cosine geometry).
 3. Number of topics: unless given, the k in ``K_RANGE`` with the best silhouette score (cosine)
    of k-means on the sample's embeddings — the stated criterion; staff can override it.
@@ -38,7 +38,7 @@ from scipy import sparse
 SAMPLE_SIZE = 10_000
 SELECTION_SAMPLE = 2_000
 MAX_FEATURES = 20_000
-N_COMPONENTS = 100
+N_COMPONENTS = 30
 K_RANGE = range(2, 16)
 OTHER_THRESHOLD = 0.2
 OTHER_RELATIVE = 0.5

@@ -26,6 +26,7 @@ PANEL = inline_serializer(
         "columns": serializers.ListField(child=serializers.CharField()),
         "rows": serializers.ListField(child=serializers.ListField(allow_null=True)),
     },
+    many=True,
 )
 
 

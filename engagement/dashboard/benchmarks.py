@@ -154,10 +154,12 @@ def seed(*, responses: int, seed_value: int) -> dict[str, int]:
     from django.db import transaction
 
     from engagement.models import BehaviourRecord, Customer
+    from engagement.services import ensure_builtin_behaviour_kinds
     from surveys.models import Response, Survey, Wave
     from surveys.scoring import nps_category
     from voc.models import FeedbackItem, Topic
 
+    ensure_builtin_behaviour_kinds()
     rng = random.Random(seed_value)
     now = datetime.now(tz=TOKYO)
     start = date(2025, 1, 6)

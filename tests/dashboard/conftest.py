@@ -15,7 +15,10 @@ _counter = itertools.count(1)
 
 class Builder:
     def __init__(self) -> None:
+        from engagement.services import ensure_builtin_behaviour_kinds
         from surveys.models import Survey, Wave
+
+        ensure_builtin_behaviour_kinds()
 
         self.wave1 = Wave.objects.create(
             name="2026年上期", starts_on=date(2026, 4, 1), ends_on=date(2026, 9, 30)

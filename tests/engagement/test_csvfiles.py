@@ -62,7 +62,7 @@ def test_neither_utf8_nor_cp932_is_refused_with_a_clear_message(data: bytes):
 
 def test_missing_and_duplicate_header_columns_name_the_column():
     with pytest.raises(CsvFileError) as error:
-        read_csv("channel,channel\nx,y\n".encode(), required=["text"])
+        read_csv(b"channel,channel\nx,y\n", required=["text"])
     messages = [str(e) for e in error.value.errors]
     assert any("channel" in m for m in messages)
     assert any("text" in m for m in messages)

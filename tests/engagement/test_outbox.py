@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import redis
 from django.conf import settings
 from django.db import transaction
-from kombu import pools
 
 from engagement import outbox
-from engagement.celery import app
 from engagement.models import OutboxMessage, OutboxState
+from tests.brokers import CLOSED_BROKER, black_hole, broker_at
 from tests.engagement import probe_tasks
 
 
@@ -91,55 +87,6 @@ def test_unknown_task_name_stays_pending_for_the_sweeper():
 # --- real broker and worker -------------------------------------------------------------------
 
 
-@contextmanager
-def broker_at(url: str) -> Iterator[None]:
-    """Point the web side's Celery app at another broker URL (e.g. a closed port)."""
-    original = app.conf.broker_url
-
-    def reset_connections(broker_url: str) -> None:
-        app.conf.update(CELERY_BROKER_URL=broker_url, CELERY_BROKER_WRITE_URL=broker_url)
-        pools.reset()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    reset_connections(url)
-    try:
-        yield
-    finally:
-        reset_connections(original)
-
-
-@contextmanager
-def black_hole() -> Iterator[int]:
-    """A TCP port that accepts connections and never answers (a hung Redis)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(2)
-        for conn in accepted:
-            conn.close()
-        server.close()
-
-
 def counter(key: str) -> int:
     return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).get(key) or 0)
 
@@ -150,7 +97,7 @@ def test_worker_runs_the_task_once_even_when_delivered_twice(celery_worker_proce
     key = f"outbox-{uuid.uuid4().hex}"
     with transaction.atomic():
         message = outbox.enqueue(task_name="tests.count_call", kwargs={"key": key})
-    wait(lambda: OutboxMessage.objects.get(id=message.id).state == OutboxState.DONE)
+    wait(lambda: OutboxMessage.objects.get(id=message.id).state == OutboxState.DONE, timeout=60)
     assert counter(key) == 1
     # A duplicate delivery (e.g. a re-send after a lost acknowledgement) does no more work.
     probe_tasks.count_call.apply_async(kwargs={"key": key, outbox.OUTBOX_KWARG: message.id})
@@ -163,7 +110,7 @@ def test_worker_runs_the_task_once_even_when_delivered_twice(celery_worker_proce
 @pytest.mark.django_db(transaction=True)
 def test_broker_down_delays_the_work_but_loses_none(celery_worker_process, wait):
     key = f"outbox-{uuid.uuid4().hex}"
-    with broker_at("redis://127.0.0.1:1/0"):
+    with broker_at(CLOSED_BROKER):
         with transaction.atomic():
             message = outbox.enqueue(task_name="tests.count_call", kwargs={"key": key})
         message.refresh_from_db()

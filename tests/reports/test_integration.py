@@ -14,7 +14,7 @@ from tests.reports.conftest import PERIOD, Constructed
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from engagement import outbox, roles
 from engagement.models import OutboxMessage, Team
+from tests.brokers import CLOSED_BROKER, broker_at
 from voc.triage import services
 from voc.triage.models import Alert, AlertKind, AlertState, Rule, TriageSettings
 
@@ -43,15 +44,6 @@ def setup_team() -> dict[str, Any]:
     team = Team.objects.create(name="IT班", lead=lead, email="it-team@staff.example.jp")
     team.members.add(agent)
     return {"agent": agent, "lead": lead, "team": team}
-
-
-def reset_broker_pools(app: Any) -> None:
-    """Forget pooled broker connections so the next send connects to ``broker_url`` anew."""
-    from kombu import pools
-
-    pools.reset()  # kombu's process-wide producer/connection pools
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 def test_escalation_and_digest_run_on_the_worker(celery_worker_process, wait):
@@ -91,18 +83,14 @@ def test_escalation_and_digest_run_on_the_worker(celery_worker_process, wait):
 
 
 def test_broker_down_when_the_item_arrives_alert_goes_out_later_once(celery_worker_process, wait):
-    from engagement.celery import app
 
     open_all_day()
     people = setup_team()
     rule = Rule.objects.create(
         name="批判者→通知", nps_category="detractor", notify_team=people["team"], set_priority=3
     )
-    good = (app.conf.broker_url, app.conf.broker_write_url)
     # Nothing listens on port 1: the web side's broker is "down".
-    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
-    reset_broker_pools(app)
-    try:
+    with broker_at(CLOSED_BROKER):
         with transaction.atomic():
             item = make_item(customer=make_customer(), team=people["team"], owner=people["agent"])
             services.request_rules(item_id=item.id)  # what the ingest does on arrival
@@ -117,9 +105,6 @@ def test_broker_down_when_the_item_arrives_alert_goes_out_later_once(celery_work
         assert {m.task_name for m in pending} == {"triage.apply_rules", "triage.send_alert"}
         time.sleep(2)
         assert not Alert.objects.filter(state=AlertState.SENT).exists()
-    finally:
-        app.conf.broker_url, app.conf.broker_write_url = good
-        reset_broker_pools(app)
 
     swept = outbox.sweep()  # the beat sweeper, once the broker is back
     assert swept == 2, list(OutboxMessage.objects.values_list("last_error", flat=True))

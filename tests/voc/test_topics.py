@@ -128,3 +128,76 @@ def test_staff_corrections_survive_a_rerun(reviews):
     assert _topic_of("spot") == hotel.id
     hotel.refresh_from_db()
     assert hotel.name == "宿泊の感想"
+
+
+@pytest.mark.django_db
+def test_split_topic_survives_a_rerun(reviews):
+    from voc.services import split_topic
+
+    _seed(reviews)
+    run_analysis(k=2)
+    spot = Topic.objects.get(id=_topic_of("spot"))
+    chosen = list(
+        FeedbackItem.objects.filter(topic=spot).order_by("id").values_list("id", flat=True)[:5]
+    )
+    new_topic = split_topic(topic=spot, item_ids=chosen, name="分けた声")
+    run_analysis(k=2)
+    new_topic.refresh_from_db()
+    assert new_topic.is_active and new_topic.name == "分けた声"
+    assert set(FeedbackItem.objects.filter(topic=new_topic).values_list("id", flat=True)) == set(
+        chosen
+    )
+    assert _topic_of("spot") == spot.id
+
+
+def test_voc_evaluate_prints_one_json_object(tmp_path, reviews, capsys):
+    import csv
+    import json
+
+    from django.core.management import call_command
+
+    path = tmp_path / "labelled.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["body", "domain"])
+        for label in ("hotel", "spot"):
+            for text in reviews[label][:60]:
+                writer.writerow([text, label])
+    call_command(
+        "voc_evaluate",
+        "--input",
+        str(path),
+        "--text-column",
+        "body",
+        "--label-column",
+        "domain",
+        "--k",
+        "2",
+    )
+    result = json.loads(capsys.readouterr().out)
+    for key in [
+        "n_items",
+        "n_topics",
+        "ari",
+        "ami",
+        "v_measure",
+        "npmi",
+        "diversity",
+        "unassigned_share",
+        "seconds",
+        "baseline_ari",
+        "baseline_ami",
+    ]:
+        assert key in result
+    assert result["n_items"] == 120 and result["n_topics"] == 2
+    assert result["ari"] > 0.8
+
+
+@pytest.mark.django_db
+def test_analyze_voc_command(reviews):
+    from django.core.management import call_command
+
+    _seed(reviews, n=40)
+    call_command("analyze_voc", "--k", "2")
+    assert FeedbackItem.objects.filter(topic=None).count() == 0
+    assert FeedbackItem.objects.filter(tokenized_at=None).count() == 0

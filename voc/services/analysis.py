@@ -36,7 +36,7 @@ from voc.models import (
     Topic,
 )
 from voc.selectors import analysis_settings, current_lexicon, latest_model_run
-from voc.tokenize import Lexicon, analyze, join_tokens
+from voc.tokenize import Lexicon, analyze_many, join_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +153,8 @@ def analysis_rows(
 ) -> list[tuple[Any, ...]]:
     """(id, text) pairs → rows for ``_store_analysis`` (pure: runs in worker processes too)."""
     rows = []
-    for item_id, text in pairs:
-        normalized, tokens = analyze(text, lexicon)
+    analysed = analyze_many([text for _id, text in pairs], lexicon)
+    for (item_id, _text), (normalized, tokens) in zip(pairs, analysed, strict=True):
         label, score = sentiment.classify_tokens(tokens)
         rows.append(
             (
@@ -230,24 +230,25 @@ def _pending_chunks(version: int) -> Iterator[list[tuple[int, str]]]:
         yield list(FeedbackItem.objects.filter(id__in=chunk).values_list("id", "text"))
 
 
-def _processes() -> int:
+def local_processes() -> int:
+    """How many processes a command may fork for tokenising (this machine's cores)."""
     import multiprocessing
 
     if multiprocessing.current_process().daemon:
         return 1  # a daemonic (prefork) Celery child cannot start processes
-    return max(1, min(os.cpu_count() or 1, getattr(settings, "VOC_TOKENIZE_PROCESSES", 8)))
+    return max(1, os.cpu_count() or 1)
 
 
-def analyze_pending(*, assign: bool = False) -> int:
-    """Tokenise every item that needs it, here: over this machine's cores for large sets.
+def analyze_pending(*, assign: bool = False, processes: int = 1) -> int:
+    """Tokenise every item that needs it, in this process or over ``processes`` forked ones.
 
-    (Across machines, ``dispatch_tokenization`` hands the same chunks to Celery workers.)
+    Commands pass ``local_processes()``; Celery tasks keep 1 (forking a threaded worker is
+    unsafe) — across machines, ``dispatch_tokenization`` hands the same chunks to the workers.
     Texts are read and results written by this process, a bounded number of chunks in flight.
     """
     lexicon = current_lexicon()
     now = timezone.now()
     chunks = _pending_chunks(lexicon.version)
-    processes = _processes()
     total = 0
     first = next(chunks, None)
     if first is None:
@@ -417,12 +418,12 @@ def _pick_quotes(candidate_ids: Sequence[int], count: int = 5) -> list[int]:
     return chosen
 
 
-def run_analysis(*, k: int | None = None, now: Any = None) -> AnalysisRun:
+def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -> AnalysisRun:
     """The full topic analysis (``manage.py analyze_voc``, the beat task, on demand)."""
     now = now or timezone.now()
     run = AnalysisRun.objects.create(started_at=now)
     try:
-        analyze_pending(assign=False)
+        analyze_pending(assign=False, processes=processes)
         k = k or analysis_settings().topic_count
         result = topics.fit_topics(_db_chunks(), k=k)
         previous = _previous_topics(result.item_ids)

@@ -10,7 +10,11 @@ class TriageConfig(AppConfig):
 
     def ready(self) -> None:
         from engagement.roles import sync_roles_after_migrate
+        from voc.triage.defaults import create_defaults_after_migrate
 
         post_migrate.connect(
             sync_roles_after_migrate, sender=self, dispatch_uid="triage-sync-roles"
+        )
+        post_migrate.connect(
+            create_defaults_after_migrate, sender=self, dispatch_uid="triage-defaults"
         )

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from engagement.errors import DomainError
 from voc.services import dispatch_tokenization, run_analysis
+from voc.services.analysis import local_processes
 
 
 class Command(BaseCommand):
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{chunks} tokenisation chunks enqueued.")
             return
         try:
-            run = run_analysis(k=options["k"])
+            run = run_analysis(k=options["k"], processes=local_processes())
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(

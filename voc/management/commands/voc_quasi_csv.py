@@ -1,4 +1,4 @@
-"""``python manage.py voc_quasi_csv --output FILE.csv [--unit review|sentence] [--data DIR]``
+"""``manage.py voc_quasi_csv --output FILE.csv [--unit review|snippet|sentence] [--data DIR]``
 
 Writes the Quasi Japanese Reviews data set (CC BY 4.0, Megagon Labs) as a labelled CSV
 (columns id, text, label = hotel | spot) for ``voc_evaluate``.
@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", required=True)
-        parser.add_argument("--unit", choices=["review", "sentence"], default="review")
+        parser.add_argument("--unit", choices=["review", "snippet", "sentence"], default="review")
         parser.add_argument("--data", default=str(DEFAULT_DATA))
 
     def handle(self, *args: Any, **options: Any) -> None:
