@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +27,15 @@ VIEW_REPORT = "reports.view_report"
 VIEW_ACTION = "reports.view_improvementaction"
 # Messages to customers: the triage permission that CS leads have.
 SEND_HEARD_YOU = "triage.send_heard_you"
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render with the admin's site header and title, like the other staff pages.
+
+    Only static parts of the admin frame: a stored report's page stays byte-identical.
+    """
+    frame = {"site_header": admin.site.site_header, "site_title": admin.site.site_title}
+    return render(request, template, {**frame, **context})
 
 
 def _guard(perm: str) -> Any:
@@ -60,7 +69,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The report is being generated."))
                 return redirect("reports:report", report_id=report.id)
     reports = selectors.report_list()[:100]
-    return render(
+    return _render(
         request,
         "reports/report_list.html",
         {"reports": reports, "form": form, "can_request": can_request},
@@ -81,8 +90,8 @@ def _report_context(report: Report) -> dict[str, Any]:
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_object_or_404(selectors.report_list(), id=report_id)
     if report.status != ReportStatus.DONE:
-        return render(request, "reports/report_progress.html", {"report": report})
-    return render(request, "reports/report_detail.html", _report_context(report))
+        return _render(request, "reports/report_progress.html", {"report": report})
+    return _render(request, "reports/report_detail.html", _report_context(report))
 
 
 @_guard(VIEW_REPORT)
@@ -111,7 +120,7 @@ def report_export(request: HttpRequest, report_id: int, fmt: str) -> HttpRespons
 
 @_guard(VIEW_ACTION)
 def action_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/action_list.html", {"actions": selectors.action_list()[:500]})
+    return _render(request, "reports/action_list.html", {"actions": selectors.action_list()[:500]})
 
 
 def _verification_chart(verification: dict[str, Any] | None) -> Any:
@@ -135,7 +144,7 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
     action = get_object_or_404(selectors.action_list(), id=action_id)
     verification = selectors.action_verification(action=action)
     can_change = request.user.has_perm("reports.change_improvementaction")
-    return render(
+    return _render(
         request,
         "reports/action_detail.html",
         {
@@ -202,7 +211,7 @@ def action_heard_you(request: HttpRequest, action_id: int) -> HttpResponse:
                 % {"count": count},
             )
             return redirect("reports:action", action_id=action.id)
-    return render(
+    return _render(
         request,
         "reports/action_heard_you.html",
         {
