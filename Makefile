@@ -43,13 +43,15 @@ integration: install
 
 test: install browser lint unit integration
 
-# Debian's Chromium for the Playwright browser tests (Playwright's own download is not used).
+# Debian's Chromium for the Playwright browser tests (Playwright's own download is not used),
+# and a Japanese font so that screenshots and printed PDFs show Japanese text.
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/ipafont-gothic ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-ipafont-gothic >/dev/null) \
 	      || echo "could not install Debian's chromium: browser tests will be skipped"; \
-	  else echo "Debian's chromium is missing (apt-get install chromium): browser tests will be skipped"; fi; \
+	  else echo "Debian's chromium is missing (apt-get install chromium fonts-ipafont-gothic): browser tests will be skipped"; fi; \
 	fi
 
 messages: install

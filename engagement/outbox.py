@@ -69,6 +69,15 @@ def _task(name: str) -> Task:
     return app.tasks[name]
 
 
+def task_registered(name: str) -> bool:
+    """Whether a task of that name exists in this deployment (every app's tasks loaded)."""
+    try:
+        _task(name)
+    except KeyError:
+        return False
+    return True
+
+
 def send(*, message_id: int) -> bool:
     """Hand one message to Celery. Never raises: a failure leaves it pending for the sweeper."""
     message = OutboxMessage.objects.filter(id=message_id).first()

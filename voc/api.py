@@ -39,7 +39,9 @@ class FeedbackInSerializer(serializers.Serializer):
 
 
 class FeedbackOutSerializer(serializers.ModelSerializer):
-    topic_name = serializers.CharField(source="topic.name", default=None, read_only=True)
+    topic_name = serializers.CharField(
+        source="topic.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = FeedbackItem

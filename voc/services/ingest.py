@@ -38,20 +38,8 @@ KNOWN_COLUMNS = ("text", "channel", "received_at", "customer_external_id", "rati
 RATING_RANGE = (0, 10)
 
 
-_tasks_imported: list[bool] = []
-
-
-def _triage_registered() -> bool:
-    from engagement.celery import app
-
-    if not _tasks_imported:
-        app.loader.import_default_modules()  # every app's tasks module, as the worker does
-        _tasks_imported.append(True)
-    return "triage.apply_rules" in app.tasks
-
-
 def _enqueue_triage(item_ids: Sequence[int]) -> None:
-    if not _triage_registered():
+    if not outbox.task_registered("triage.apply_rules"):
         return
     for item_id in item_ids:
         outbox.enqueue(
