@@ -68,6 +68,7 @@ def _services_problem() -> str | None:
     return None
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` deselection: only the tests that will run count
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if any("integration" in item.keywords for item in items):
         problem = _services_problem()
