@@ -230,6 +230,7 @@ CELERY_BEAT_SCHEDULE = {
     "reports-weekly": {"task": "reports.schedule_weekly_reports", "schedule": 3600.0},
     "voc-run-analysis": {"task": "voc.run_analysis", "schedule": 86400.0},
     "voc-analyze-pending": {"task": "voc.analyze_pending", "schedule": 600.0},
+    "dashboard-refresh-rollups": {"task": "dashboard.refresh_rollups", "schedule": 600.0},
 }
 OUTBOX_RESEND_AFTER_SECONDS = env_int("OUTBOX_RESEND_AFTER_SECONDS", 120)
 

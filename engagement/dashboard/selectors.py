@@ -412,16 +412,7 @@ def _live_by_category(filters: Filters) -> dict[str, Outcomes]:
         group_by="nps_category",
         window_days=filters.window_days,
     )
-    empty = Outcomes.from_sums(
-        n=0,
-        churn=0,
-        repeat=0,
-        referral=0,
-        review=0,
-        spend_sum=0,
-        spend_sq=0,
-        window_days=filters.window_days,
-    )
+    empty = Outcomes.empty(window_days=filters.window_days)
     return {c: grouped.get(c, empty) for c in CATEGORIES}
 
 
@@ -437,23 +428,10 @@ def _live_by_band(filters: Filters) -> list[dict[str, Any]]:
             "band": band,
             "label": band_label(band),
             "n": grouped[band].n if band in grouped else 0,
-            "outcomes": grouped.get(band) or _live_empty(filters.window_days),
+            "outcomes": grouped.get(band) or Outcomes.empty(window_days=filters.window_days),
         }
         for band in range(len(BAND_EDGES) + 1)
     ]
-
-
-def _live_empty(window_days: int) -> Outcomes:
-    return Outcomes.from_sums(
-        n=0,
-        churn=0,
-        repeat=0,
-        referral=0,
-        review=0,
-        spend_sum=0,
-        spend_sq=0,
-        window_days=window_days,
-    )
 
 
 # --- filter choices -----------------------------------------------------------------------------

@@ -84,6 +84,20 @@ class Outcomes:
         }
 
     @classmethod
+    def empty(cls, *, window_days: int) -> Outcomes:
+        """No customers: every rate and mean is "no data"."""
+        return cls.from_sums(
+            n=0,
+            churn=0,
+            repeat=0,
+            referral=0,
+            review=0,
+            spend_sum=0,
+            spend_sq=0,
+            window_days=window_days,
+        )
+
+    @classmethod
     def from_sums(
         cls,
         *,
@@ -221,16 +235,7 @@ def behaviour_outcomes_by(
 def _outcomes_of_pairs(pairs: list[tuple[int, datetime]], *, window_days: int) -> Outcomes:
     pairs = [(customer_id, at) for customer_id, at in pairs if customer_id and at]
     if not pairs:
-        return Outcomes.from_sums(
-            n=0,
-            churn=0,
-            repeat=0,
-            referral=0,
-            review=0,
-            spend_sum=0,
-            spend_sq=0,
-            window_days=window_days,
-        )
+        return Outcomes.empty(window_days=window_days)
     window = timedelta(days=window_days)
     kinds = {kind for group in FLAG_KINDS.values() for kind in group}
     records_by_customer: dict[int, list[tuple[datetime, str, int | None]]] = defaultdict(list)
