@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from engagement.errors import DomainError
 from voc.services import dispatch_tokenization, run_analysis
@@ -32,13 +33,18 @@ class Command(BaseCommand):
             raise CommandError("--k must be at least 1.")
         if options["workers"]:
             chunks = dispatch_tokenization()
-            self.stdout.write(f"{chunks} tokenisation chunks enqueued.")
+            self.stdout.write(_("%(chunks)s tokenisation chunks enqueued.") % {"chunks": chunks})
             return
         try:
             run = run_analysis(k=options["k"], processes=local_processes())
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
-            f"Analysed {run.n_items} items into {run.n_topics} topics "
-            f"(k: {run.selection.get('criterion', '')}, {run.selection.get('k')})."
+            _("Analysed %(items)s items into %(topics)s topics (k: %(criterion)s, %(k)s).")
+            % {
+                "items": run.n_items,
+                "topics": run.n_topics,
+                "criterion": run.selection.get("criterion", ""),
+                "k": run.selection.get("k"),
+            }
         )
