@@ -6,6 +6,3 @@ class DashboardConfig(AppConfig):
     name = "engagement.dashboard"
     label = "dashboard"
     verbose_name = _("Dashboard")
-
-    def ready(self) -> None:
-        from engagement.dashboard import receivers  # noqa: F401 (connects the signal receivers)
