@@ -5,16 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
+from engagement.spreadsheets import neutralise
 from surveys.models import Survey
 from surveys.selectors import invitation_links
 
 HEADER = ("customer_external_id", "url")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """Cells starting like a formula get a leading apostrophe (spreadsheet formula injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def links_csv(*, survey: Survey, bom: bool = False) -> str:

@@ -7,30 +7,24 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from engagement.spreadsheets import neutralise
 
 
-def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe.
-
-    Numbers stay numbers (a negative NPS is data, not a formula).
-    """
+def _cell(value: Any) -> Any:
+    """None as an empty cell, booleans as 1/0, numbers as numbers, everything else as safe text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int | float):
         return value
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return neutralise(str(value))
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(column) for column in columns])
+    writer.writerow([_cell(column) for column in columns])
     for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
+        writer.writerow([_cell(cell) for cell in row])
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")

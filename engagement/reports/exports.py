@@ -17,16 +17,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from engagement.models import Touchpoint
+from engagement.spreadsheets import neutralise
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_ENCODINGS = ("utf-8-sig", "cp932")
-
-
-def neutralise(value: Any) -> Any:
-    """Text that would start a formula becomes plain text; other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _touchpoint_label(code: str) -> str:

@@ -9,9 +9,9 @@ import io
 import pytest
 
 from engagement.errors import DomainError
+from engagement.spreadsheets import neutralise
 from voc.models import FeedbackItem
 from voc.triage import services
-from voc.triage.export import neutralise
 from voc.triage.models import BulkJob, ItemTag, JobState, TriageEvent
 from voc.triage.services import bulk
 

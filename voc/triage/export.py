@@ -11,17 +11,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement.spreadsheets import neutralise
 from voc.models import FeedbackItem
 
 from .selectors import PERSONAL_DATA_PERM, items_for_export
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-
-def neutralise(value: Any) -> str:
-    """A cell that a spreadsheet would read as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+def _cell(value: Any) -> str:
+    return neutralise("" if value is None else str(value))
 
 
 class _Echo:
@@ -53,7 +50,7 @@ def export_rows(*, queryset: QuerySet[FeedbackItem], user: Any) -> Iterator[str]
     ]
     if personal:
         header += [_("customer name"), _("customer e-mail")]
-    yield "\ufeff" + writer.writerow([neutralise(h) for h in header])
+    yield "\ufeff" + writer.writerow([_cell(h) for h in header])
     fmt = "%Y-%m-%d %H:%M"
     for item in (
         items_for_export(queryset).order_by("-received_at", "-id").iterator(chunk_size=2000)
@@ -80,4 +77,4 @@ def export_rows(*, queryset: QuerySet[FeedbackItem], user: Any) -> Iterator[str]
         ]
         if personal:
             row += [customer.name if customer else "", customer.email if customer else ""]
-        yield writer.writerow([neutralise(cell) for cell in row])
+        yield writer.writerow([_cell(cell) for cell in row])
