@@ -27,6 +27,7 @@ from engagement.selectors.outcomes import (
     behaviour_outcomes_by,
     compare_outcomes,
 )
+from surveys.scoring import nps_category
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CATEGORIES = ("promoter", "passive", "detractor")
@@ -67,12 +68,6 @@ class Filters:
         if self.window_days != DEFAULT_WINDOW_DAYS:
             values["window"] = str(self.window_days)
         return {key: value for key, value in values.items() if value}
-
-
-def nps_category_of(score: int) -> str:
-    from surveys.scoring import nps_category
-
-    return nps_category(score)
 
 
 def _rollups(filters: Filters, kind: str, *, ignore_wave: bool = False) -> QuerySet:
@@ -123,7 +118,7 @@ def _category_counts(rows: list[dict[str, Any]], score_key: str = "key") -> dict
     counts = dict.fromkeys(CATEGORIES, 0)
     for row in rows:
         if row[score_key] is not None:
-            counts[nps_category_of(row[score_key])] += row["n"]
+            counts[nps_category(row[score_key])] += row["n"]
     return counts
 
 
@@ -204,7 +199,7 @@ def dashboard(*, filters: Filters) -> Dashboard:
             "score": score,
             "n": int(by_score.get(score, {}).get("n", 0)),
             "share": metrics.ratio(by_score.get(score, {}).get("n", 0), total_scored),
-            "category": nps_category_of(score),
+            "category": nps_category(score),
         }
         for score in range(11)
     ]
@@ -220,7 +215,7 @@ def dashboard(*, filters: Filters) -> Dashboard:
         }
         for score, sums in by_score.items():
             for name in OUTCOME_SUMS:
-                per_category[nps_category_of(score)][name] += sums[name]
+                per_category[nps_category(score)][name] += sums[name]
         result.by_category = {
             c: _outcomes(per_category[c], filters.window_days) for c in CATEGORIES
         }
