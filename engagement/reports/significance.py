@@ -8,6 +8,10 @@
   (p_P + p_D − (p_P − p_D)²) / n; the difference of two NPS is tested with a z-test on the
   difference divided by √(var₁ + var₂) ("NPS difference z-test").
 
+The arithmetic is the product's one implementation (``engagement.metrics.proportion`` for
+Wilson, ``surveys.scoring`` for NPS and its test); this module shapes it into the report's
+stored JSON.
+
 Every function returns ``None`` (shown as "no data") instead of dividing by zero.
 """
 
@@ -16,21 +20,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-Z95 = 1.959963984540054
-
-
-def normal_two_sided_p(z: float) -> float:
-    return math.erfc(abs(z) / math.sqrt(2))
+from engagement.metrics import Z95
+from engagement.metrics import proportion as wilson_proportion
+from surveys.scoring import NpsEstimate, nps_difference, nps_estimate, two_sided_p
 
 
 def wilson_interval(successes: int, n: int) -> tuple[float, float] | None:
-    if n <= 0:
+    estimate = wilson_proportion(successes, n)
+    if estimate.low is None or estimate.high is None:
         return None
-    p = successes / n
-    denominator = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denominator
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    return (estimate.low, estimate.high)
 
 
 def proportion(successes: int, n: int) -> dict[str, Any] | None:
@@ -62,7 +61,7 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> dict[str, Any] | 
         "ci_low": round(100 * (diff - Z95 * se), 2),
         "ci_high": round(100 * (diff + Z95 * se), 2),
         "z": round(z, 3),
-        "p_value": round(normal_two_sided_p(z), 4) if se_pooled > 0 else 1.0,
+        "p_value": round(two_sided_p(z), 4) if se_pooled > 0 else 1.0,
         "method": "two_proportion_z",
     }
 
@@ -71,40 +70,39 @@ def nps(promoters: int, detractors: int, n: int) -> dict[str, Any] | None:
     """NPS with a 95% interval (normal approximation of the trinomial variance)."""
     if n <= 0:
         return None
-    p_p, p_d = promoters / n, detractors / n
-    score = p_p - p_d
-    variance = (p_p + p_d - score * score) / n
-    se = math.sqrt(max(0.0, variance))
+    estimate = _estimate({"n": n, "promoters": promoters, "detractors": detractors})
+    assert estimate.nps is not None and estimate.ci_low is not None
+    assert estimate.ci_high is not None
     return {
         "n": n,
         "promoters": promoters,
         "detractors": detractors,
-        "nps": round(100 * score, 1),
-        "ci_low": round(100 * max(-1.0, score - Z95 * se), 1),
-        "ci_high": round(100 * min(1.0, score + Z95 * se), 1),
+        "nps": round(estimate.nps, 1),
+        "ci_low": round(estimate.ci_low, 1),
+        "ci_high": round(estimate.ci_high, 1),
     }
+
+
+def _estimate(summary: dict[str, Any]) -> NpsEstimate:
+    n, promoters, detractors = summary["n"], summary["promoters"], summary["detractors"]
+    return nps_estimate(
+        promoters=promoters, passives=n - promoters - detractors, detractors=detractors
+    )
 
 
 def nps_difference_test(after: dict[str, Any] | None, before: dict[str, Any] | None) -> Any:
     """NPS difference z-test: (NPS_after − NPS_before) / √(var_after + var_before)."""
     if not after or not before:
         return None
-
-    def var(summary: dict[str, Any]) -> float:
-        n = summary["n"]
-        p_p, p_d = summary["promoters"] / n, summary["detractors"] / n
-        return max(0.0, (p_p + p_d - (p_p - p_d) ** 2) / n)
-
-    score_after = (after["promoters"] - after["detractors"]) / after["n"]
-    score_before = (before["promoters"] - before["detractors"]) / before["n"]
-    diff = score_after - score_before
-    se = math.sqrt(var(after) + var(before))
-    z = diff / se if se > 0 else 0.0
+    estimate_before, estimate_after = _estimate(before), _estimate(after)
+    test = nps_difference(estimate_before, estimate_after)
+    assert test.difference is not None
+    se = math.hypot(estimate_before.std_error or 0.0, estimate_after.std_error or 0.0)
     return {
-        "diff": round(100 * diff, 1),
-        "ci_low": round(100 * (diff - Z95 * se), 1),
-        "ci_high": round(100 * (diff + Z95 * se), 1),
-        "z": round(z, 3),
-        "p_value": round(normal_two_sided_p(z), 4) if se > 0 else 1.0,
+        "diff": round(test.difference, 1),
+        "ci_low": round(test.difference - Z95 * se, 1),
+        "ci_high": round(test.difference + Z95 * se, 1),
+        "z": round(test.z, 3) if test.z is not None else 0.0,
+        "p_value": round(test.p_value, 4) if test.p_value is not None else 1.0,
         "method": "nps_difference_z",
     }
