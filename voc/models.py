@@ -29,6 +29,7 @@ class Sentiment(models.TextChoices):
     POSITIVE = "positive", _("Positive")
     NEUTRAL = "neutral", _("Neutral")
     NEGATIVE = "negative", _("Negative")
+    MIXED = "mixed", _("Mixed")
 
 
 class Topic(TimeStampedModel):
@@ -117,6 +118,10 @@ class FeedbackItem(TimeStampedModel):
         _("sentiment"), max_length=10, choices=Sentiment.choices, blank=True, db_index=True
     )
     sentiment_score = models.FloatField(null=True, blank=True)
+    # One entry per clause (voc.clauses): {"text", "start", "end", "sentiment", "score",
+    # "topic_id"}; the item counts for every topic among its clauses, its own ``topic`` being
+    # the primary one.
+    aspects = models.JSONField(_("aspects"), default=list, blank=True)
     topic = models.ForeignKey(
         Topic,
         on_delete=models.SET_NULL,
