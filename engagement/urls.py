@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from engagement import views
+from engagement.platform import views
 
 api_v1 = [
-    path("", include("engagement.api")),
+    path("", include("engagement.customers.api")),
     path("", include("surveys.api")),
     path("", include("voc.api")),
     path("", include("voc.triage.api")),

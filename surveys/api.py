@@ -1,6 +1,7 @@
 """REST endpoints (mounted under /api/v1/): surveys, invitations (bulk, idempotent), responses.
 
-Conventions: ``engagement.api_conventions`` (error shape, pagination, staff + model permissions).
+Conventions: ``engagement.platform.api_conventions`` (error shape, pagination, staff + model
+permissions).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 
-from engagement.api_conventions import ERROR_RESPONSES
-from engagement.errors import InvalidInput, NotFound
-from engagement.models import Customer
+from engagement.customers.models import Customer
+from engagement.platform.api_conventions import ERROR_RESPONSES
+from engagement.platform.errors import InvalidInput, NotFound
 from surveys import services
 from surveys.models import Answer, Invitation, Response, Survey
 from surveys.services.distribution import personal_url

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from engagement.spreadsheets import neutralise
+from engagement.platform.spreadsheets import neutralise
 from surveys.models import Survey
 from surveys.selectors import invitation_links
 

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from engagement.models import TimeStampedModel, Touchpoint
+from engagement.customers.models import Touchpoint
+from engagement.platform.models import TimeStampedModel
 
 
 class Wave(TimeStampedModel):

@@ -1,6 +1,7 @@
 """Rate limits for the public survey pages, keyed on the real client address.
 
-The key is ``engagement.clientip.client_ip`` (a forged ``X-Forwarded-For`` is ignored unless it
+The key is ``engagement.platform.clientip.client_ip`` (a forged ``X-Forwarded-For`` is ignored
+unless it
 comes through a trusted proxy). When the cache (Redis) is down or not answering, the limit fails
 open after the cache's short socket timeout, so answering a survey still works.
 """
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
-from engagement.clientip import ratelimit_key
+from engagement.platform.clientip import ratelimit_key
 
 logger = logging.getLogger(__name__)
 

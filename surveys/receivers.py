@@ -7,8 +7,8 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from engagement.models import Customer
-from engagement.services import customer_forgotten
+from engagement.customers.models import Customer
+from engagement.customers.services import customer_forgotten
 from surveys.models import Answer
 
 

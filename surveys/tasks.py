@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from engagement.outbox import OutboxTask
+from engagement.platform.outbox import OutboxTask
 from surveys import services
 
 

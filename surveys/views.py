@@ -2,7 +2,8 @@
 
 Every page here: Japanese unless the customer switched language, rate limited on the real client
 address, ``Referrer-Policy: no-referrer``, ``Cache-Control: no-store``, a CSP that allows only this
-site's own files, and no token in any log line (``engagement.logfilters``). An unknown, tampered
+site's own files, and no token in any log line (``engagement.platform.logfilters``). An unknown,
+tampered
 or draft-survey token gets the same 404 page; a valid link to a closed or expired survey gets 410.
 """
 
@@ -18,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from engagement.errors import Conflict, InvalidInput
-from engagement.models import Touchpoint
+from engagement.customers.models import Touchpoint
+from engagement.platform.errors import Conflict, InvalidInput
 from surveys import services, tokens
 from surveys.customer_pages import (
     already_answered_page,

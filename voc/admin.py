@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from voc import services
 from voc.models import AnalysisRun, AnalysisSettings, Topic, UserDictionaryEntry
 

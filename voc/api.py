@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from engagement.api_conventions import ERROR_RESPONSES, Pagination, StaffModelPermissions
+from engagement.platform.api_conventions import ERROR_RESPONSES, Pagination, StaffModelPermissions
 from voc import selectors, services
 from voc.models import Channel, FeedbackItem, Topic
 

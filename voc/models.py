@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from engagement.models import TimeStampedModel, Touchpoint
+from engagement.customers.models import Touchpoint
+from engagement.platform.models import TimeStampedModel
 
 
 class Channel(models.TextChoices):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from engagement.outbox import OutboxTask
+from engagement.platform.outbox import OutboxTask
 
 
 @shared_task(base=OutboxTask, name="voc.ingest_response")

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from voc import selectors, services
 from voc.forms import (
     AnalysisForm,

@@ -13,10 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from engagement.api_conventions import ERROR_RESPONSES
 from engagement.dashboard import panels
 from engagement.dashboard.selectors import dashboard, filter_choices
 from engagement.dashboard.views import FilterForm
+from engagement.platform.api_conventions import ERROR_RESPONSES
 
 PANEL = inline_serializer(
     name="DashboardPanel",

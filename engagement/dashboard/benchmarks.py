@@ -130,8 +130,8 @@ def _next_id(model: Any) -> int:
 
 
 def _clear() -> None:
+    from engagement.customers.models import BehaviourRecord, Customer
     from engagement.dashboard.models import DailyRollup
-    from engagement.models import BehaviourRecord, Customer
     from surveys.models import Response, Survey, Wave
     from voc.models import FeedbackItem, Topic
 
@@ -153,8 +153,8 @@ def seed(*, responses: int, seed_value: int) -> dict[str, int]:
     """Seed ``responses`` responses, 5× behaviour records and feedback; returns the counts."""
     from django.db import transaction
 
-    from engagement.models import BehaviourRecord, Customer
-    from engagement.services import ensure_builtin_behaviour_kinds
+    from engagement.customers.models import BehaviourRecord, Customer
+    from engagement.customers.services import ensure_builtin_behaviour_kinds
     from surveys.models import Response, Survey, Wave
     from surveys.scoring import nps_category
     from voc.models import FeedbackItem, Topic
@@ -354,7 +354,7 @@ def run_dashboard(**options: Any) -> Iterator[dict[str, Any]]:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE")
-    from engagement.models import BehaviourRecord
+    from engagement.customers.models import BehaviourRecord
 
     behaviours = BehaviourRecord.objects.filter(customer__external_id__startswith=PREFIX).count()
     started = time.perf_counter()
@@ -432,8 +432,8 @@ def run_import(**options: Any) -> Iterator[dict[str, Any]]:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from engagement import imports
-    from engagement.models import BehaviourRecord, Customer, ImportKind
+    from engagement.customers import imports
+    from engagement.customers.models import BehaviourRecord, Customer, ImportKind
 
     call_command("migrate", verbosity=0, interactive=False)
     n = options["rows"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engagement.models import BehaviourRecord, Customer
+from engagement.customers.models import BehaviourRecord, Customer
 
 MAX_EVENTS = 500
 

@@ -20,8 +20,8 @@ import numpy as np
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from engagement.customers.selectors.outcomes import annotate_outcomes
 from engagement.dashboard.selectors import Filters, filtered_responses
-from engagement.selectors.outcomes import annotate_outcomes
 
 SAMPLE_SIZE = 3000
 BOOTSTRAPS = 40

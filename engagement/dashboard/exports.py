@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from engagement.spreadsheets import neutralise
+from engagement.platform.spreadsheets import neutralise
 
 
 def _cell(value: Any) -> Any:

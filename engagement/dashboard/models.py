@@ -18,7 +18,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from engagement.models import TimeStampedModel, Touchpoint
+from engagement.customers.models import Touchpoint
+from engagement.platform.models import TimeStampedModel
 
 
 class RollupKind(models.TextChoices):

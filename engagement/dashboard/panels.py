@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from engagement.dashboard.selectors import CATEGORIES, Dashboard
-from engagement.metrics import Estimate
+from engagement.platform.statistics import Estimate
 
 COLOURS = {
     "promoter": "#2e7d32",

@@ -2,7 +2,8 @@
 
 The summaries (``DailyRollup``) are filtered by period, wave, segment, touchpoint and survey and
 added up; NPS and its interval come from ``surveys.scoring.nps_estimate``, proportions and means
-from ``engagement.metrics``. When the requested behaviour window differs from the one the
+from ``engagement.platform.statistics``. When the requested behaviour window differs from the one
+the
 summaries were built with, the linkage by NPS category and by awareness band is computed from the
 raw data instead (``behaviour_outcomes_by``), which costs more on large data.
 """
@@ -17,16 +18,16 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from engagement import metrics
-from engagement.dashboard.models import DailyRollup, RollupKind, RollupRun
-from engagement.dashboard.services import BAND_EDGES, awareness_band
-from engagement.models import Touchpoint
-from engagement.selectors.outcomes import (
+from engagement.customers.models import Touchpoint
+from engagement.customers.selectors.outcomes import (
     DEFAULT_WINDOW_DAYS,
     Outcomes,
     behaviour_outcomes_by,
     compare_outcomes,
 )
+from engagement.dashboard.models import DailyRollup, RollupKind, RollupRun
+from engagement.dashboard.services import BAND_EDGES, awareness_band
+from engagement.platform import statistics as metrics
 from surveys.scoring import nps_category
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -2,7 +2,8 @@
 
 The rebuild is set-based: three grouped aggregate queries (responses by NPS score, responses by
 awareness band, feedback items by topic), each computing the behaviour outcomes in the database
-(``engagement.selectors.outcomes.annotate_outcomes``) and written with ``INSERT … SELECT`` (no
+(``engagement.customers.selectors.outcomes.annotate_outcomes``) and written with ``INSERT …
+SELECT`` (no
 row passes through Python, memory stays flat), inside one transaction: readers see the old
 summaries until the new ones are complete.
 """
@@ -19,10 +20,14 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Val
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from engagement import outbox
+from engagement.customers.models import Customer
+from engagement.customers.selectors.outcomes import (
+    DEFAULT_WINDOW_DAYS,
+    annotate_outcomes,
+    outcome_sums,
+)
 from engagement.dashboard.models import DailyRollup, RollupKind, RollupRun
-from engagement.models import Customer
-from engagement.selectors.outcomes import DEFAULT_WINDOW_DAYS, annotate_outcomes, outcome_sums
+from engagement.platform import outbox
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 BAND_EDGES = (20, 40, 60, 80)

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from engagement.dashboard import services
-from engagement.outbox import OutboxTask
+from engagement.platform.outbox import OutboxTask
 
 
 @shared_task(base=OutboxTask, name="dashboard.refresh_rollups", ignore_result=True)

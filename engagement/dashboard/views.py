@@ -21,14 +21,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from engagement import selectors as core
+from engagement.customers import selectors as core
+from engagement.customers.models import Customer, Touchpoint
+from engagement.customers.selectors.outcomes import DEFAULT_WINDOW_DAYS
 from engagement.dashboard import drivers as key_drivers
 from engagement.dashboard import exports, panels, services
 from engagement.dashboard.customers import customer_timeline
 from engagement.dashboard.models import RollupRun
 from engagement.dashboard.selectors import Filters, dashboard, filter_choices
-from engagement.models import Customer, Touchpoint
-from engagement.selectors.outcomes import DEFAULT_WINDOW_DAYS
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MAX_AGE = timedelta(seconds=getattr(settings, "DASHBOARD_SUMMARY_MAX_AGE_SECONDS", 600))

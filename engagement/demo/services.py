@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from engagement.customers.models import BehaviourKind, BehaviourRecord, Customer
 from engagement.demo.models import DemoDataset
 from engagement.demo.simulation import (
     BRAND,
@@ -33,8 +34,7 @@ from engagement.demo.simulation import (
     simulate_customer,
 )
 from engagement.demo.texts import generate_feedback_texts
-from engagement.errors import Conflict, InvalidInput
-from engagement.models import BehaviourKind, BehaviourRecord, Customer
+from engagement.platform.errors import Conflict, InvalidInput
 from surveys import services as survey_services
 from surveys.models import Question, QuestionKind, QuestionRole, Survey, Wave
 
@@ -348,11 +348,11 @@ DEMO_STAFF = (
 
 
 def ensure_demo_staff() -> list[tuple[str, str, str]]:
-    """Example staff accounts, one per role of ``engagement.roles``: ``(role, username,
+    """Example staff accounts, one per role of ``engagement.platform.roles``: ``(role, username,
     password)``, each with a freshly generated password."""
     from django.contrib.auth.models import Group
 
-    from engagement import roles
+    from engagement.platform import roles
 
     wanted = [(u, r) for u, r in DEMO_STAFF if r in roles.ROLES]
     if Group.objects.filter(name__in=[r for _u, r in wanted]).count() != len(wanted):

@@ -15,8 +15,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from engagement.api_conventions import ERROR_RESPONSES
-from engagement.models import Touchpoint
+from engagement.customers.models import Touchpoint
+from engagement.platform.api_conventions import ERROR_RESPONSES
 from engagement.reports import selectors, services
 from engagement.reports.models import ProductArea, Report
 from surveys.models import Survey

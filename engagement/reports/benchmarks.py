@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from engagement.models import BehaviourRecord, Customer
+from engagement.customers.models import BehaviourRecord, Customer
 from engagement.reports import exports, selectors
 from surveys.models import Response, ResponseStatus, Survey, Wave
 from surveys.scoring import nps_category

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from engagement.models import Touchpoint
-from engagement.spreadsheets import neutralise
+from engagement.customers.models import Touchpoint
+from engagement.platform.spreadsheets import neutralise
 
 CSV_ENCODINGS = ("utf-8-sig", "cp932")
 

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from engagement.models import Touchpoint
+from engagement.customers.models import Touchpoint
 from engagement.reports.models import ActionStatus, ProductArea
 from surveys.models import Survey
 

@@ -1,7 +1,8 @@
 """What a VoC topic costs: behaviour of the customers who raised it, and the impact score.
 
 Behaviour afterwards uses the dashboard's linkage primitive
-(``engagement.selectors.outcomes``: churn, repeat purchase, spend, referral and review within
+(``engagement.customers.selectors.outcomes``: churn, repeat purchase, spend, referral and review
+within
 ``window_days`` after an anchor, with Wilson/Newcombe/Welch 95% intervals). Here the unit is a
 *customer*: their anchor is their first feedback item in scope. The customer outcomes are a
 derived table joined with the distinct (topic, customer) pairs, so every topic's sums come from
@@ -29,7 +30,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from engagement.selectors.outcomes import (
+from engagement.customers.selectors.outcomes import (
     DEFAULT_WINDOW_DAYS,
     Outcomes,
     annotate_outcomes,

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from engagement.models import TimeStampedModel
+from engagement.platform.models import TimeStampedModel
 
 
 class ProductArea(TimeStampedModel):

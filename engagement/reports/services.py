@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from engagement import outbox
-from engagement.errors import Conflict, InvalidInput, NotFound
-from engagement.models import Touchpoint
+from engagement.customers.models import Touchpoint
+from engagement.platform import outbox
+from engagement.platform.errors import Conflict, InvalidInput, NotFound
 from engagement.reports import selectors
 from engagement.reports.models import (
     ACTION_TRANSITIONS,

@@ -2,14 +2,15 @@
 
 - Proportions (churn, repeat): Wilson score interval; difference of two proportions: Wald
   interval; test: the two-proportion z-test with a pooled proportion.
-- Behaviour of topic raisers vs others uses ``engagement.metrics`` (through the dashboard's
-  outcomes primitive): Wilson, Newcombe and Welch intervals.
+- Behaviour of topic raisers vs others uses ``engagement.platform.statistics`` (through the
+  dashboard's outcomes primitive): Wilson, Newcombe and Welch intervals.
 - NPS: NPS = %promoters − %detractors; its variance per respondent is
   (p_P + p_D − (p_P − p_D)²) / n; the difference of two NPS is tested with a z-test on the
   difference divided by √(var₁ + var₂) ("NPS difference z-test").
 
-The arithmetic is the product's one implementation (``engagement.metrics.proportion`` for
-Wilson, ``surveys.scoring`` for NPS and its test); this module shapes it into the report's
+
+The arithmetic is the product's one implementation (``engagement.platform.statistics.proportion``
+for Wilson, ``surveys.scoring`` for NPS and its test); this module shapes it into the report's
 stored JSON.
 
 Every function returns ``None`` (shown as "no data") instead of dividing by zero.
@@ -20,8 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engagement.metrics import Z95
-from engagement.metrics import proportion as wilson_proportion
+from engagement.platform.statistics import Z95
+from engagement.platform.statistics import proportion as wilson_proportion
 from surveys.scoring import NpsEstimate, nps_difference, nps_estimate, two_sided_p
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from engagement.reports import charts, exports, selectors, services
 from engagement.reports.forms import ActionStatusForm, HeardYouForm, ReportRequestForm
 from engagement.reports.models import (

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from surveys import services
 from surveys.admin.surveys import has_answers
 from surveys.models import (

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from surveys import selectors, services
 from surveys.exports import links_csv
 from surveys.models import (

@@ -17,9 +17,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from engagement import outbox
-from engagement.errors import Conflict, InvalidInput
-from engagement.models import Touchpoint
+from engagement.customers.models import Touchpoint
+from engagement.platform import outbox
+from engagement.platform.errors import Conflict, InvalidInput
 from surveys import scoring
 from surveys.flow import SurveyPlan, answer_value
 from surveys.models import (

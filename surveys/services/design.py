@@ -10,8 +10,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from engagement.errors import Conflict, InvalidInput
-from engagement.models import Touchpoint
+from engagement.customers.models import Touchpoint
+from engagement.platform.errors import Conflict, InvalidInput
 from surveys import tokens
 from surveys.models import (
     AwarenessItem,

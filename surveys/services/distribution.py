@@ -29,9 +29,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from engagement import outbox
-from engagement.errors import Conflict
-from engagement.models import Customer
+from engagement.customers.models import Customer
+from engagement.platform import outbox
+from engagement.platform.errors import Conflict
 from surveys import tokens
 from surveys.models import (
     Delivery,

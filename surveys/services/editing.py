@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from engagement.errors import Conflict
+from engagement.platform.errors import Conflict
 from surveys.models import (
     Choice,
     Page,

@@ -15,7 +15,7 @@ _counter = itertools.count(1)
 
 class Builder:
     def __init__(self) -> None:
-        from engagement.services import ensure_builtin_behaviour_kinds
+        from engagement.customers.services import ensure_builtin_behaviour_kinds
         from surveys.models import Survey, Wave
 
         ensure_builtin_behaviour_kinds()
@@ -34,7 +34,7 @@ class Builder:
         )
 
     def customer(self, segment: str = "一般", **extra):
-        from engagement.models import Customer
+        from engagement.customers.models import Customer
 
         n = next(_counter)
         return Customer.objects.create(external_id=f"C{n:05d}", segment=segment, **extra)
@@ -68,7 +68,7 @@ class Builder:
         )
 
     def behaviour(self, customer, kind: str, at: datetime, amount: int | None = None):
-        from engagement.models import BehaviourRecord
+        from engagement.customers.models import BehaviourRecord
 
         return BehaviourRecord.objects.create(
             customer=customer, kind_id=kind, occurred_at=at, amount=amount

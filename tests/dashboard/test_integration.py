@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from engagement.customers.models import Customer, ImportJob, ImportStatus
 from engagement.dashboard import services
 from engagement.dashboard.models import RollupRun
-from engagement.models import Customer, ImportJob, ImportStatus
 from tests.dashboard.conftest import T0, promoters_repeat_detractors_churn
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

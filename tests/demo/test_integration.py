@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from engagement.models import BehaviourRecord, Customer
+from engagement.customers.models import BehaviourRecord, Customer
 from surveys.models import Answer, Response
 from voc.models import FeedbackItem
 

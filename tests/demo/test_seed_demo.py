@@ -8,9 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from engagement.customers.models import BehaviourRecord, Customer
 from engagement.demo.models import DemoDataset
 from engagement.demo.simulation import WAVES, simulate_customer
-from engagement.models import BehaviourRecord, Customer
 from surveys.models import Answer, Invitation, Response, ResponseStatus, Survey, SurveyStatus
 from voc.models import FeedbackItem
 

@@ -9,7 +9,7 @@ import redis
 from celery import shared_task
 from django.conf import settings
 
-from engagement.outbox import OutboxTask
+from engagement.platform.outbox import OutboxTask
 
 EAGER_CALLS: list[str] = []
 

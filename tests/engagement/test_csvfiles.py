@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engagement.csvfiles import (
+from engagement.platform.csvfiles import (
     CellError,
     CsvFileError,
     detect_encoding,
@@ -18,7 +18,7 @@ from engagement.csvfiles import (
     parse_int,
     read_csv,
 )
-from engagement.errors import InvalidInput
+from engagement.platform.errors import InvalidInput
 
 # ～ is U+FF5E: what Windows Excel writes for 〜 in Shift_JIS (0x8160 decodes to it in cp932).
 TEXT = "text,channel\r\n配送が遅いです。ｱﾌﾟﾘも使いにくい,review\r\n①②、～～ 髙橋,sns\r\n"

@@ -8,10 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from engagement import services
+from engagement.customers import services
+from engagement.customers.models import BehaviourRecord, Customer
 from engagement.dashboard import services as dashboard_services
 from engagement.dashboard.selectors import Filters, dashboard
-from engagement.models import BehaviourRecord, Customer
 from tests.dashboard.conftest import T0
 
 pytestmark = pytest.mark.django_db

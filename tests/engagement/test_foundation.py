@@ -11,8 +11,8 @@ import pytest
 from django.test import RequestFactory
 from django.utils import translation
 
-from engagement.clientip import client_ip
-from engagement.logfilters import RedactTokens, redact
+from engagement.platform.clientip import client_ip
+from engagement.platform.logfilters import RedactTokens, redact
 
 ROOT = Path(__file__).resolve().parents[2]
 JA_PO = ROOT / "engagement" / "locale" / "ja" / "LC_MESSAGES" / "django.po"

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from engagement import imports
-from engagement.models import Customer, ImportJob, ImportStatus
+from engagement.customers import imports
+from engagement.customers.models import Customer, ImportJob, ImportStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,9 +11,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from engagement import imports
-from engagement.csvfiles import CsvFileError
-from engagement.models import BehaviourRecord, Customer, ImportKind
+from engagement.customers import imports
+from engagement.customers.models import BehaviourRecord, Customer, ImportKind
+from engagement.platform.csvfiles import CsvFileError
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")

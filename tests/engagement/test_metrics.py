@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engagement import metrics
-from engagement.models import BehaviourRecord, Customer
-from engagement.selectors import (
+from engagement.customers.models import BehaviourRecord, Customer
+from engagement.customers.selectors import (
     average_clv,
     behaviour_shares,
     churn_rate,
@@ -19,6 +18,7 @@ from engagement.selectors import (
     repeat_rate,
     repeat_rate_within_period,
 )
+from engagement.platform import statistics as metrics
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")

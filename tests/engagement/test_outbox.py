@@ -11,8 +11,8 @@ import redis
 from django.conf import settings
 from django.db import transaction
 
-from engagement import outbox
-from engagement.models import OutboxMessage, OutboxState
+from engagement.platform import outbox
+from engagement.platform.models import OutboxMessage, OutboxState
 from tests.brokers import CLOSED_BROKER, black_hole, broker_at
 from tests.engagement import probe_tasks
 

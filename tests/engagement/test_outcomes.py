@@ -10,8 +10,12 @@ from django.db import connection
 from django.db.models import DateTimeField, Value
 from django.test.utils import CaptureQueriesContext
 
-from engagement.models import BehaviourRecord, Customer
-from engagement.selectors import behaviour_outcomes, behaviour_outcomes_by, compare_outcomes
+from engagement.customers.models import BehaviourRecord, Customer
+from engagement.customers.selectors import (
+    behaviour_outcomes,
+    behaviour_outcomes_by,
+    compare_outcomes,
+)
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")

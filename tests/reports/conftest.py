@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 
-from engagement.models import BehaviourRecord, Customer
+from engagement.customers.models import BehaviourRecord, Customer
 from surveys.models import NpsCategory, Response, ResponseStatus, Survey, Wave
 from surveys.scoring import nps_category
 from voc.models import Channel, FeedbackItem, Sentiment, Topic

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
-from engagement.errors import Conflict
+from engagement.platform.errors import Conflict
 from engagement.reports import selectors, services, significance
 from engagement.reports.models import ActionStatus, ImprovementAction
 from surveys.models import Survey, Wave

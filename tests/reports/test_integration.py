@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engagement.models import OutboxMessage
+from engagement.platform.models import OutboxMessage
 from engagement.reports import services
 from engagement.reports.models import ProductArea, Report, ReportKind, ReportStatus
 from tests.reports.conftest import PERIOD, Constructed

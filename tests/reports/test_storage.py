@@ -12,8 +12,8 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
-from engagement.errors import InvalidInput
-from engagement.models import OutboxMessage
+from engagement.platform.errors import InvalidInput
+from engagement.platform.models import OutboxMessage
 from engagement.reports import exports, services
 from engagement.reports.models import (
     ImprovementAction,

@@ -53,7 +53,7 @@ def survey(wave):
 
 @pytest.fixture
 def customer(db):
-    from engagement.models import Customer
+    from engagement.customers.models import Customer
 
     return Customer.objects.create(
         external_id="C-001",

@@ -22,7 +22,7 @@ AGREEMENT = {
 
 
 def test_phone_answers_template_survey(live_server, phone_page, transactional_db):
-    from engagement.models import Customer
+    from engagement.customers.models import Customer
     from surveys import services
     from surveys.models import Wave
 

@@ -5,7 +5,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from engagement.models import Customer
+from engagement.customers.models import Customer
 from surveys import services
 from surveys.models import (
     Delivery,

@@ -13,7 +13,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from engagement.models import Customer, OutboxMessage
+from engagement.customers.models import Customer
+from engagement.platform.models import OutboxMessage
 from surveys import services
 from surveys.models import (
     Delivery,

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from engagement.models import Customer
+from engagement.customers.models import Customer
 from surveys import selectors, services
 from surveys.models import Invitation, Response, Survey, Wave
 

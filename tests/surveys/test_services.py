@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from engagement.errors import Conflict, InvalidInput
-from engagement.models import OutboxMessage
+from engagement.platform.errors import Conflict, InvalidInput
+from engagement.platform.models import OutboxMessage
 from surveys import services
 from surveys.models import (
     Answer,
@@ -142,7 +142,7 @@ def test_free_text_limit(survey, invitation_token):
         now=timezone.now(),
     )
     assert response.answers.get(question__key="ideas").text == ok
-    from engagement.models import Customer
+    from engagement.customers.models import Customer
 
     other = Customer.objects.create(external_id="C-002")
     [(inv2, _)] = services.create_invitations(survey=survey, customers=[other], now=timezone.now())

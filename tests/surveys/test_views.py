@@ -276,7 +276,7 @@ def test_public_link_answers_once_per_browser(client, survey):
 def test_tokens_not_logged(client, invitation_token, caplog):
     import logging
 
-    from engagement.logfilters import RedactTokens
+    from engagement.platform.logfilters import RedactTokens
 
     _, token = invitation_token
     caplog.handler.addFilter(RedactTokens())

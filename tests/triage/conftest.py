@@ -11,8 +11,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from engagement import roles
-from engagement.models import Customer, Team
+from engagement.customers.models import Customer, Team
+from engagement.platform import roles
 from voc.models import FeedbackItem, Topic
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from engagement.services import forget_customer
+from engagement.customers.services import forget_customer
 from voc.triage.models import Reply
 
 from .conftest import make_customer, make_item

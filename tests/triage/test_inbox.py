@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from engagement.errors import DomainError
-from engagement.spreadsheets import neutralise
+from engagement.platform.errors import DomainError
+from engagement.platform.spreadsheets import neutralise
 from voc.models import FeedbackItem
 from voc.triage import services
 from voc.triage.models import BulkJob, ItemTag, JobState, TriageEvent
@@ -59,7 +59,7 @@ def test_keyword_search_and_filters(client, world):
 def test_item_page_shows_customer_nps_segment_and_recent_behaviour(client, world):
     from django.utils import timezone
 
-    from engagement.models import BehaviourRecord
+    from engagement.customers.models import BehaviourRecord
 
     BehaviourRecord.objects.create(
         customer=world["customer"], kind_id="cancellation", occurred_at=timezone.now(), amount=None

@@ -11,8 +11,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from engagement import outbox, roles
-from engagement.models import OutboxMessage, Team
+from engagement.customers.models import Team
+from engagement.platform import outbox, roles
+from engagement.platform.models import OutboxMessage
 from tests.brokers import CLOSED_BROKER, broker_at
 from voc.triage import services
 from voc.triage.models import Alert, AlertKind, AlertState, Rule, TriageSettings

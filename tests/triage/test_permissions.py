@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from engagement import roles
+from engagement.platform import roles
 
 from .conftest import make_staff
 

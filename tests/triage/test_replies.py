@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engagement.errors import Conflict, DomainError
+from engagement.platform.errors import Conflict, DomainError
 from voc.models import Topic
 from voc.triage import services
 from voc.triage.models import Alert, AlertKind, HeardYouCampaign, Reply, ReplyState, ReplyTemplate

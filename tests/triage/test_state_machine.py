@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from voc.models import TriageState
 from voc.triage import services
 from voc.triage.models import EventKind, TriageEvent

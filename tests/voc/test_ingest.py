@@ -11,8 +11,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from engagement.csvfiles import CsvFileError
-from engagement.models import Customer, OutboxMessage
+from engagement.customers.models import Customer
+from engagement.platform.csvfiles import CsvFileError
+from engagement.platform.models import OutboxMessage
 from voc.models import FeedbackItem
 from voc.services import import_feedback, ingest_survey_response
 from voc.tasks import ingest_response

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from engagement import outbox
-from engagement.models import OutboxMessage
+from engagement.platform import outbox
+from engagement.platform.models import OutboxMessage
 from voc.models import FeedbackItem
 
 from .test_ingest import _survey_response

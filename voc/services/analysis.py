@@ -27,7 +27,7 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from engagement import outbox
+from engagement.platform import outbox
 from voc import sentiment, topics
 from voc.models import (
     AnalysisRun,

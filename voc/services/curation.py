@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from engagement.errors import InvalidInput
+from engagement.platform.errors import InvalidInput
 from voc.models import FeedbackItem, Topic
 from voc.services.analysis import refresh_topic_counts
 

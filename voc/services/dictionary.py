@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from engagement import outbox
-from engagement.errors import InvalidInput
+from engagement.platform import outbox
+from engagement.platform.errors import InvalidInput
 from voc.models import AnalysisSettings, DictionaryEntryKind, UserDictionaryEntry
 from voc.selectors import analysis_settings
 

@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement import outbox
-from engagement.csvfiles import (
+from engagement.customers.models import Customer
+from engagement.platform import outbox
+from engagement.platform.csvfiles import (
     CellError,
     CsvFileError,
     RowError,
@@ -27,8 +28,7 @@ from engagement.csvfiles import (
     parse_int,
     read_csv,
 )
-from engagement.errors import InvalidInput
-from engagement.models import Customer
+from engagement.platform.errors import InvalidInput
 from voc.models import Channel, FeedbackItem
 from voc.services.analysis import analyze_items, dispatch_tokenization
 

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from engagement.api_conventions import ERROR_RESPONSES, StaffModelPermissions
+from engagement.platform.api_conventions import ERROR_RESPONSES, StaffModelPermissions
 from voc.models import FeedbackItem, TriageState
 
 from . import services

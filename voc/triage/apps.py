@@ -9,7 +9,7 @@ class TriageConfig(AppConfig):
     verbose_name = _("Triage")
 
     def ready(self) -> None:
-        from engagement.roles import sync_roles_after_migrate
+        from engagement.platform.roles import sync_roles_after_migrate
         from voc.triage import receivers  # noqa: F401 (connects the signal receivers)
         from voc.triage.defaults import create_defaults_after_migrate
 

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement.spreadsheets import neutralise
+from engagement.platform.spreadsheets import neutralise
 from voc.models import FeedbackItem
 
 from .selectors import PERSONAL_DATA_PERM, items_for_export

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
-from engagement.models import BehaviourRecord, Customer
+from engagement.customers.models import BehaviourRecord, Customer
 from voc.models import FeedbackItem, TriageState
 
 from .models import ItemTag, Note, Reply, TriageEvent

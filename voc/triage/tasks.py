@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from engagement.outbox import OutboxTask
+from engagement.platform.outbox import OutboxTask
 
 from . import services
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from voc.models import FeedbackItem, Topic
 
 from . import services

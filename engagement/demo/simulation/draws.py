@@ -6,7 +6,7 @@ import math
 import random
 from datetime import datetime, timedelta
 
-from engagement.models import Touchpoint as T
+from engagement.customers.models import Touchpoint as T
 
 PAIN_WEIGHTS = {
     "delivery": 30, "price": 13, "app": 10, "support": 9, "quality": 8, "cancellation": 5,

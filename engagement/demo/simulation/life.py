@@ -6,10 +6,10 @@ import math
 import random
 from datetime import datetime, timedelta
 
+from engagement.customers.models import BuiltinBehaviour as K
+from engagement.customers.models import Touchpoint as T
 from engagement.demo import people
 from engagement.demo.texts import THEMES
-from engagement.models import BuiltinBehaviour as K
-from engagement.models import Touchpoint as T
 
 from .answers import maybe_answer
 from .draws import (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from engagement.customers.models import BuiltinBehaviour as K
+from engagement.customers.models import Touchpoint as T
 from engagement.demo import people
 from engagement.demo.texts import THEMES, compose_feedback
-from engagement.models import BuiltinBehaviour as K
-from engagement.models import Touchpoint as T
 
 from .draws import REVIEW_THEMES, SUPPORT_THEMES, clip, moment
 from .plans import BehaviourPlan, CustomerPlan, FeedbackPlan

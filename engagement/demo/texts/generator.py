@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from engagement.models import Touchpoint
+from engagement.customers.models import Touchpoint
 
 from . import themes_commerce as commerce
 from . import themes_digital as digital

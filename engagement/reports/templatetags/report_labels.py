@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from engagement.models import Touchpoint
+from engagement.customers.models import Touchpoint
 from engagement.reports.models import ActionStatus
 from surveys.models import NpsCategory
 from voc.models import Channel, Sentiment

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from voc.services import dispatch_tokenization, run_analysis
 from voc.services.analysis import local_processes
 

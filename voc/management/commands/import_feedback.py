@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from voc.services import import_feedback
 
 

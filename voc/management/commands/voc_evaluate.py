@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from engagement.csvfiles import read_csv
-from engagement.errors import DomainError
+from engagement.platform.csvfiles import read_csv
+from engagement.platform.errors import DomainError
 from voc.evaluation import evaluate
 
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from engagement.errors import DomainError
-from engagement.models import Team
+from engagement.customers.models import Team
+from engagement.platform.errors import DomainError
 from voc.models import FeedbackItem, Topic, TriageState
 
 from .. import services
@@ -93,7 +93,7 @@ class SegmentFilter(admin.SimpleListFilter):
     parameter_name = "segment"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        from engagement.models import Customer
+        from engagement.customers.models import Customer
 
         values = (
             Customer.objects.exclude(segment="")

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 from voc.models import FeedbackItem
 
 from .. import services

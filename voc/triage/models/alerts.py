@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from engagement.models import TimeStampedModel
+from engagement.platform.models import TimeStampedModel
 
 
 class AlertKind(models.TextChoices):

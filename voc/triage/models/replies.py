@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from engagement.models import TimeStampedModel
+from engagement.platform.models import TimeStampedModel
 
 
 class ReplyTemplate(TimeStampedModel):

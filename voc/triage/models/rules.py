@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from engagement.models import TimeStampedModel, Touchpoint
+from engagement.customers.models import Touchpoint
+from engagement.platform.models import TimeStampedModel
 from voc.models import Channel, Priority, Sentiment
 
 

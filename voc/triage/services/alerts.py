@@ -19,13 +19,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from engagement import outbox
+from engagement.platform import outbox
 from voc.models import FeedbackItem
 
 from ..businesshours import TOKYO, business_hours_between
 from ..models import Alert, AlertKind, AlertState, Note, Rule
 from ..selectors import ESCALATING_STATES, OPEN_STATES
-from .rules import current_calendar, get_triage_settings
+from .calendar import current_calendar, get_triage_settings
 
 logger = logging.getLogger(__name__)
 

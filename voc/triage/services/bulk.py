@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement import outbox
-from engagement.errors import DomainError, InvalidInput
-from engagement.models import Team
+from engagement.customers.models import Team
+from engagement.platform import outbox
+from engagement.platform.errors import DomainError, InvalidInput
 from voc.models import FeedbackItem, Topic, TriageState
 
 from ..models import BulkAction, BulkJob, JobState, Tag

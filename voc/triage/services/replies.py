@@ -13,9 +13,9 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from engagement import outbox
-from engagement.errors import Conflict, InvalidInput, NotFound
-from engagement.models import Customer
+from engagement.customers.models import Customer
+from engagement.platform import outbox
+from engagement.platform.errors import Conflict, InvalidInput, NotFound
 from voc.models import FeedbackItem, Topic
 
 from ..models import (

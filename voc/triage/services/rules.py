@@ -6,33 +6,19 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement import outbox
+from engagement.platform import outbox
 from voc.models import FeedbackItem
 
-from ..businesshours import BusinessCalendar, add_business_hours, calendar_from_settings
-from ..models import EventKind, Rule, RuleRun, TriageSettings
+from ..businesshours import add_business_hours
+from ..models import EventKind, Rule, RuleRun
+from .calendar import current_calendar
 from .workflow import apply_assignment, apply_due, apply_priority, record_event
 
 logger = logging.getLogger(__name__)
-
-
-def get_triage_settings() -> TriageSettings:
-    row = TriageSettings.objects.filter(id=1).first()
-    if row is None:
-        try:
-            with transaction.atomic():
-                row = TriageSettings.objects.create(id=1)
-        except IntegrityError:
-            row = TriageSettings.objects.get(id=1)
-    return row
-
-
-def current_calendar() -> BusinessCalendar:
-    return calendar_from_settings(get_triage_settings())
 
 
 def rule_matches(*, rule: Rule, item: FeedbackItem) -> bool:

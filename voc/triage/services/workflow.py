@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement.errors import Conflict, InvalidInput, NotFound
-from engagement.models import Team
+from engagement.customers.models import Team
+from engagement.platform.errors import Conflict, InvalidInput, NotFound
 from voc.models import FeedbackItem, Priority, Topic, TriageState
 
 from ..models import EventKind, ItemTag, Note, Tag, TriageEvent

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from engagement.demo import services
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement.demo import services
-from engagement.errors import DomainError
+from engagement.platform.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from engagement.models import Team
+from engagement.customers.models import Team
 from voc.models import FeedbackItem
 from voc.triage import services
 from voc.triage.services import bulk

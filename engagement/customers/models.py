@@ -1,0 +1,216 @@
+"""The core customer domain: customers, what they do (behaviour records), teams, touchpoints.
+
+Surveys, VoC, the dashboard and reports build on these; nothing here imports them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from engagement.platform.models import TimeStampedModel
+
+
+class Touchpoint(models.TextChoices):
+    """Channels of the customer-experience flow, in journey order (DOMAIN.md section 4)."""
+
+    SNS = "sns", _("SNS")
+    WEB = "web", _("Website")
+    APP = "app", _("App")
+    STORE = "store", _("Store")
+    EMAIL = "email", _("E-mail")
+    CALL_CENTER = "call_center", _("Call centre")
+
+
+class CustomerQuerySet(models.QuerySet):
+    def active(self) -> CustomerQuerySet:
+        return self.filter(forgotten_at__isnull=True)
+
+
+class Customer(TimeStampedModel):
+    external_id = models.CharField(_("customer ID"), max_length=100, unique=True)
+    segment = models.CharField(_("segment"), max_length=50, blank=True, db_index=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    signed_up_on = models.DateField(_("sign-up date"), null=True, blank=True, db_index=True)
+    # Personal data: shown only to staff with the view_personal_data permission.
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    contact_allowed = models.BooleanField(_("may be contacted"), default=False)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed from surveys at"), null=True, blank=True)
+    forgotten_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["external_id"]
+        permissions = [("view_personal_data", _("Can view customers' personal data"))]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class BehaviourKind(TimeStampedModel):
+    """A kind of engagement behaviour; the built-in ones are created by a migration."""
+
+    code = models.SlugField(_("code"), max_length=50, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    is_builtin = models.BooleanField(_("built in"), default=False)
+
+    class Meta:
+        verbose_name = _("behaviour kind")
+        verbose_name_plural = _("behaviour kinds")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BuiltinBehaviour(models.TextChoices):
+    """Codes of the built-in behaviour kinds (DOMAIN.md section 1)."""
+
+    PURCHASE = "purchase", _("Purchase")
+    RELATED_PURCHASE = "related_purchase", _("Related-item purchase")
+    UPGRADE = "upgrade", _("Upgrade to a higher plan")
+    PREMIUM_PURCHASE = "premium_purchase", _("Premium-price purchase")
+    REFERRAL = "referral", _("Referral to friends")
+    REVIEW = "review", _("Review / UGC")
+    SNS_ENGAGEMENT = "sns_engagement", _("SNS like or comment")
+    EVENT = "event", _("Event or community participation")
+    FEEDBACK = "feedback", _("Feedback to the company")
+    SUPPORT_CONTACT = "support_contact", _("Support contact")
+    CANCELLATION = "cancellation", _("Cancellation (churn)")
+    REACTIVATION = "reactivation", _("Re-activation")
+
+
+class BehaviourRecord(TimeStampedModel):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="behaviours", verbose_name=_("customer")
+    )
+    kind = models.ForeignKey(
+        BehaviourKind, on_delete=models.PROTECT, related_name="records", verbose_name=_("kind")
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+    amount = models.BigIntegerField(_("amount (yen)"), null=True, blank=True)
+    touchpoint = models.CharField(
+        _("touchpoint"), max_length=20, choices=Touchpoint.choices, blank=True
+    )
+    # The source system's id for the event: re-sending the same batch never duplicates.
+    event_id = models.CharField(_("event ID"), max_length=100, null=True, blank=True)  # noqa: DJ001
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("behaviour record")
+        verbose_name_plural = _("behaviour records")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id"], condition=Q(event_id__isnull=False), name="behaviour_event_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="behaviour_amount_gte_0"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"]),
+            models.Index(fields=["kind", "occurred_at"]),
+            # The linkage lookups: one customer's records of some kinds in a time window.
+            models.Index(
+                fields=["customer", "kind", "occurred_at"], name="behaviour_cust_kind_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind_id} {self.occurred_at:%Y-%m-%d}"
+
+
+class Team(TimeStampedModel):
+    """A team of staff (CS teams, product areas); items and rules can be assigned to a team."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+        verbose_name=_("lead"),
+    )
+    email = models.EmailField(_("team e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportKind(models.TextChoices):
+    CUSTOMERS = "customers", _("Customers")
+    BEHAVIOURS = "behaviours", _("Behaviour records")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    VALIDATING = "validating", _("Checking the file")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(TimeStampedModel):
+    """A CSV import run in the background (see ``engagement.customers.imports``), with its
+    progress."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    file = models.FileField(_("file"), upload_to="imports/", blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    skip_invalid = models.BooleanField(_("import the valid rows only"), default=False)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=models.F("rows_total")) | Q(rows_total=0),
+                name="importjob_progress",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_total:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, round(self.rows_done * 100 / self.rows_total))

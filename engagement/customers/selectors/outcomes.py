@@ -1,0 +1,266 @@
+"""What customers did after a moment: behaviour outcomes of a group after an anchor time.
+
+The linkage primitive of the product ("what they said → what they did"). The anchors are, e.g.,
+survey responses (anchor = ``submitted_at``) or feedback items (anchor = ``received_at``). For each
+anchor, the customer's behaviour records in the window ``(anchor, anchor + window_days]`` decide:
+
+- churn: at least one cancellation (``cancellation``);
+- repeat purchase: at least one purchase of any purchase kind (``purchase``, ``related_purchase``,
+  ``premium_purchase``, ``upgrade``) — the anchor customers already are customers, so any purchase
+  after the anchor is a repeat purchase;
+- spend: the sum of ``amount`` (yen) of those purchases, 0 when none (the mean is over all anchors);
+- referral: at least one ``referral``; review: at least one ``review``.
+
+Units are anchors (a customer who answered two surveys counts twice). Anchors without a customer
+(anonymous answers) or without a time are left out. With a QuerySet everything is one aggregate
+query (``EXISTS``/correlated ``SUM`` per anchor over the ``(customer, occurred_at)`` index); with an
+iterable of ``(customer_id, anchor_at)`` pairs the records are read in one query and combined in
+Python (meant for small explicit lists).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
+
+from engagement.customers.models import BehaviourRecord, BuiltinBehaviour
+from engagement.platform import statistics as metrics
+from engagement.platform.statistics import Difference, Estimate
+
+DEFAULT_WINDOW_DAYS = 90
+PURCHASE_KINDS = (
+    BuiltinBehaviour.PURCHASE,
+    BuiltinBehaviour.RELATED_PURCHASE,
+    BuiltinBehaviour.PREMIUM_PURCHASE,
+    BuiltinBehaviour.UPGRADE,
+)
+CHURN_KINDS = (BuiltinBehaviour.CANCELLATION,)
+REFERRAL_KINDS = (BuiltinBehaviour.REFERRAL,)
+REVIEW_KINDS = (BuiltinBehaviour.REVIEW,)
+
+PROPORTIONS = ("churn", "repeat", "referral", "review")
+FLAG_KINDS = {
+    "churn": CHURN_KINDS,
+    "repeat": PURCHASE_KINDS,
+    "referral": REFERRAL_KINDS,
+    "review": REVIEW_KINDS,
+}
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Behaviour after the anchors: four shares and the mean spend, each with n and a 95% CI."""
+
+    n: int
+    window_days: int
+    churn: Estimate
+    repeat: Estimate
+    spend: Estimate
+    referral: Estimate
+    review: Estimate
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "window_days": self.window_days,
+            **{name: getattr(self, name).as_dict() for name in (*PROPORTIONS, "spend")},
+        }
+
+    @classmethod
+    def empty(cls, *, window_days: int) -> Outcomes:
+        """No customers: every rate and mean is "no data"."""
+        return cls.from_sums(
+            n=0,
+            churn=0,
+            repeat=0,
+            referral=0,
+            review=0,
+            spend_sum=0,
+            spend_sq=0,
+            window_days=window_days,
+        )
+
+    @classmethod
+    def from_sums(
+        cls,
+        *,
+        n: int | None,
+        churn: int | None,
+        repeat: int | None,
+        referral: int | None,
+        review: int | None,
+        spend_sum: float | None,
+        spend_sq: float | None,
+        window_days: int,
+    ) -> Outcomes:
+        n = int(n or 0)
+        return cls(
+            n=n,
+            window_days=window_days,
+            churn=metrics.proportion(churn, n),
+            repeat=metrics.proportion(repeat, n),
+            spend=metrics.mean_from_moments(spend_sum, spend_sq, n),
+            referral=metrics.proportion(referral, n),
+            review=metrics.proportion(review, n),
+        )
+
+
+def compare_outcomes(a: Outcomes, b: Outcomes) -> dict[str, Difference]:
+    """``a − b`` for each outcome, with 95% intervals (Newcombe for shares, Welch for spend)."""
+    result = {
+        name: metrics.proportion_difference(getattr(a, name), getattr(b, name))
+        for name in PROPORTIONS
+    }
+    result["spend"] = metrics.mean_difference(a.spend, b.spend)
+    return result
+
+
+def _window_records(customer_field: str, anchor_field: str, window: timedelta) -> QuerySet:
+    return BehaviourRecord.objects.filter(
+        customer_id=OuterRef(customer_field),
+        occurred_at__gt=OuterRef(anchor_field),
+        occurred_at__lte=OuterRef(anchor_field) + window,
+    )
+
+
+def annotate_outcomes(
+    anchors: QuerySet,
+    *,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    customer_field: str = "customer_id",
+    anchor_field: str = "submitted_at",
+    keep_unanchored: bool = False,
+) -> QuerySet:
+    """The anchors with ``_churn``, ``_repeat``, ``_referral``, ``_review`` flags and ``_spend``.
+
+    With ``keep_unanchored`` the rows without a customer or time stay (their flags are false);
+    count the anchors with ``Q(**anchored_filter(...))``.
+    """
+    window = timedelta(days=window_days)
+    records = _window_records(customer_field, anchor_field, window)
+    spend = Subquery(
+        records.filter(kind_id__in=PURCHASE_KINDS, amount__isnull=False)
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Sum("amount"))
+        .values("total")[:1]
+    )
+    if not keep_unanchored:
+        anchors = anchors.filter(**anchored_filter(customer_field, anchor_field))
+    return anchors.annotate(
+        **{
+            f"_{name}": Exists(records.filter(kind_id__in=kinds))
+            for name, kinds in FLAG_KINDS.items()
+        },
+        _spend=Cast(Coalesce(spend, Value(0)), FloatField()),
+    )
+
+
+def anchored_filter(customer_field: str, anchor_field: str) -> dict[str, bool]:
+    return {f"{customer_field}__isnull": False, f"{anchor_field}__isnull": False}
+
+
+def outcome_sums() -> dict[str, Any]:
+    """Aggregates of the annotated flags: counts of each outcome, spend sum and sum of squares."""
+    return {
+        **{name: Count("pk", filter=Q(**{f"_{name}": True})) for name in PROPORTIONS},
+        "spend_sum": Sum("_spend"),
+        "spend_sq": Sum(F("_spend") * F("_spend")),
+    }
+
+
+def _aggregates() -> dict[str, Any]:
+    return {
+        "n": Count("pk"),
+        **{name: Count("pk", filter=Q(**{f"_{name}": True})) for name in PROPORTIONS},
+        "spend_sum": Sum("_spend"),
+        "spend_sq": Sum(F("_spend") * F("_spend")),
+    }
+
+
+def behaviour_outcomes(
+    *,
+    anchors: QuerySet | Iterable[tuple[int, datetime]],
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    customer_field: str = "customer_id",
+    anchor_field: str = "submitted_at",
+) -> Outcomes:
+    """Outcomes of all the anchors together (one query for a QuerySet)."""
+    if not isinstance(anchors, QuerySet):
+        return _outcomes_of_pairs(list(anchors), window_days=window_days)
+    annotated = annotate_outcomes(
+        anchors, window_days=window_days, customer_field=customer_field, anchor_field=anchor_field
+    )
+    sums = annotated.order_by().aggregate(**_aggregates())
+    return Outcomes.from_sums(**sums, window_days=window_days)
+
+
+def behaviour_outcomes_by(
+    *,
+    anchors: QuerySet,
+    group_by: str,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    customer_field: str = "customer_id",
+    anchor_field: str = "submitted_at",
+) -> dict[Any, Outcomes]:
+    """Outcomes per value of ``group_by`` (a field or annotation of the anchors), one query."""
+    annotated = annotate_outcomes(
+        anchors, window_days=window_days, customer_field=customer_field, anchor_field=anchor_field
+    )
+    rows = annotated.order_by().values(group_by).annotate(**_aggregates()).order_by(group_by)
+    result = {}
+    for row in rows:
+        key = row.pop(group_by)
+        result[key] = Outcomes.from_sums(**row, window_days=window_days)
+    return result
+
+
+def _outcomes_of_pairs(pairs: list[tuple[int, datetime]], *, window_days: int) -> Outcomes:
+    pairs = [(customer_id, at) for customer_id, at in pairs if customer_id and at]
+    if not pairs:
+        return Outcomes.empty(window_days=window_days)
+    window = timedelta(days=window_days)
+    kinds = {kind for group in FLAG_KINDS.values() for kind in group}
+    records_by_customer: dict[int, list[tuple[datetime, str, int | None]]] = defaultdict(list)
+    records = BehaviourRecord.objects.filter(
+        customer_id__in={customer_id for customer_id, _ in pairs},
+        kind_id__in=kinds,
+        occurred_at__gt=min(at for _, at in pairs),
+        occurred_at__lte=max(at for _, at in pairs) + window,
+    ).values_list("customer_id", "occurred_at", "kind_id", "amount")
+    for customer_id, occurred_at, kind, amount in records.order_by():
+        records_by_customer[customer_id].append((occurred_at, kind, amount))
+    counts = dict.fromkeys(PROPORTIONS, 0)
+    spend_sum = spend_sq = 0.0
+    for customer_id, at in pairs:
+        inside = [
+            (kind, amount)
+            for occurred_at, kind, amount in records_by_customer[customer_id]
+            if at < occurred_at <= at + window
+        ]
+        for name, group in FLAG_KINDS.items():
+            if any(kind in group for kind, _ in inside):
+                counts[name] += 1
+        spend = float(sum(amount or 0 for kind, amount in inside if kind in PURCHASE_KINDS))
+        spend_sum += spend
+        spend_sq += spend * spend
+    return Outcomes.from_sums(
+        n=len(pairs), **counts, spend_sum=spend_sum, spend_sq=spend_sq, window_days=window_days
+    )

@@ -1,0 +1,10 @@
+from celery import shared_task
+
+from engagement.customers import imports
+from engagement.platform.outbox import OutboxTask
+
+
+@shared_task(base=OutboxTask, name="engagement.run_import", ignore_result=True)
+def run_import(*, job_id: int) -> None:
+    """Run a stored CSV import job (see ``engagement.customers.imports``); idempotent."""
+    imports.run_import_job(job_id=job_id)

@@ -1,7 +1,0 @@
-from engagement.management.commands._importcommand import ImportCommand
-from engagement.models import ImportKind
-
-
-class Command(ImportCommand):
-    help = "Import customers from a CSV file (upsert by external_id; all or nothing)."
-    kind = ImportKind.CUSTOMERS

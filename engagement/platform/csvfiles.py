@@ -1,0 +1,248 @@
+"""Reading CSV files the way they arrive from Japanese Excel and other systems.
+
+- Encoding: UTF-8 with or without BOM, or Shift_JIS (cp932), detected by a strict decode of the
+  whole file (streamed, so memory stays bounded), never guessed from the first bytes only.
+- Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
+- Cell parsers (``parse_datetime``, ``parse_int`` …) accept what Japanese users type (全角数字,
+  ``2026/11/01``, ``¥1,200``) and raise ``CellError`` with a Japanese-translatable message.
+- ``CsvFileError`` carries every ``RowError`` (row, column, message) of a file; importers collect
+  errors for the whole file and write nothing when there is one, unless asked to skip bad rows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engagement.platform.errors import InvalidInput
+
+ENCODINGS = ("utf-8-sig", "cp932")
+# Single bytes 0xA0 and 0xFD-0xFF decode to these private-use characters in cp932; Excel never
+# writes them, so text containing them is not Shift_JIS (e.g. a UTF-16 or binary file).
+CP932_NOT_TEXT = frozenset("\uf8f0\uf8f1\uf8f2\uf8f3")
+CHUNK = 1 << 20
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+Source = str | os.PathLike[str] | bytes | BinaryIO
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.column:
+            return _("Row %(row)s, column “%(column)s”: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+
+
+class CellError(ValueError):
+    """A cell's value cannot be read; the message is shown to staff."""
+
+
+class CsvFileError(InvalidInput):
+    code = "invalid_file"
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        shown = "\n".join(str(error) for error in errors[:20])
+        more = len(errors) - 20
+        if more > 0:
+            shown += "\n" + _("… and %(count)s more errors.") % {"count": more}
+        super().__init__(
+            _("The file has errors; nothing was imported.") + "\n" + shown,
+            fields={"file": [str(error) for error in errors[:100]]},
+        )
+
+
+def _open_binary(source: Source) -> BinaryIO:
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    if isinstance(source, str | os.PathLike):
+        return open(Path(source), "rb")
+    source.seek(0)
+    return source
+
+
+def detect_encoding(source: Source) -> str:
+    """The first of ``ENCODINGS`` that decodes the whole file strictly."""
+    for encoding in ENCODINGS:
+        stream = _open_binary(source)
+        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            while chunk := stream.read(CHUNK):
+                if not CP932_NOT_TEXT.isdisjoint(decoder.decode(chunk)):
+                    raise UnicodeDecodeError(encoding, chunk, 0, 1, "not text")
+            decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+        finally:
+            if stream is not source:
+                stream.close()
+    raise InvalidInput(
+        _("The file could not be read as UTF-8 or Shift_JIS (cp932). Save it as CSV (UTF-8)."),
+        code="invalid_encoding",
+    )
+
+
+@dataclass
+class CsvRows:
+    """An opened CSV file: its header and an iterator of (row number, {column: value})."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, dict[str, str]]]
+    encoding: str
+
+
+def read_csv(source: Source, *, required: Iterable[str] = (), max_columns: int = 200) -> CsvRows:
+    """Open a CSV file (path, bytes or binary file) and check its header.
+
+    Raises ``CsvFileError`` for a missing, empty or duplicated header column.
+    """
+    encoding = detect_encoding(source)
+    stream = _open_binary(source)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    reader = csv.reader(text)
+    try:
+        raw_header = next(reader)
+    except StopIteration:
+        raise CsvFileError([RowError(1, None, _("The file is empty."))]) from None
+    except csv.Error as exc:
+        raise CsvFileError([RowError(1, None, _("Not a valid CSV file (%s).") % exc)]) from None
+    header = [unicodedata.normalize("NFKC", name).strip() for name in raw_header]
+    errors = []
+    if len(header) > max_columns:
+        errors.append(RowError(1, None, _("Too many columns.")))
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            errors.append(RowError(1, None, _("A column has no name.")))
+        elif name in seen:
+            errors.append(RowError(1, name, _("The column appears twice.")))
+        seen.add(name)
+    for name in required:
+        if name not in seen:
+            errors.append(RowError(1, name, _("The required column is missing.")))
+    if errors:
+        raise CsvFileError(errors)
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        number = 1
+        try:
+            for record in reader:
+                number += 1
+                if not any(cell.strip() for cell in record):
+                    continue
+                if len(record) > len(header):
+                    raise CsvFileError(
+                        [RowError(number, None, _("The row has more cells than the header."))]
+                    )
+                values = record + [""] * (len(header) - len(record))
+                yield number, dict(zip(header, values, strict=True))
+        except csv.Error as exc:
+            raise CsvFileError(
+                [RowError(number + 1, None, _("Not a valid CSV row (%s).") % exc)]
+            ) from None
+        finally:
+            text.detach() if stream is source else text.close()
+
+    return CsvRows(header=header, rows=rows(), encoding=encoding)
+
+
+# --- cell parsers -----------------------------------------------------------------------------
+
+
+def normalize_cell(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def parse_int(value: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``1,200``, ``¥1,200``, ``１２００円`` → 1200."""
+    cleaned = normalize_cell(value).replace(",", "").replace("¥", "").replace("円", "")
+    cleaned = cleaned.replace("\\", "")
+    try:
+        number = int(cleaned)
+    except ValueError:
+        raise CellError(_("“%(value)s” is not a whole number.") % {"value": value}) from None
+    if minimum is not None and number < minimum:
+        raise CellError(_("Must be at least %(minimum)s.") % {"minimum": minimum})
+    if maximum is not None and number > maximum:
+        raise CellError(_("Must be at most %(maximum)s.") % {"maximum": maximum})
+    return number
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+)
+
+
+def parse_date(value: str) -> date:
+    cleaned = normalize_cell(value)
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    raise CellError(
+        _("“%(value)s” is not a date (use YYYY-MM-DD or YYYY/MM/DD).") % {"value": value}
+    )
+
+
+def parse_datetime(value: str) -> datetime:
+    """A date or date-time; without a zone it is Japan time (Asia/Tokyo)."""
+    cleaned = normalize_cell(value)
+    try:
+        parsed = datetime.fromisoformat(cleaned)
+    except ValueError:
+        parsed = None
+        for fmt in DATETIME_FORMATS:
+            try:
+                parsed = datetime.strptime(cleaned, fmt)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            try:
+                parsed = datetime.combine(parse_date(cleaned), time())
+            except CellError:
+                raise CellError(
+                    _("“%(value)s” is not a date and time (use YYYY-MM-DD HH:MM).")
+                    % {"value": value}
+                ) from None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=TOKYO)
+    return parsed
+
+
+def parse_bool(value: str) -> bool:
+    cleaned = normalize_cell(value).lower()
+    if cleaned in {"1", "true", "yes", "y", "はい", "可", "○", "◯"}:
+        return True
+    if cleaned in {"", "0", "false", "no", "n", "いいえ", "不可", "×"}:
+        return False
+    raise CellError(_("“%(value)s” is not yes/no.") % {"value": value})

@@ -1,0 +1,55 @@
+"""Infrastructure models every app uses: time stamps and the task outbox."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent to the broker")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(TimeStampedModel):
+    """Work recorded in the database before it reaches the broker (see ``platform.outbox``)."""
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    # Same key, same work: enqueueing it again while it is not done adds nothing.
+    dedup_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    state = models.CharField(
+        max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "engagement_outboxmessage"  # created by the customers app's first migration
+        verbose_name = _("queued task")
+        verbose_name_plural = _("queued tasks")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedup_key"],
+                condition=Q(dedup_key__isnull=False) & ~Q(state="done"),
+                name="outbox_open_dedup_key",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}({self.kwargs}) {self.state}"

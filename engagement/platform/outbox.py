@@ -1,0 +1,150 @@
+"""The task outbox: work is recorded in the database first, then sent to the broker.
+
+``enqueue()`` writes an ``OutboxMessage`` inside the caller's transaction and sends it to Celery
+after the transaction commits. If the broker is down (or not answering), the send fails fast,
+the message stays pending, and the ``engagement.sweep_outbox`` beat task sends it later: a broker
+outage delays work but loses none. Tasks run through ``OutboxTask``, which skips a message that
+is already done, so a message delivered twice does its work once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import Task, current_app
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from engagement.platform.models import OutboxMessage, OutboxState
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_KWARG = "outbox_id"
+
+
+def enqueue(
+    *, task_name: str, kwargs: dict[str, Any], dedup_key: str | None = None
+) -> OutboxMessage:
+    """Record ``task_name(**kwargs)`` to run after the current transaction commits.
+
+    With ``dedup_key``, a message with the same key that is not done yet is returned instead of
+    adding a second one.
+    """
+    if dedup_key:
+        existing = (
+            OutboxMessage.objects.filter(dedup_key=dedup_key)
+            .exclude(state=OutboxState.DONE)
+            .first()
+        )
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                task_name=task_name, kwargs=kwargs, dedup_key=dedup_key
+            )
+    except IntegrityError:
+        # A concurrent transaction recorded the same key first.
+        return OutboxMessage.objects.exclude(state=OutboxState.DONE).get(dedup_key=dedup_key)
+    message_id = message.id
+    transaction.on_commit(lambda: send(message_id=message_id))
+    return message
+
+
+_tasks_imported = False
+
+
+def _task(name: str) -> Task:
+    """The registered task ``name``; every app's tasks module is imported on first use."""
+    global _tasks_imported
+    app = current_app  # the project's app (engagement.celery), set as current when created
+    if not _tasks_imported:
+        app.loader.import_default_modules()
+        _tasks_imported = True
+    return app.tasks[name]
+
+
+def task_registered(name: str) -> bool:
+    """Whether a task of that name exists in this deployment (every app's tasks loaded)."""
+    try:
+        _task(name)
+    except KeyError:
+        return False
+    return True
+
+
+def send(*, message_id: int) -> bool:
+    """Hand one message to Celery. Never raises: a failure leaves it pending for the sweeper."""
+    message = OutboxMessage.objects.filter(id=message_id).first()
+    if message is None or message.state == OutboxState.DONE:
+        return False
+    now = timezone.now()
+    OutboxMessage.objects.filter(id=message_id).exclude(state=OutboxState.DONE).update(
+        state=OutboxState.SENT, sent_at=now, attempts=message.attempts + 1, updated_at=now
+    )
+    try:
+        _task(message.task_name).apply_async(kwargs={**message.kwargs, OUTBOX_KWARG: message.id})
+    except Exception as exc:  # the broker is down, not answering, or the task failed eagerly
+        logger.warning("outbox message %s not sent: %s", message_id, exc.__class__.__name__)
+        OutboxMessage.objects.filter(id=message_id, state=OutboxState.SENT).update(
+            state=OutboxState.PENDING, last_error=f"{exc.__class__.__name__}: {exc}"[:2000]
+        )
+        return False
+    return True
+
+
+def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Send pending messages, and re-send sent ones that never finished. Returns how many."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.OUTBOX_RESEND_AFTER_SECONDS)
+    ids = list(
+        OutboxMessage.objects.filter(
+            Q(state=OutboxState.PENDING) | Q(state=OutboxState.SENT, sent_at__lt=stale)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    return sum(1 for message_id in ids if send(message_id=message_id))
+
+
+def mark_done(*, message_id: int) -> None:
+    now = timezone.now()
+    OutboxMessage.objects.filter(id=message_id).update(
+        state=OutboxState.DONE, done_at=now, last_error="", updated_at=now
+    )
+
+
+def mark_failed(*, message_id: int, error: str) -> None:
+    OutboxMessage.objects.filter(id=message_id).exclude(state=OutboxState.DONE).update(
+        state=OutboxState.FAILED, last_error=error[:2000], updated_at=timezone.now()
+    )
+
+
+class OutboxTask(Task):
+    """Base class for tasks enqueued through the outbox: done once, whatever the deliveries."""
+
+    # The outbox id travels as an extra keyword argument that __call__ removes before running.
+    typing = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        message_id = kwargs.pop(OUTBOX_KWARG, None)
+        if message_id is not None:
+            state = OutboxMessage.objects.filter(id=message_id).values_list("state", flat=True)
+            if state and state[0] == OutboxState.DONE:
+                logger.info("outbox message %s already done; skipped", message_id)
+                return None
+        try:
+            result = super().__call__(*args, **kwargs)
+        except Exception as exc:
+            from celery.exceptions import Retry
+
+            if message_id is not None and not isinstance(exc, Retry):
+                mark_failed(message_id=message_id, error=f"{exc.__class__.__name__}: {exc}")
+            raise
+        if message_id is not None:
+            mark_done(message_id=message_id)
+        return result
