@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from engagement.customers.models import Touchpoint
-from engagement.platform.errors import Conflict, InvalidInput
+from engagement.platform.forms import add_domain_error
 from surveys import services, tokens
 from surveys.customer_pages import (
     already_answered_page,
@@ -39,7 +39,8 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
-from surveys.services.answering import is_open, values_of
+from surveys.services import pages
+from surveys.services.answering import is_open
 from surveys.services.design import TOUCHPOINT_PLACEHOLDER
 
 
@@ -100,124 +101,64 @@ def _answer(
     here: str,
     thanks: str,
 ) -> HttpResponse:
-    now = timezone.now()
-    plan = SurveyPlan.load(survey)
-    values = values_of(response, plan) if response else {}
-    pages = plan.visible_pages(values)
-    if not pages:
+    """Show the respondent's current page, or save the posted one and redirect (POST/303/GET)."""
+    plan = SurveyPlan.load(survey)  # once per request: every step below reuses it
+    requested = _int_or_none(request.POST.get("page")) if request.method == "POST" else None
+    position = pages.locate(plan=plan, response=response, requested=requested)
+    if position is None:
         return closed_page(request, survey)
-    positions = [p.position for p in pages]
-    current = response.current_page if response else positions[0]
-    if current not in positions:
-        current = next((p for p in positions if p >= current), positions[-1])
     form: PageForm | None = None
-
     if request.method == "POST":
-        action = request.POST.get("action", "next")
-        try:
-            posted = int(request.POST.get("page", current))
-        except ValueError:
-            posted = current
-        # Only the current page or one already passed can be posted.
-        if posted in positions and posted <= current:
-            current = posted
-        posted_page = plan.page_at(current) or pages[0]
-        questions = plan.visible_questions(posted_page, values)
-        form = PageForm(request.POST, questions=questions, lenient=action == "back")
+        going_back = request.POST.get("action", "next") == "back"
+        form = PageForm(request.POST, questions=position.questions(), lenient=going_back)
         if form.is_valid():
-            index = positions.index(current)
-            try:
-                if response is None:
-                    response = start()
-                target = positions[index - 1] if action == "back" and index > 0 else current
-                response = services.save_answers(
-                    response=response,
-                    values=form.values(),
-                    now=now,
-                    page_position=target,
-                    plan=plan,
-                )
-                if action != "back":
-                    values = values_of(response, plan)
-                    new_positions = [p.position for p in plan.visible_pages(values)]
-                    following = [p for p in new_positions if p > current]
-                    if following:
-                        services.save_answers(
-                            response=response,
-                            values={},
-                            now=now,
-                            page_position=following[0],
-                            plan=plan,
-                        )
-                    else:
-                        services.complete_response(response=response, now=now, plan=plan)
-                        return HttpResponseRedirect(thanks, status=303)
-                return HttpResponseRedirect(here, status=303)
-            except Conflict as exc:
-                if exc.code == "already_answered":
-                    return already_answered_page(request, survey)
-                return closed_page(request, survey)
-            except InvalidInput as exc:
-                # A required answer on an earlier page is missing: go back there.
-                keys = set(exc.fields)
-                missing_page = next(
-                    (
-                        p.position
-                        for p in plan.pages
-                        for q in plan.visible_questions(p, values)
-                        if q.key in keys
-                    ),
-                    None,
-                )
-                if missing_page is not None and missing_page != current and response:
-                    services.save_answers(
-                        response=response,
-                        values={},
-                        now=now,
-                        page_position=missing_page,
-                        plan=plan,
-                    )
+            result = pages.answer_page(
+                position=position,
+                response=response,
+                start=start,
+                values=form.values(),
+                going_back=going_back,
+                now=timezone.now(),
+            )
+            match result.outcome:
+                case pages.PageOutcome.COMPLETED:
+                    return HttpResponseRedirect(thanks, status=303)
+                case pages.PageOutcome.SAVED:
                     return HttpResponseRedirect(here, status=303)
-                for key, messages in exc.fields.items():
-                    for message in messages:
-                        form.add_error(f"q-{key}" if f"q-{key}" in form.fields else None, message)
-
-    page = plan.page_at(current) or pages[0]
-    questions = plan.visible_questions(page, values)
+                case pages.PageOutcome.ALREADY_ANSWERED:
+                    return already_answered_page(request, survey)
+                case pages.PageOutcome.CLOSED:
+                    return closed_page(request, survey)
+            if result.error is not None:
+                add_domain_error(
+                    form, result.error, field_name=lambda key: f"q-{key}", summary=False
+                )
     views = question_views(
-        questions, form=form, saved=values, replacements=_replacements(plan, values)
+        position.questions(),
+        form=form,
+        saved=position.values,
+        replacements=_replacements(plan, position.values),
     )
-    expected = _expected_pages(plan, values)
-    index = expected.index(current) + 1 if current in expected else positions.index(current) + 1
-    total = max(len(expected), index)
     context = {
         "survey": survey,
-        "page": page,
+        "page": position.page,
         "questions": views,
         "has_errors": bool(form is not None and form.errors),
         "error_count": sum(1 for v in views if v.errors),
-        "step": index,
-        "total": total,
-        "is_first": current == positions[0],
-        "is_last": current == positions[-1] and index == total,
+        "step": position.step,
+        "total": position.total,
+        "is_first": position.is_first,
+        "is_last": position.is_last,
         "action_url": here,
     }
     return render(request, "surveys/page.html", context)
 
 
-def _expected_pages(plan: SurveyPlan, values: dict[str, Any]) -> list[int]:
-    """Pages that are, or may still become, visible (a condition on an unanswered question)."""
-    out = []
-    for p in plan.pages:
-        for q in plan.questions.get(p.id, []):
-            source = q.show_if.get("question") if q.show_if else None
-            if not q.show_if or values.get(source) in (None, "", []):
-                out.append(p.position)
-                break
-            if q in plan.visible_questions(p, values):
-                out.append(p.position)
-                break
-    return out
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 # --- personal link ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from engagement.platform.errors import DomainError
+from engagement.platform.forms import add_domain_error
 from engagement.reports import charts, exports, selectors, services
 from engagement.reports.forms import ActionStatusForm, HeardYouForm, ReportRequestForm
 from engagement.reports.models import (
@@ -60,11 +61,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             try:
                 report = services.request_report(**form.cleaned_data, actor=request.user)
             except DomainError as exc:
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-                if not exc.fields:
-                    form.add_error(None, exc.message)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("The report is being generated."))
                 return redirect("reports:report", report_id=report.id)

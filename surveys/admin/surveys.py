@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement.platform.errors import DomainError
+from engagement.platform.forms import add_domain_error
 from surveys import selectors, services
 from surveys.exports import links_csv
 from surveys.models import (
@@ -256,10 +257,7 @@ class SurveyAdmin(admin.ModelAdmin):
             try:
                 survey = services.create_template_survey(**form.cleaned_data)
             except DomainError as exc:
-                form.add_error(None, exc.message)
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("The survey was created from the template."))
                 return HttpResponseRedirect(
