@@ -12,7 +12,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/engagement_it
 REDIS_BASE ?= redis://127.0.0.1:6379
 INTEGRATION_ENV := DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_BASE)/14 REDIS_URL=$(REDIS_BASE)/13
 
-.PHONY: install demo serve test lint unit integration browser messages format bench clean
+.PHONY: install demo serve test lint unit integration browser messages format bench clean architecture
 
 install: $(STAMP)
 
@@ -58,6 +58,9 @@ browser:
 messages: install
 	$(MANAGE) makemessages -l ja -l en --no-location --no-obsolete --ignore=.venv --ignore=tests
 	$(MANAGE) compilemessages --ignore=.venv
+
+architecture: install
+	$(BIN)/python tests/test_architecture.py
 
 format: install
 	$(BIN)/ruff format .
