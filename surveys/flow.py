@@ -10,7 +10,8 @@ Conditions are evaluated on the server from saved answers, so the survey works w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from surveys.models import Page, Question, QuestionKind, Survey
@@ -18,6 +19,7 @@ from surveys.scoring import nps_category
 
 # key -> value as given to ``submit_response``: int, str, or list[str]
 Values = Mapping[str, Any]
+PLAN_CACHE_SIZE = 64
 
 
 def condition_met(show_if: Mapping[str, Any], values: Values) -> bool:
@@ -41,9 +43,9 @@ def condition_met(show_if: Mapping[str, Any], values: Values) -> bool:
     return True
 
 
-@dataclass
+@dataclass(frozen=True)
 class SurveyPlan:
-    """A survey's pages and questions, loaded once (two queries)."""
+    """A survey's pages and questions, loaded once (three queries) and never changed after."""
 
     survey: Survey
     pages: list[Page]
@@ -51,6 +53,20 @@ class SurveyPlan:
 
     @classmethod
     def load(cls, survey: Survey) -> SurveyPlan:
+        """The plan of ``survey``: from this process's cache while the survey's ``updated_at``
+        is the one it was read at (every page, question or choice change touches it:
+        ``surveys.receivers``), otherwise read again."""
+        cached = _PLANS.get(survey.id)
+        if cached is not None and cached[0] == survey.updated_at:
+            return replace(cached[1], survey=survey)
+        plan = cls.read(survey)
+        if len(_PLANS) >= PLAN_CACHE_SIZE:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[survey.id] = (survey.updated_at, plan)
+        return plan
+
+    @classmethod
+    def read(cls, survey: Survey) -> SurveyPlan:
         pages = list(survey.pages.order_by("position"))
         questions: dict[int, list[Question]] = {p.id: [] for p in pages}
         for q in survey.questions.prefetch_related("choices").order_by(
@@ -73,6 +89,10 @@ class SurveyPlan:
 
     def page_at(self, position: int) -> Page | None:
         return next((p for p in self.pages if p.position == position), None)
+
+
+# survey id -> (the survey's updated_at when read, its plan); per process, oldest dropped first.
+_PLANS: dict[int, tuple[datetime, SurveyPlan]] = {}
 
 
 def answer_value(question: Question, *, number: int | None, text: str, choices: list[str]) -> Any:

@@ -1,15 +1,22 @@
-"""What surveys erase when a customer's personal data is deleted (``customer_forgotten``)."""
+"""Signal receivers of the surveys app.
+
+- What surveys erase when a customer's personal data is deleted (``customer_forgotten``).
+- A change to a survey's pages, questions or choices touches the survey's ``updated_at``, which
+  is the version of the cached survey plan (``surveys.flow.SurveyPlan.load``).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from engagement.customers.models import Customer
 from engagement.customers.services import customer_forgotten
-from surveys.models import Answer
+from surveys.models import Answer, Choice, Page, Question, Survey
 
 
 @receiver(customer_forgotten, dispatch_uid="surveys-erase-answer-text")
@@ -18,3 +25,17 @@ def erase_answer_text(sender: Any, *, customer: Customer, now: datetime, **kwarg
     Answer.objects.filter(response__customer=customer).exclude(text="").update(
         text="", updated_at=now
     )
+
+
+@receiver(post_save, sender=Page, dispatch_uid="surveys-plan-page-saved")
+@receiver(post_delete, sender=Page, dispatch_uid="surveys-plan-page-deleted")
+@receiver(post_save, sender=Question, dispatch_uid="surveys-plan-question-saved")
+@receiver(post_delete, sender=Question, dispatch_uid="surveys-plan-question-deleted")
+def touch_survey_of(sender: Any, *, instance: Page | Question, **kwargs: Any) -> None:
+    Survey.objects.filter(id=instance.survey_id).update(updated_at=timezone.now())
+
+
+@receiver(post_save, sender=Choice, dispatch_uid="surveys-plan-choice-saved")
+@receiver(post_delete, sender=Choice, dispatch_uid="surveys-plan-choice-deleted")
+def touch_survey_of_choice(sender: Any, *, instance: Choice, **kwargs: Any) -> None:
+    Survey.objects.filter(questions=instance.question_id).update(updated_at=timezone.now())

@@ -168,15 +168,21 @@ def save_answers(
         if locked.status == ResponseStatus.COMPLETED:
             raise Conflict(_("This survey has already been answered."), code="already_answered")
         _check_open(locked.survey, now)
-        for question, parsed in cleaned.items():
-            if parsed is None:
-                Answer.objects.filter(response=locked, question=question).delete()
-                continue
-            number, text, choices = parsed
-            Answer.objects.update_or_create(
-                response=locked,
-                question=question,
-                defaults={"number": number, "text": text, "choices": choices},
+        cleared = [question.id for question, parsed in cleaned.items() if parsed is None]
+        if cleared:
+            Answer.objects.filter(response=locked, question_id__in=cleared).delete()
+        given = [
+            Answer(response=locked, question=question, number=number, text=text, choices=choices)
+            for question, parsed in cleaned.items()
+            if parsed is not None
+            for number, text, choices in [parsed]
+        ]
+        if given:  # one statement for the page: insert, or replace an earlier answer
+            Answer.objects.bulk_create(
+                given,
+                update_conflicts=True,
+                unique_fields=["response", "question"],
+                update_fields=["number", "text", "choices", "updated_at"],
             )
         if page_position is not None:
             locked.current_page = page_position

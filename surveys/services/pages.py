@@ -114,21 +114,25 @@ def answer_page(
     try:
         if response is None:
             response = start()
-        target = position.positions[index - 1] if going_back and index > 0 else current
-        response = save_answers(
-            response=response, values=values, now=now, page_position=target, plan=plan
-        )
         if going_back:
-            return PageResult(PageOutcome.SAVED, response)
-        following = [
-            p.position
-            for p in plan.visible_pages(values_of(response, plan))
-            if p.position > current
-        ]
-        if following:
-            save_answers(
-                response=response, values={}, now=now, page_position=following[0], plan=plan
+            target = position.positions[index - 1] if index > 0 else current
+            response = save_answers(
+                response=response, values=values, now=now, page_position=target, plan=plan
             )
+            return PageResult(PageOutcome.SAVED, response)
+        # The answers after this page: what was saved, with this page's answers over it (an
+        # empty answer removes one), decide which page comes next.
+        after = {**position.values, **values}
+        after = {key: value for key, value in after.items() if value not in (None, "", [])}
+        following = [p.position for p in plan.visible_pages(after) if p.position > current]
+        response = save_answers(
+            response=response,
+            values=values,
+            now=now,
+            page_position=following[0] if following else current,
+            plan=plan,
+        )
+        if following:
             return PageResult(PageOutcome.SAVED, response)
         complete_response(response=response, now=now, plan=plan)
         return PageResult(PageOutcome.COMPLETED, response)

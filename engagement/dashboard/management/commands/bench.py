@@ -1,8 +1,9 @@
 """``python manage.py bench NAME [options]``: benchmarks that print one JSON object a line.
 
 Each benchmark is a function registered in a ``BENCHMARKS`` dict of its package
-(``voc.benchmarks``, ``engagement.dashboard.benchmarks``): it receives the parsed options and
-yields dicts, each printed as one JSON line. Figures are measured, never asserted by unit tests.
+(``surveys.benchmarks``, ``voc.benchmarks``, ``engagement.dashboard.benchmarks``): it receives
+the parsed options and yields dicts, each printed as one JSON line. Figures are measured, never
+asserted by unit tests.
 """
 
 from __future__ import annotations
@@ -17,9 +18,14 @@ from django.core.management.base import BaseCommand, CommandParser
 
 def registry() -> dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..., None]]]:
     from engagement.dashboard import benchmarks as dashboard_benchmarks
+    from surveys import benchmarks as survey_benchmarks
     from voc import benchmarks as voc_benchmarks
 
-    return {**voc_benchmarks.BENCHMARKS, **dashboard_benchmarks.BENCHMARKS}
+    return {
+        **survey_benchmarks.BENCHMARKS,
+        **voc_benchmarks.BENCHMARKS,
+        **dashboard_benchmarks.BENCHMARKS,
+    }
 
 
 class Command(BaseCommand):
