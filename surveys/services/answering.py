@@ -164,7 +164,11 @@ def save_answers(
     if errors:
         raise InvalidInput(_("Some answers need your attention."), fields=errors)
     with transaction.atomic():
-        locked = Response.objects.select_for_update().get(id=response.id)
+        locked = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("survey")
+            .get(id=response.id)
+        )
         if locked.status == ResponseStatus.COMPLETED:
             raise Conflict(_("This survey has already been answered."), code="already_answered")
         _check_open(locked.survey, now)
@@ -197,7 +201,11 @@ def complete_response(
     store, and enqueue VoC ingestion. Raises ``Conflict`` when already answered."""
     plan = plan or SurveyPlan.load(response.survey)
     with transaction.atomic():
-        locked = Response.objects.select_for_update().select_related("survey").get(id=response.id)
+        locked = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("survey")
+            .get(id=response.id)
+        )
         if locked.status == ResponseStatus.COMPLETED:
             raise Conflict(_("This survey has already been answered."), code="already_answered")
         _check_open(locked.survey, now)
