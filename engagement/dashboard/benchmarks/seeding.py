@@ -1,31 +1,18 @@
-"""Benchmarks run by ``python manage.py bench`` (see the dashboard app's bench command).
+"""Bench data on the configured database: surveys, responses, behaviour records, feedback.
 
-``BENCHMARKS`` maps a name to ``(run, add_arguments)``: ``add_arguments(parser)`` declares the
-options, ``run(**options)`` yields one dict per JSON line to print.
-
-``bench dashboard --responses N`` seeds N survey responses (N/2 customers answering two waves),
-5 × N behaviour records and feedback items for a fifth of the responses on the configured
-database (PostgreSQL: ``COPY``; otherwise ``bulk_create`` in batches), rebuilds the dashboard's
-summaries (timed, printed as ``refresh_seconds``), then renders ``/admin/dashboard/`` for an
-authenticated staff user with Django's test client: one warm-up, then ``--renders`` timed renders;
-``seconds`` is the median, ``queries`` the number of SQL queries of one render. Bench data is
-tagged (``bench-`` ids); ``--reuse`` keeps existing bench data of the same size instead of
-seeding again.
+``seed(responses=N)`` seeds N survey responses (N/2 customers answering two waves), 5 × N
+behaviour records and feedback items for a fifth of the responses (PostgreSQL: ``COPY``;
+otherwise ``bulk_create`` in batches). Bench data is tagged with ``PREFIX`` in its ids and names.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
-import statistics
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-BENCHMARKS: dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..., None]]] = {}
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 PREFIX = "bench-"
@@ -46,17 +33,6 @@ TOPICS = (
     "キャンペーン",
 )
 FEEDBACK_SHARE = 5  # one response in five has a feedback item
-
-
-def add_dashboard_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--responses", type=int, default=10000)
-    parser.add_argument("--renders", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="keep existing bench data when it has the same number of responses",
-    )
 
 
 # --- seeding ------------------------------------------------------------------------------------
@@ -129,7 +105,7 @@ def _next_id(model: Any) -> int:
     return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
 
 
-def _clear() -> None:
+def clear() -> None:
     from engagement.customers.models import BehaviourRecord, Customer
     from engagement.dashboard.models import DailyRollup
     from surveys.models import Response, Survey, Wave
@@ -319,7 +295,7 @@ def seed(*, responses: int, seed_value: int) -> dict[str, int]:
 # --- the benchmark ------------------------------------------------------------------------------
 
 
-def _staff_client() -> Any:
+def staff_client() -> Any:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -332,146 +308,3 @@ def _staff_client() -> Any:
     client = Client(HTTP_HOST=host.lstrip("."))
     client.force_login(user)
     return client
-
-
-def run_dashboard(**options: Any) -> Iterator[dict[str, Any]]:
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from engagement.dashboard import services
-    from surveys.models import Response
-
-    call_command("migrate", verbosity=0, interactive=False)
-    n = options["responses"]
-    existing = Response.objects.filter(survey__slug__startswith=PREFIX).count()
-    seed_seconds = None
-    if not (options["reuse"] and existing == n):
-        _clear()
-        started = time.perf_counter()
-        seed(responses=n, seed_value=options["seed"])
-        seed_seconds = round(time.perf_counter() - started, 2)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE")
-    from engagement.customers.models import BehaviourRecord
-
-    behaviours = BehaviourRecord.objects.filter(customer__external_id__startswith=PREFIX).count()
-    started = time.perf_counter()
-    run = services.refresh_rollups()
-    refresh_seconds = round(time.perf_counter() - started, 2)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE dashboard_dailyrollup")
-    client = _staff_client()
-    url = "/admin/dashboard/"
-    warm = client.get(url)
-    if warm.status_code != 200:
-        raise RuntimeError(f"dashboard returned {warm.status_code}")
-    timings = []
-    queries = 0
-    for _i in range(options["renders"]):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append(time.perf_counter() - started)
-        assert response.status_code == 200
-        queries = len(captured)
-    yield {
-        "name": "dashboard",
-        "database": connection.vendor,
-        "responses": n,
-        "behaviours": behaviours,
-        "summary_rows": run.rows,
-        "seed_seconds": seed_seconds,
-        "refresh_seconds": refresh_seconds,
-        "seconds": round(statistics.median(timings), 4),
-        "max_seconds": round(max(timings), 4),
-        "renders": len(timings),
-        "queries": queries,
-        "bytes": len(response.content),
-    }
-    filtered = f"{url}?segment={SEGMENTS[1]}&touchpoint=web"
-    client.get(filtered)
-    timings = []
-    for _i in range(options["renders"]):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            client.get(filtered)
-            timings.append(time.perf_counter() - started)
-        queries = len(captured)
-    yield {
-        "name": "dashboard_filtered",
-        "database": connection.vendor,
-        "responses": n,
-        "behaviours": behaviours,
-        "seconds": round(statistics.median(timings), 4),
-        "queries": queries,
-    }
-
-
-BENCHMARKS["dashboard"] = (run_dashboard, add_dashboard_arguments)
-
-
-# --- CSV import ----------------------------------------------------------------------------------
-
-
-def add_import_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rows", type=int, default=100000)
-
-
-def run_import(**options: Any) -> Iterator[dict[str, Any]]:
-    """``bench import --rows N``: a customers CSV then a behaviours CSV of N rows each (cp932),
-    imported as a background job would (check pass, then one transaction); prints seconds,
-    rows per second and the peak resident memory of the process."""
-    import csv
-    import resource
-    import tempfile
-    from pathlib import Path
-
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    from engagement.customers import imports
-    from engagement.customers.models import BehaviourRecord, Customer, ImportKind
-
-    call_command("migrate", verbosity=0, interactive=False)
-    n = options["rows"]
-    prefix = "benchimp-"
-    BehaviourRecord.objects.filter(customer__external_id__startswith=prefix).delete()
-    Customer.objects.filter(external_id__startswith=prefix).delete()
-    with tempfile.TemporaryDirectory() as folder:
-        customers = Path(folder) / "customers.csv"
-        with open(customers, "w", encoding="cp932", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["external_id", "segment", "name", "email", "signed_up_on", "都道府県"])
-            for i in range(n):
-                writer.writerow(
-                    [f"{prefix}{i}", SEGMENTS[i % 4], f"顧客{i}", f"c{i}@example.jp",
-                     "2025/04/01", "東京都"]
-                )  # fmt: skip
-        behaviours = Path(folder) / "behaviours.csv"
-        with open(behaviours, "w", encoding="cp932", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["customer_external_id", "kind", "occurred_at", "amount", "event_id"])
-            for i in range(n):
-                writer.writerow(
-                    [f"{prefix}{i % max(1, n // 5)}", "purchase", "2026/04/01 10:00",
-                     1000 + i % 5000, f"{prefix}e{i}"]
-                )  # fmt: skip
-        for kind, path in ((ImportKind.CUSTOMERS, customers), (ImportKind.BEHAVIOURS, behaviours)):
-            started = time.perf_counter()
-            result = imports.import_csv(path, kind=kind, now=timezone.now())
-            seconds = time.perf_counter() - started
-            yield {
-                "name": f"import_{kind}",
-                "rows": result.rows,
-                "created": result.created,
-                "file_mb": round(path.stat().st_size / 1e6, 1),
-                "seconds": round(seconds, 2),
-                "rows_per_second": round(result.rows / seconds) if seconds else None,
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            }
-
-
-BENCHMARKS["import"] = (run_import, add_import_arguments)
