@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "engagement.dashboard.apps.DashboardConfig",
     "engagement.reports.apps.ReportsConfig",
     "engagement.demo.apps.DemoConfig",
+    "engagement.benchmarks.apps.BenchmarksConfig",
 ]
 
 MIDDLEWARE = [

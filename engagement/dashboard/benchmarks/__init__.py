@@ -11,10 +11,8 @@ from typing import Any
 
 from engagement.dashboard.benchmarks.dashboard import add_dashboard_arguments, run_dashboard
 from engagement.dashboard.benchmarks.imports import add_import_arguments, run_import
-from engagement.dashboard.benchmarks.pages import add_pages_arguments, run_pages
 
 BENCHMARKS: dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..., None]]] = {
     "dashboard": (run_dashboard, add_dashboard_arguments),
     "import": (run_import, add_import_arguments),
-    "pages": (run_pages, add_pages_arguments),
 }

@@ -1,11 +1,12 @@
 """``bench pages --responses N``: every staff page's server time and query count at size.
 
-On the bench data of ``seeding.seed`` (N responses, 5 × N behaviour records, feedback for a
-fifth of the responses, ten topics), with the dashboard summaries and topic counts refreshed and
-one stored improvement report, each staff page is rendered for a superuser with Django's test
-client: one warm-up, then ``--renders`` timed renders. Printed: one JSON object with
-``{"pages": [{"path", "median_ms", "p95_ms", "queries"}, …]}`` and the sizes; the targets
-(issue 17) are a median and p95 ≤ 200 ms and ≤ 30 queries per page.
+On the dashboard's bench data (``engagement.dashboard.benchmarks.seeding``: N responses,
+5 × N behaviour records, feedback for a fifth of the responses, ten topics), with the dashboard
+summaries and topic counts refreshed and one stored improvement report, each staff page is
+rendered for a superuser with Django's test client: one warm-up, then ``--renders`` timed
+renders. Printed: one JSON object with ``{"pages": [{"path", "median_ms", "p95_ms",
+"queries"}, …]}`` and the sizes; the targets (issue 17) are a median and p95 ≤ 200 ms and
+≤ 30 queries per page.
 """
 
 from __future__ import annotations
