@@ -61,13 +61,18 @@ def test_ingest_creates_one_item_per_free_text_answer_and_is_idempotent():
     assert (item.nps_score, item.nps_category, item.touchpoint) == (3, "detractor", "app")
     assert item.received_at == response.submitted_at
     assert item.tokens == ["アプリ", "使いにくい"] and item.sentiment == "negative"
-    # Each new item is handed to triage once.
-    assert OutboxMessage.objects.filter(task_name="triage.apply_rules").count() == 2
+    # Each new item is handed to triage once (the items of one response in one message).
+    handed = [
+        item_id
+        for message in OutboxMessage.objects.filter(task_name="triage.apply_rules")
+        for item_id in message.kwargs["item_ids"]
+    ]
+    assert sorted(handed) == sorted(item.id for item in created)
     # Running the task again (a redelivery) creates nothing more.
     assert ingest_response(response_id=response.id) == 0
     assert ingest_survey_response(response_id=response.id) == []
     assert FeedbackItem.objects.count() == 2
-    assert OutboxMessage.objects.filter(task_name="triage.apply_rules").count() == 2
+    assert OutboxMessage.objects.filter(task_name="triage.apply_rules").count() == 1
 
 
 @pytest.mark.django_db
@@ -184,3 +189,16 @@ def test_api_creates_feedback_and_deduplicates():
     )
     found = client.get("/api/v1/voc/search/", {"q": "返信"})
     assert [row["id"] for row in found.json()["results"]] == [first.json()["id"]]
+
+
+@pytest.mark.django_db
+def test_a_large_import_hands_its_items_to_triage_in_batches(monkeypatch):
+    from voc.services import ingest
+
+    monkeypatch.setattr(ingest, "TRIAGE_BATCH", 4)
+    rows = "\n".join(f"f{i},review,配送が遅い{i}" for i in range(10))
+    result = import_feedback(source=f"external_id,channel,text\n{rows}\n".encode())
+    messages = list(OutboxMessage.objects.filter(task_name="triage.apply_rules").order_by("id"))
+    assert [len(m.kwargs["item_ids"]) for m in messages] == [4, 4, 2]
+    handed = [item_id for m in messages for item_id in m.kwargs["item_ids"]]
+    assert sorted(handed) == sorted(result.item_ids) and len(set(handed)) == 10

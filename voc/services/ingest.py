@@ -38,14 +38,21 @@ KNOWN_COLUMNS = ("text", "channel", "received_at", "customer_external_id", "rati
 RATING_RANGE = (0, 10)
 
 
+TRIAGE_BATCH = 500
+
+
 def _enqueue_triage(item_ids: Sequence[int]) -> None:
+    """Hand new items to triage: one message per item, or per ``TRIAGE_BATCH`` of an import."""
     if not outbox.task_registered("triage.apply_rules"):
         return
-    for item_id in item_ids:
+    ids = sorted(item_ids)
+    for start in range(0, len(ids), TRIAGE_BATCH):
+        batch = ids[start : start + TRIAGE_BATCH]
+        key = f"{batch[0]}" if len(batch) == 1 else f"{batch[0]}-{batch[-1]}"
         outbox.enqueue(
             task_name="triage.apply_rules",
-            kwargs={"item_id": item_id},
-            dedup_key=f"triage-apply-rules-{item_id}",
+            kwargs={"item_ids": batch},
+            dedup_key=f"triage-apply-rules-{key}",
         )
 
 

@@ -15,8 +15,10 @@ TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 
 @shared_task(base=OutboxTask, name="triage.apply_rules", ignore_result=True)
-def apply_rules(*, item_id: int) -> list[int]:
-    return services.apply_rules(item_id=item_id)
+def apply_rules(*, item_ids: list[int] | None = None, item_id: int | None = None) -> int:
+    # ``item_id``: messages queued before rules were applied to items in batches.
+    ids = item_ids if item_ids is not None else [item_id] if item_id is not None else []
+    return services.apply_rules_to_items(item_ids=ids)
 
 
 @shared_task(

@@ -10,9 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from engagement.dashboard.benchmarks.dashboard import add_dashboard_arguments, run_dashboard
-from engagement.dashboard.benchmarks.imports import add_import_arguments, run_import
 
 BENCHMARKS: dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..., None]]] = {
     "dashboard": (run_dashboard, add_dashboard_arguments),
-    "import": (run_import, add_import_arguments),
 }

@@ -10,7 +10,7 @@ from .replies import (
     send_heard_you,
     send_reply,
 )
-from .rules import apply_pending_rules, apply_rules, request_rules
+from .rules import apply_pending_rules, apply_rules, apply_rules_to_items, request_rules
 from .workflow import (
     IllegalTransition,
     add_note,
@@ -29,6 +29,7 @@ __all__ = [
     "add_note",
     "apply_pending_rules",
     "apply_rules",
+    "apply_rules_to_items",
     "assign_item",
     "change_state",
     "check_transition",

@@ -39,9 +39,15 @@ def request_rules(*, item_id: int) -> None:
     """Enqueue the rules for a newly arrived item (call inside the transaction that created it)."""
     outbox.enqueue(
         task_name="triage.apply_rules",
-        kwargs={"item_id": item_id},
+        kwargs={"item_ids": [item_id]},
         dedup_key=f"triage-apply-rules-{item_id}",  # the same key as voc ingest uses
     )
+
+
+def apply_rules_to_items(*, item_ids: list[int]) -> int:
+    """Apply the rules to each item (each in its own transaction, each at most once); returns
+    how many items matched a rule."""
+    return sum(1 for item_id in item_ids if apply_rules(item_id=item_id))
 
 
 @transaction.atomic

@@ -1,10 +1,9 @@
 """``python manage.py bench NAME [options]``: benchmarks that print one JSON object a line.
 
 Each benchmark is a function registered in a ``BENCHMARKS`` dict of its package
-(``surveys.benchmarks``, ``voc.benchmarks``, ``engagement.dashboard.benchmarks``), or here for
-those that span apps (``engagement.benchmarks.pages``): it receives
-the parsed options and yields dicts, each printed as one JSON line. Figures are measured, never
-asserted by unit tests.
+(``surveys.benchmarks``, ``voc.benchmarks``, ``engagement.dashboard.benchmarks``), or in this
+app for those that span apps (``pages``, ``imports``): it receives the parsed options and yields
+dicts, each printed as one JSON line. Figures are measured, never asserted by unit tests.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 def registry() -> dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..., None]]]:
-    from engagement.benchmarks import pages
+    from engagement.benchmarks import imports, pages
     from engagement.dashboard import benchmarks as dashboard_benchmarks
     from surveys import benchmarks as survey_benchmarks
     from voc import benchmarks as voc_benchmarks
@@ -28,6 +27,7 @@ def registry() -> dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Calla
         **voc_benchmarks.BENCHMARKS,
         **dashboard_benchmarks.BENCHMARKS,
         "pages": (pages.run_pages, pages.add_pages_arguments),
+        "import": (imports.run_import, imports.add_import_arguments),
     }
 
 
