@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -201,8 +203,31 @@ DATETIME_FORMATS = (
 )
 
 
+# The forms Excel writes (2026/04/01, 2026-4-1 10:00, 2026-04-01T10:00:05), read without
+# strptime: a large import has a date on every row, and the same few values again and again.
+_NUMERIC_DATETIME = re.compile(
+    r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _numeric_datetime(cleaned: str) -> tuple[datetime, bool] | None:
+    """(value, whether a time was given) for the numeric forms; None for anything else."""
+    match = _NUMERIC_DATETIME.fullmatch(cleaned)
+    if match is None:
+        return None
+    try:
+        value = datetime(*(int(part) for part in match.groups() if part is not None))
+    except ValueError:
+        return None
+    return value, match.group(4) is not None
+
+
 def parse_date(value: str) -> date:
     cleaned = normalize_cell(value)
+    fast = _numeric_datetime(cleaned)
+    if fast is not None and not fast[1]:
+        return fast[0].date()
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(cleaned, fmt).date()
@@ -216,6 +241,9 @@ def parse_date(value: str) -> date:
 def parse_datetime(value: str) -> datetime:
     """A date or date-time; without a zone it is Japan time (Asia/Tokyo)."""
     cleaned = normalize_cell(value)
+    fast = _numeric_datetime(cleaned)
+    if fast is not None:
+        return fast[0].replace(tzinfo=TOKYO)
     try:
         parsed = datetime.fromisoformat(cleaned)
     except ValueError:

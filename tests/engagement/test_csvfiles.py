@@ -118,3 +118,29 @@ def test_parse_int_bounds_and_bad_dates():
         parse_datetime("昨日")
     with pytest.raises(CellError):
         parse_bool("たぶん")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026/04/01 10:00", (2026, 4, 1, 10, 0, 0)),
+        ("2026-4-1", (2026, 4, 1, 0, 0, 0)),
+        ("2026-04-01T10:00:05", (2026, 4, 1, 10, 0, 5)),
+        ("２０２６／０４／０１", (2026, 4, 1, 0, 0, 0)),  # full-width, as some exports write it
+        ("2026年4月1日", (2026, 4, 1, 0, 0, 0)),
+    ],
+)
+def test_date_times_in_the_forms_excel_writes_are_japan_time(text, expected):
+    from engagement.platform.csvfiles import TOKYO, parse_datetime
+
+    assert parse_datetime(text) == datetime(*expected, tzinfo=TOKYO)
+
+
+@pytest.mark.parametrize("text", ["2026/13/01", "2026/02/30", "2026-04-01 25:00", "昨日"])
+def test_impossible_dates_are_cell_errors(text):
+    from engagement.platform.csvfiles import CellError, parse_date, parse_datetime
+
+    with pytest.raises(CellError):
+        parse_datetime(text)
+    with pytest.raises(CellError):
+        parse_date(text)
