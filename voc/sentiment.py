@@ -148,6 +148,7 @@ VOC_WORDS: dict[str, float] = {
     "十分": 0.5,
     "大丈夫": 0.6,
     "特に": 0.0,
+    "待ち時間": 0.0,
     "多い": 0.0,
     "少ない": 0.0,
 }
@@ -197,7 +198,23 @@ _REQUEST = re.compile(
 _WISH = re.compile(
     r"(?:と|ば|たら|なら)(?:ありがたい|有り難い|助かる|助かります|嬉しい|うれしい|いい|良い|よい|いいな)"
 )
-_QUESTION = re.compile(r"(?:なぜ|何故|なんで|どうして)")
+_QUESTION = re.compile(r"なぜ|何故|なんで|どうして|どうなって(?:る|い)")
+_BENEFACTIVE = re.compile(
+    r"(?:て|で)(?:くれ|下さっ|くださっ|いただい|頂い|いただけ|頂け|もらえ)(?!な|ませ|ず)"
+)
+_SURPRISE = re.compile(r"なんて(?:[。!?…、]|$)")
+_REGRET = re.compile(r"ば(?:よかった|良かった)")
+_LIKE = re.compile(r"気に入")
+_LIKE_NOT = re.compile(r"気に入らな")
+# 〜したことがない: not having done something is no complaint.
+_NEVER_HAD = re.compile(r"(?:た|だ)ことが(?:ない|無い|あり?ません|なかった|なく)")
+BENEFACTIVE_VALUE = 0.6
+SURPRISE_VALUE = -0.6
+REGRET_VALUE = -0.6
+EXCESS_VALUE = -0.7
+INTENSIFIER_EXCESS = 1.3
+# Verbs whose negation states a fact rather than a failure (変わらない, 印象に残らない).
+NEUTRAL_WHEN_NEGATED = frozenset(words("変わる 残る 構う 違う 要る"))
 _KANA = re.compile(r"[ぁ-んァ-ヶー]+")
 _NEVER_AGAIN = "二度と"
 _NEUTRAL_IDIOM = re.compile(r"可もなく不可もなく|可も不可もなく|良くも悪くも|よくもわるくも")
@@ -324,7 +341,10 @@ def polarity_lexicon() -> PolarityLexicon:
 
 # Line kinds of the sentiment walk.
 _OTHER, _CONTENT, _NEGATOR, _INTENSIFIER, _END, _CONTRAST_PARTICLE, _GA, _CONJUNCTION = range(8)
-_PASS, _SEGMENT, _PUNCT, _EMOJI, _ASPECT_NOUN = range(8, 13)
+_PASS, _SEGMENT, _PUNCT, _EMOJI, _ASPECT_NOUN, _COPULA, _SUFFIX, _EXCESS = range(8, 16)
+# What may follow a positive general-dictionary noun that is a judgement (最高です, 安心。) rather
+# than the aspect talked about (機能には満足, サービスが…, 品質管理).
+_PREDICATIVE_NEXT = frozenset({_COPULA, _END, _PUNCT, _EMOJI, _SEGMENT})
 _PREDICATES = ("形容詞", "助動詞", "動詞")
 _LINES: dict[str, tuple[int, str, str, float, bool]] = {}
 
@@ -363,6 +383,12 @@ def _line(line: str) -> tuple[int, str, str, float, bool]:
         return _PUNCT, surface, lemma, 0.0, False
     if (pos1 in ("助動詞", "形容詞")) and lemma in NEGATORS_SENTIMENT:
         return _NEGATOR, surface, lemma, 0.0, True
+    if pos1 == "助動詞" and lemma in ("だ", "です"):
+        return _COPULA, surface, lemma, 0.0, True
+    if pos1 == "接尾辞" and lemma in ("難い", "辛い", "易い"):  # 分かりにくい, 使いやすい
+        return _CONTENT, surface, lemma, 1.0 if lemma == "易い" else -1.0, True
+    if lemma == "過ぎる" and pos1 == "動詞" and pos2 == "非自立可能":  # 多すぎる
+        return _EXCESS, surface, lemma, 0.0, True
     # (すごい as a predicate is not an intensifier: すごく is)
     if (
         lemma in INTENSIFIERS
@@ -370,10 +396,12 @@ def _line(line: str) -> tuple[int, str, str, float, bool]:
         and not (pos1 == "形容詞" and surface in ("凄い", "すごい"))
     ):
         return _INTENSIFIER, surface, lemma, INTENSIFIERS[lemma], False
-    if lemma in PASS_THROUGH or pos1 == "助動詞" or pos1 == "接尾辞":
-        value = polarity_lexicon().by_lemma.get(surface, 0.0) if pos1 == "接尾辞" else 0.0
+    if pos1 == "接尾辞":
+        value = polarity_lexicon().by_lemma.get(surface, 0.0)
         if value:
             return _CONTENT, surface, lemma, value, predicate
+        return _SUFFIX, surface, lemma, 0.0, False
+    if lemma in PASS_THROUGH or pos1 == "助動詞":
         return _PASS, surface, lemma, 0.0, predicate
     if pos1 in ("名詞", "動詞", "形容詞", "形状詞", "副詞", "感動詞", "接頭辞"):
         lexicon = polarity_lexicon()
@@ -383,7 +411,7 @@ def _line(line: str) -> tuple[int, str, str, float, bool]:
             value, key = lexicon.by_lemma.get(surface, 0.0), surface
         if pos1 == "名詞" and rest.startswith("数詞"):
             value = 0.0
-        if value and pos1 == "名詞" and key in lexicon.aspect_nouns:
+        if value > 0 and pos1 == "名詞" and key in lexicon.aspect_nouns:
             return _ASPECT_NOUN, surface, lemma, value, predicate
         return _CONTENT, surface, lemma, value, predicate
     return _OTHER, surface, lemma, 0.0, predicate
@@ -412,6 +440,7 @@ class _Walk:
         "sentence_start",
         "skip_boundary",
         "target",
+        "target_lemma",
         "target_scale",
         "text",
     )
@@ -419,7 +448,7 @@ class _Walk:
     def __init__(self, text: str) -> None:
         self.text = text
         self.cuts: list[tuple[int, bool]] = []
-        self.events: list[list[float]] = []  # [offset, value]
+        self.events: list[list[float]] = []  # [offset, value, 1 if a negated neutral word]
         self.position = 0
         self.previous_predicate = False
         self.sentence_start = True
@@ -428,6 +457,7 @@ class _Walk:
         self.scale = 1.0
         self.last_noun = ""
         self.skip_boundary = True
+        self.target_lemma = ""
         self.pending_aspect: list[float] | bool | None = None
 
 
@@ -467,12 +497,17 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
             continue
         end = start + len(surface)
         walk.position = end
-        if walk.pending_aspect is not None:
-            # A general-dictionary noun followed by は/が/も/を is the aspect talked about.
-            if kind in (_PASS, _GA) and surface in ("は", "が", "も", "を"):
+        if walk.pending_aspect is not None and kind != _SUFFIX:
+            # A positive general-dictionary noun counts as a judgement only in predicate
+            # position (安心です, 最高。) or negated; before a particle or another noun it names
+            # the aspect (機能には満足, サービスが遅い, 品質管理).
+            if kind not in _PREDICATIVE_NEXT and kind != _NEGATOR and walk.pending_aspect:
                 walk.pending_aspect[1] = 0.0
-                walk.target = None
+                if walk.target is walk.pending_aspect:
+                    walk.target = None
             walk.pending_aspect = None
+        if walk.sentence_start and kind != _CONJUNCTION and surface in CONTRAST_CONJUNCTIONS:
+            kind = _CONJUNCTION  # でも at the start of a sentence (tagged as a particle)
         if kind == _ASPECT_NOUN:
             kind = _CONTENT
             walk.pending_aspect = True  # set to the event below
@@ -484,7 +519,7 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
             if value:
                 if lemma in ("高い", "安い") or (value and lemma in PRICE_NOUNS):
                     value = _price_context(lemma, value, walk.last_noun)
-                event = [start, value * walk.scale]
+                event = [start, value * walk.scale, 0]
                 walk.events.append(event)
                 walk.target = event
                 if walk.pending_aspect is True:
@@ -492,17 +527,30 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
             else:
                 walk.target = None
                 walk.target_scale = walk.scale
+                walk.target_lemma = lemma
             walk.scale = 1.0
             continue
         if kind == _NEGATOR:
             if walk.target is not None:
                 old = walk.target[1]
                 walk.target[1] = -old * 0.5 if old < 0 else -old
-            elif walk.target_scale:
-                walk.events.append([start, NEGATED_NEUTRAL_VALUE * walk.target_scale])
+            elif walk.target_scale and walk.target_lemma not in NEUTRAL_WHEN_NEGATED:
+                walk.events.append([start, NEGATED_NEUTRAL_VALUE * walk.target_scale, 1])
             walk.target = None
             walk.target_scale = 0.0
             walk.previous_predicate = True
+            continue
+        if kind == _EXCESS:  # 〜すぎる: more of a good word, or too much of a neutral one
+            if walk.target is not None:
+                walk.target[1] *= INTENSIFIER_EXCESS
+            else:
+                walk.events.append([start, EXCESS_VALUE, 0])
+            walk.target = None
+            walk.target_scale = 0.0
+            walk.previous_predicate = True
+            continue
+        if kind in (_COPULA, _SUFFIX):
+            walk.previous_predicate = kind == _COPULA
             continue
         if kind == _PASS:
             walk.previous_predicate = predicate or (
@@ -514,7 +562,7 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
             walk.sentence_start = False
             continue
         if kind == _EMOJI:
-            walk.events.append([start, value])
+            walk.events.append([start, value, 0])
             continue
         if kind == _CONTRAST_PARTICLE or (kind == _GA and walk.previous_predicate):
             walk.cuts.append((_skip_punctuation(text, end), True))
@@ -575,8 +623,11 @@ def _finish(walk: _Walk) -> ItemSentiment:
     events = walk.events
     scored: list[ClauseSentiment] = []
     for clause in clauses:
+        never_had = bool(_NEVER_HAD.search(clause.text))
         values = [
-            value for offset, value in events if clause.start <= offset < clause.end and value
+            value
+            for offset, value, origin in events
+            if clause.start <= offset < clause.end and value and not (origin and never_had)
         ]
         values.extend(_text_cues(clause.text, values))
         values = [value for value in values if value]
@@ -612,8 +663,18 @@ def _text_cues(text: str, values: list[float]) -> list[float]:
         # 〜してほしい: a complaint put as a request; the good word in it is what is missing.
         values[:] = [value for value in values if value < 0]
         cues.append(REQUEST_VALUE)
-    if _QUESTION.search(text):
-        cues.append(QUESTION_VALUE)
+    if _QUESTION.search(text) or text.rstrip("。 ").endswith("?"):
+        cues.append(QUESTION_VALUE)  # なんで…, どうなってるの, 変えました?: a complaint
+    if _BENEFACTIVE.search(text):
+        cues.append(BENEFACTIVE_VALUE)  # 〜してくれた: the writer received a kindness
+    if _SURPRISE.search(text):
+        cues.append(SURPRISE_VALUE)  # 〜なんて。: indignant surprise
+    if _REGRET.search(text) or text.rstrip("。!?… ").endswith("のに"):
+        # 〜ばよかった, 〜たのに: regret; the good thing in it is what did not happen.
+        values[:] = [value for value in values if value < 0]
+        cues.append(REGRET_VALUE)
+    if _LIKE.search(text):
+        cues.append(1.0 if not _LIKE_NOT.search(text) else -1.0)
     if not _KAOMOJI_HINT.isdisjoint(text):
         if _KAOMOJI_POSITIVE.search(text):
             cues.append(1.0)
