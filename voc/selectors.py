@@ -303,3 +303,83 @@ def co_occurrence(
         "terms": [{"term": term, "count": frequency[term]} for term in terms],
         "edges": edges[: top * 2],
     }
+
+
+# --- feedback as staff may see it; coding rules by segment (issue 12 §6) --------------------
+
+
+def feedback_items(user: Any = None) -> QuerySet[FeedbackItem]:
+    """Every feedback query of the exploration pages starts here, so a visibility rule (a
+    team scope per user) can be added in one place."""
+    return FeedbackItem.objects.all()
+
+
+SEGMENTS = ("nps", "channel", "wave", "store")
+CODING_ITEMS = 20_000  # the most recent items the coding page tabulates
+
+
+def segment_label(segment: str, row: dict[str, Any]) -> str:
+    from django.utils.translation import gettext as _
+
+    from voc.models import Channel
+
+    if segment == "nps":
+        return {
+            "promoter": _("Promoters"),
+            "passive": _("Passives"),
+            "detractor": _("Detractors"),
+        }.get(row["nps_category"] or "", _("No NPS"))
+    if segment == "channel":
+        return str(dict(Channel.choices).get(row["channel"], row["channel"] or _("(none)")))
+    if segment == "wave":
+        return row["response__survey__wave__name"] or _("(no survey)")
+    if segment == "store":
+        attributes = row["attributes"] if isinstance(row["attributes"], dict) else {}
+        store = attributes.get("store") or attributes.get("店舗")
+        return str(store).strip() if store else _("(none)")
+    raise ValueError(segment)
+
+
+def coded_items(
+    queryset: QuerySet[FeedbackItem], segment: str, *, limit: int = CODING_ITEMS
+) -> list[tuple[str, frozenset[str], str]]:
+    """(segment label, terms, normalised text) of the most recent analysed items."""
+    from voc.coding import item_terms
+
+    if segment not in SEGMENTS:
+        raise ValueError(segment)
+    rows = (
+        queryset.exclude(tokenized_at=None)
+        .order_by("-received_at", "-id")
+        .values(
+            "tokens",
+            "normalized_text",
+            "nps_category",
+            "channel",
+            "response__survey__wave__name",
+            "attributes",
+        )[:limit]
+    )
+    return [
+        (segment_label(segment, row), item_terms(row["tokens"] or []), row["normalized_text"])
+        for row in rows
+    ]
+
+
+def coding_overview(
+    queryset: QuerySet[FeedbackItem], segment: str, *, top_words: int = 40
+) -> dict[str, Any]:
+    """The active codes' frequency by segment and the words × segments CA map."""
+    from voc.coding import ca_map, frequency_table, parse_expression
+    from voc.models import CodingRule
+
+    codes = [
+        (rule.name, parse_expression(rule.expression))
+        for rule in CodingRule.objects.filter(active=True).order_by("name", "id")
+    ]
+    items = coded_items(queryset, segment)
+    return {
+        "segment": segment,
+        "table": frequency_table(codes, items),
+        "map": ca_map([(label, terms) for label, terms, _text in items], top=top_words),
+    }
