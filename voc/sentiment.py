@@ -517,6 +517,8 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
             start = walk.position
         end = start + len(surface)
         walk.position = end
+        if walk.sentence_start and kind != _CONJUNCTION and text.startswith(_CONJUNCTIONS, start):
+            kind = _CONJUNCTION  # でも at the start of a sentence (parsed as で + も)
         if kind == _OTHER or (kind == _PASS and walk.pending_aspect is None):
             walk.previous_predicate = predicate or (
                 kind == _PASS and walk.previous_predicate and surface in ("た", "だ")
@@ -533,8 +535,6 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
                 if walk.target is walk.pending_aspect:
                     walk.target = None
             walk.pending_aspect = None
-        if walk.sentence_start and kind != _CONJUNCTION and surface in CONTRAST_CONJUNCTIONS:
-            kind = _CONJUNCTION  # でも at the start of a sentence (tagged as a particle)
         if kind == _ASPECT_NOUN:
             kind = _CONTENT
             walk.pending_aspect = True  # set to the event below
@@ -614,7 +614,7 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
         if kind == _PUNCT:
             if surface in "、,":
                 walk.target = None
-                walk.sentence_start = surface in "、,「」 " and walk.sentence_start
+            walk.sentence_start = surface in "、,「」 "  # as voc.clauses: ただ after a comma
             walk.previous_predicate = False
             continue
         walk.previous_predicate = predicate
@@ -622,6 +622,11 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
     if walk is not None and index < len(texts):
         results.append(_finish(walk))
     return results[: len(texts)]
+
+
+from voc.clauses import CONTRAST_CONJUNCTIONS as _CONTRAST_CONJUNCTIONS  # noqa: E402
+
+_CONJUNCTIONS = tuple(sorted(_CONTRAST_CONJUNCTIONS, key=len, reverse=True))
 
 
 def _skip_punctuation(text: str, offset: int) -> int:
