@@ -233,7 +233,7 @@ MIXED_SHARE = 0.4  # the weaker side must reach this share of the stronger for "
 NOUN_WEIGHT = 0.7  # nouns of the general dictionary (名詞編: many are objective states)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ClauseSentiment:
     text: str
     start: int  # character offsets in the normalised text
@@ -254,7 +254,7 @@ class ClauseSentiment:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ItemSentiment:
     label: str
     score: float
@@ -352,8 +352,11 @@ _PASS, _SEGMENT, _PUNCT, _EMOJI, _ASPECT_NOUN, _COPULA, _SUFFIX, _EXCESS = range
 # What may follow a positive general-dictionary noun that is a judgement (最高です, 安心。) rather
 # than the aspect talked about (機能には満足, サービスが…, 品質管理).
 _PREDICATIVE_NEXT = frozenset({_COPULA, _END, _PUNCT, _EMOJI, _SEGMENT})
+# Words that only move the position and the "after a predicate" flag.
+_FAST_KINDS = frozenset({_OTHER, _PASS, _COPULA, _SUFFIX})
 _PREDICATES = ("形容詞", "助動詞", "動詞")
-_LINES: dict[str, tuple[int, str, str, float, bool]] = {}
+_LINES: dict[str, tuple[int, str, str, float, bool, int]] = {}
+_PRICE_WORDS = frozenset({"高い", "安い"}) | PRICE_NOUNS
 
 
 def _line(line: str) -> tuple[int, str, str, float, bool]:
@@ -428,200 +431,193 @@ def clear_line_cache() -> None:
     _LINES.clear()
 
 
-def _classified(line: str) -> tuple[int, str, str, float, bool]:
+def _classified(line: str) -> tuple[int, str, str, float, bool, int]:
     entry = _LINES.get(line)
     if entry is None:
         if len(_LINES) > 200_000:
             _LINES.clear()
-        entry = _LINES[line] = _line(line)
+        kind, surface, lemma, value, predicate = _line(line)
+        entry = _LINES[line] = (kind, surface, lemma, value, predicate, len(surface))
     return entry
-
-
-class _Walk:
-    """The state of one text's walk: clause cuts and polar events at character offsets."""
-
-    __slots__ = (
-        "cuts",
-        "events",
-        "last_noun",
-        "pending_aspect",
-        "position",
-        "previous_predicate",
-        "scale",
-        "sentence_start",
-        "skip_boundary",
-        "target",
-        "target_lemma",
-        "target_scale",
-        "text",
-    )
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.cuts: list[tuple[int, bool]] = []
-        self.events: list[list[float]] = []  # [offset, value, 1 if a negated neutral word]
-        self.position = 0
-        self.previous_predicate = False
-        self.sentence_start = True
-        self.target: list[float] | None = None  # the event a negation would flip
-        self.target_scale = 1.0  # for a non-polar word a negation makes a complaint of
-        self.scale = 1.0
-        self.last_noun = ""
-        self.skip_boundary = True
-        self.target_lemma = ""
-        self.pending_aspect: list[float] | bool | None = None
-
-
-def _break(walk: _Walk) -> None:
-    walk.target = None
-    walk.target_scale = 0.0
-    walk.scale = 1.0
 
 
 def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
     """The sentiment of each text in ``tagger.parse(BOUNDARY + BOUNDARY.join(texts) + BOUNDARY)``
-    (as ``voc.tokenize.tokenize_many_normalized`` parses a batch): one walk over the lines."""
-    from voc.clauses import CONTRAST_CONJUNCTIONS
+    (as ``voc.tokenize.tokenize_many_normalized`` parses a batch): one walk over the lines.
 
+    The walk's state lives in local variables (this loop runs once per word of every item).
+    Events are ``[offset, value, negated_neutral]``; a negation flips the last polar word
+    (``target``) or, after a word with no polarity, adds a mild complaint.
+    """
     results: list[ItemSentiment] = []
-    walk: _Walk | None = None  # None before the first boundary
+    n_texts = len(texts)
     index = -1
     cache_get = _LINES.get
-    spaced = False
+    fast = _FAST_KINDS
+    # The state of the current text (reset at each boundary).
+    active = False
+    text = ""
+    spaced = skip_boundary = False
+    position = 0
+    cuts: list[tuple[int, bool]] = []
+    events: list[list[float]] = []
+    previous_predicate = False
+    sentence_start = True
+    target: list[float] | None = None
+    target_scale = 0.0
+    target_lemma = ""
+    scale = 1.0
+    last_noun = ""
+    pending: list[float] | bool | None = None
     for line in parsed.split("\n"):
         entry = cache_get(line)
         if entry is None:
             if not line or line == "EOS":
                 continue
             entry = _classified(line)
-        kind, surface, lemma, value, predicate = entry
+        kind = entry[0]
         if kind == _SEGMENT:
-            if walk is not None:
-                results.append(_finish(walk))
+            if active:
+                results.append(_finish(text, cuts, events))
             index += 1
-            walk = _Walk(texts[index]) if index < len(texts) else None
-            spaced = walk is not None and " " in walk.text
+            active = index < n_texts
+            if active:
+                text = texts[index]
+                spaced = " " in text
+                skip_boundary = True
+                position = 0
+                cuts, events = [], []
+                previous_predicate = False
+                sentence_start = True
+                target, target_scale, target_lemma, scale = None, 0.0, "", 1.0
+                last_noun = ""
+                pending = None
             continue
-        if walk is None:
+        if not active:
             continue
-        if walk.skip_boundary and surface == "。":  # the boundary's own full stop
-            walk.skip_boundary = False
-            continue
-        walk.skip_boundary = False
-        text = walk.text
+        surface = entry[1]
+        if skip_boundary:
+            skip_boundary = False
+            if surface == "。":  # the boundary's own full stop
+                continue
         if spaced:  # MeCab skips spaces: find the word
-            start = text.find(surface, walk.position)
+            start = text.find(surface, position)
             if start < 0:
                 continue
         else:
-            start = walk.position
-        end = start + len(surface)
-        walk.position = end
-        if walk.sentence_start and kind != _CONJUNCTION and text.startswith(_CONJUNCTIONS, start):
+            start = position
+        position = end = start + entry[5]
+        if sentence_start and kind != _CONJUNCTION and text.startswith(_CONJUNCTIONS, start):
             kind = _CONJUNCTION  # でも at the start of a sentence (parsed as で + も)
-        if kind == _OTHER or (kind == _PASS and walk.pending_aspect is None):
-            walk.previous_predicate = predicate or (
-                kind == _PASS and walk.previous_predicate and surface in ("た", "だ")
-            )
-            if kind == _OTHER:
-                walk.sentence_start = False
+        if kind in fast and pending is None:
+            if kind == _PASS:
+                previous_predicate = entry[4] or (previous_predicate and surface in ("た", "だ"))
+            elif kind == _OTHER:
+                previous_predicate = entry[4]
+                sentence_start = False
+            elif kind == _COPULA:
+                previous_predicate = True
+            else:  # _SUFFIX
+                previous_predicate = False
             continue
-        if walk.pending_aspect is not None and kind != _SUFFIX:
+        if pending is not None and kind != _SUFFIX:
             # A positive general-dictionary noun counts as a judgement only in predicate
             # position (安心です, 最高。) or negated; before a particle or another noun it names
             # the aspect (機能には満足, サービスが遅い, 品質管理).
-            if kind not in _PREDICATIVE_NEXT and kind != _NEGATOR and walk.pending_aspect:
-                walk.pending_aspect[1] = 0.0
-                if walk.target is walk.pending_aspect:
-                    walk.target = None
-            walk.pending_aspect = None
+            if kind not in _PREDICATIVE_NEXT and kind != _NEGATOR and pending:
+                pending[1] = 0.0
+                if target is pending:
+                    target = None
+            pending = None
         if kind == _ASPECT_NOUN:
             kind = _CONTENT
-            walk.pending_aspect = True  # set to the event below
+            pending = True  # set to the event below
         if kind == _CONTENT:
-            walk.previous_predicate = predicate
-            walk.sentence_start = False
+            lemma, value, predicate = entry[2], entry[3], entry[4]
+            previous_predicate = predicate
+            sentence_start = False
             if not predicate:
-                walk.last_noun = lemma
+                last_noun = lemma
             if value:
-                if lemma in ("高い", "安い") or (value and lemma in PRICE_NOUNS):
-                    value = _price_context(lemma, value, walk.last_noun)
-                event = [start, value * walk.scale, 0]
-                walk.events.append(event)
-                walk.target = event
-                if walk.pending_aspect is True:
-                    walk.pending_aspect = event
+                if lemma in _PRICE_WORDS:
+                    value = _price_context(lemma, value, last_noun)
+                event = [start, value * scale, 0]
+                events.append(event)
+                target = event
+                if pending is True:
+                    pending = event
             else:
-                walk.target = None
-                walk.target_scale = walk.scale
-                walk.target_lemma = lemma
-            walk.scale = 1.0
+                target = None
+                target_scale = scale
+                target_lemma = lemma
+            scale = 1.0
             continue
         if kind == _NEGATOR:
-            if walk.target is not None:
-                old = walk.target[1]
-                walk.target[1] = -old * 0.5 if old < 0 else -old
-            elif walk.target_scale and walk.target_lemma not in NEUTRAL_WHEN_NEGATED:
-                walk.events.append([start, NEGATED_NEUTRAL_VALUE * walk.target_scale, 1])
-            walk.target = None
-            walk.target_scale = 0.0
-            walk.previous_predicate = True
+            if target is not None:
+                old = target[1]
+                target[1] = -old * 0.5 if old < 0 else -old
+            elif target_scale and target_lemma not in NEUTRAL_WHEN_NEGATED:
+                events.append([start, NEGATED_NEUTRAL_VALUE * target_scale, 1])
+            target = None
+            target_scale = 0.0
+            previous_predicate = True
             continue
         if kind == _EXCESS:  # 〜すぎる: more of a good word, or too much of a neutral one
-            if walk.target is not None:
-                walk.target[1] *= INTENSIFIER_EXCESS
+            if target is not None:
+                target[1] *= INTENSIFIER_EXCESS
             else:
-                walk.events.append([start, EXCESS_VALUE, 0])
-            walk.target = None
-            walk.target_scale = 0.0
-            walk.previous_predicate = True
+                events.append([start, EXCESS_VALUE, 0])
+            target = None
+            target_scale = 0.0
+            previous_predicate = True
             continue
-        if kind in (_COPULA, _SUFFIX):
-            walk.previous_predicate = kind == _COPULA
-            continue
-        if kind == _PASS:
-            walk.previous_predicate = predicate or (
-                walk.previous_predicate and surface in ("た", "だ")
-            )
+        if kind in fast:  # after a pending aspect noun
+            if kind == _PASS:
+                previous_predicate = entry[4] or (previous_predicate and surface in ("た", "だ"))
+            elif kind == _OTHER:
+                previous_predicate = entry[4]
+                sentence_start = False
+            else:
+                previous_predicate = kind == _COPULA
             continue
         if kind == _INTENSIFIER:
-            walk.scale = value
-            walk.sentence_start = False
+            scale = entry[3]
+            sentence_start = False
             continue
         if kind == _EMOJI:
-            walk.events.append([start, value, 0])
+            events.append([start, entry[3], 0])
             continue
-        if kind == _CONTRAST_PARTICLE or (kind == _GA and walk.previous_predicate):
-            walk.cuts.append((_skip_punctuation(text, end), True))
-            _break(walk)
-            walk.previous_predicate = walk.sentence_start = False
+        if kind == _CONTRAST_PARTICLE or (kind == _GA and previous_predicate):
+            cuts.append((_skip_punctuation(text, end), True))
+            target, target_scale, scale = None, 0.0, 1.0
+            previous_predicate = sentence_start = False
             continue
         if kind == _GA:
-            walk.previous_predicate = False
+            previous_predicate = False
             continue
         if kind == _END:
-            walk.cuts.append((end, False))
-            _break(walk)
-            walk.previous_predicate = False
-            walk.sentence_start = True
+            cuts.append((end, False))
+            target, target_scale, scale = None, 0.0, 1.0
+            previous_predicate = False
+            sentence_start = True
             continue
-        if kind == _CONJUNCTION or (walk.sentence_start and surface in CONTRAST_CONJUNCTIONS):
+        if kind == _CONJUNCTION:
             if start > 0:
-                walk.cuts.append((start, True))
-            _break(walk)
-            walk.sentence_start = False
+                cuts.append((start, True))
+            target, target_scale, scale = None, 0.0, 1.0
+            sentence_start = False
             continue
         if kind == _PUNCT:
             if surface in "、,":
-                walk.target = None
-            walk.sentence_start = surface in "、,「」 "  # as voc.clauses: ただ after a comma
-            walk.previous_predicate = False
+                target = None
+            sentence_start = surface in "、,「」 "  # as voc.clauses: ただ after a comma
+            previous_predicate = False
             continue
-        walk.previous_predicate = predicate
-        walk.sentence_start = False
-    if walk is not None and index < len(texts):
-        results.append(_finish(walk))
-    return results[: len(texts)]
+        previous_predicate = entry[4]
+        sentence_start = False
+    if active:
+        results.append(_finish(text, cuts, events))
+    return results[:n_texts]
 
 
 from voc.clauses import CONTRAST_CONJUNCTIONS as _CONTRAST_CONJUNCTIONS  # noqa: E402
@@ -646,21 +642,62 @@ def _price_context(lemma: str, value: float, last_noun: str) -> float:
     return -1.0 if about_quality else 1.0 if about_price else value
 
 
-def _finish(walk: _Walk) -> ItemSentiment:
-    from voc.clauses import clauses_from_cuts
+_CORE_STRIP = "。！？!?…・ー〜~♪☆★ "
 
-    clauses = clauses_from_cuts(walk.text, walk.cuts)
-    if not clauses:
-        return ItemSentiment(NEUTRAL_LABEL, 0.0, 1.0, [])
-    events = walk.events
+
+def _spans_from_cuts(text: str, cuts: list[tuple[int, bool]]) -> list[tuple[str, int, int, bool]]:
+    """``voc.clauses.clauses_from_cuts`` as tuples (this runs for every item scored in bulk;
+    tests check that both give the same clauses)."""
+    pieces: list[tuple[str, int, int, bool]] = []
+    previous, contrast = 0, False
+    for offset, is_contrast in [*cuts, (len(text), False)]:
+        if offset <= previous:
+            contrast = contrast or is_contrast
+            continue
+        piece = text[previous:offset]
+        stripped = piece.strip(" 、,")
+        if stripped:
+            lead = previous + piece.index(stripped[0])
+            pieces.append((stripped, lead, lead + len(stripped), contrast))
+        previous, contrast = offset, is_contrast
+    merged: list[tuple[str, int, int, bool]] = []
+    for piece in pieces:
+        if merged and len(piece[0].strip(_CORE_STRIP)) < 2:
+            last = merged[-1]
+            merged[-1] = (text[last[1] : piece[2]], last[1], piece[2], last[3])
+        else:
+            merged.append(piece)
+    if len(merged) > 1 and len(merged[0][0].strip("。！？!? ")) < 2:
+        first, second = merged[0], merged[1]
+        merged[:2] = [(text[first[1] : second[2]], first[1], second[2], False)]
+    return merged
+
+
+def _finish(text: str, cuts: list[tuple[int, bool]], events: list[list[float]]) -> ItemSentiment:
+    size = len(text)
+    if cuts and cuts[-1][0] >= size:  # the full stop at the very end starts no clause
+        cuts = [cut for cut in cuts if cut[0] < size]
+    if cuts:
+        spans = _spans_from_cuts(text, cuts)
+    else:  # one clause (as clauses_from_cuts gives it, without the work)
+        stripped = text.strip(" 、,")
+        if not stripped:
+            return EMPTY_SENTIMENT
+        lead = text.find(stripped)
+        spans = [(stripped, lead, lead + len(stripped), False)]
+    if not spans:
+        return EMPTY_SENTIMENT
+    cued = _ANY_CUE.search(text) is not None  # most texts: no multi-word cue at all
+    single = len(spans) == 1
     scored: list[ClauseSentiment] = []
-    for clause in clauses:
-        inside = [event for event in events if clause.start <= event[0] < clause.end]
-        if any(event[2] for event in inside) and _NEVER_HAD.search(clause.text):
+    for clause_text, start, end, after_contrast in spans:
+        inside = events if single else [e for e in events if start <= e[0] < end]
+        if cued and any(event[2] for event in inside) and _NEVER_HAD.search(clause_text):
             inside = [event for event in inside if not event[2]]
         values = [event[1] for event in inside if event[1]]
-        values.extend(_text_cues(clause.text, values))
-        values = [value for value in values if value]
+        if cued:
+            values.extend(_text_cues(clause_text, values))
+            values = [value for value in values if value]
         score = sum(values) / math.sqrt(len(values)) if values else 0.0
         label = (
             POSITIVE_LABEL
@@ -669,11 +706,7 @@ def _finish(walk: _Walk) -> ItemSentiment:
             if score <= -CLAUSE_THRESHOLD
             else NEUTRAL_LABEL
         )
-        scored.append(
-            ClauseSentiment(
-                clause.text, clause.start, clause.end, label, score, clause.after_contrast
-            )
-        )
+        scored.append(ClauseSentiment(clause_text, start, end, label, score, after_contrast))
     return combine(scored)
 
 
@@ -689,6 +722,7 @@ _ANY_CUE = re.compile(
             _BENEFACTIVE.pattern,
             _SURPRISE.pattern,
             _REGRET.pattern,
+            _NEVER_HAD.pattern,
             "のに",
             _LIKE.pattern,
             "[" + re.escape("".join(sorted(_KAOMOJI_HINT))) + "]",
