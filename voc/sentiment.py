@@ -90,7 +90,9 @@ import re  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from voc.clauses import CONTRAST_CONJUNCTIONS, CONTRAST_PARTICLES, SENTENCE_ENDS  # noqa: E402
 from voc.normalize import normalize_text  # noqa: E402
+from voc.tokenize import READABLE, SENTINEL, _base  # noqa: E402
 
 POSITIVE_LABEL, NEGATIVE_LABEL, NEUTRAL_LABEL, MIXED_LABEL = (
     "positive",
@@ -361,9 +363,6 @@ _PRICE_WORDS = frozenset({"高い", "安い"}) | PRICE_NOUNS
 
 def _line(line: str) -> tuple[int, str, str, float, bool]:
     """(kind, surface, lemma, polarity, is_predicate) of one line of MeCab's compact output."""
-    from voc.clauses import CONTRAST_CONJUNCTIONS, CONTRAST_PARTICLES, SENTENCE_ENDS
-    from voc.tokenize import READABLE, SENTINEL, _base
-
     fields = line.split("\t")
     surface = fields[0]
     if len(fields) < 3:
@@ -406,15 +405,15 @@ def _line(line: str) -> tuple[int, str, str, float, bool]:
         and not (pos1 == "形容詞" and surface in ("凄い", "すごい"))
     ):
         return _INTENSIFIER, surface, lemma, INTENSIFIERS[lemma], False
+    lexicon = polarity_lexicon()
     if pos1 == "接尾辞":
-        value = polarity_lexicon().by_lemma.get(surface, 0.0)
+        value = lexicon.by_lemma.get(surface, 0.0)
         if value:
             return _CONTENT, surface, lemma, value, predicate
         return _SUFFIX, surface, lemma, 0.0, False
     if lemma in PASS_THROUGH or pos1 == "助動詞":
         return _PASS, surface, lemma, 0.0, predicate
     if pos1 in ("名詞", "動詞", "形容詞", "形状詞", "副詞", "感動詞", "接頭辞"):
-        lexicon = polarity_lexicon()
         value = lexicon.by_lemma.get(lemma)
         key = lemma
         if value is None:
@@ -620,9 +619,7 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
     return results[:n_texts]
 
 
-from voc.clauses import CONTRAST_CONJUNCTIONS as _CONTRAST_CONJUNCTIONS  # noqa: E402
-
-_CONJUNCTIONS = tuple(sorted(_CONTRAST_CONJUNCTIONS, key=len, reverse=True))
+_CONJUNCTIONS = tuple(sorted(CONTRAST_CONJUNCTIONS, key=len, reverse=True))
 
 
 def _skip_punctuation(text: str, offset: int) -> int:
