@@ -205,8 +205,12 @@ _WISH = re.compile(
     r"(?:と|ば|たら|なら)(?:ありがたい|有り難い|助かる|助かります|嬉しい|うれしい|いい|良い|よい|いいな)"
 )
 _QUESTION = re.compile(r"なぜ|何故|なんで|どうして|どうなって(?:る|い)")
+# 〜してくれた / 〜していただいた / 〜してもらえた: a favour received; not 〜してもらえるよう (a
+# request) nor 〜してくれた人 (a relative clause naming someone).
 _BENEFACTIVE = re.compile(
-    r"(?:て|で)(?:くれ|下さっ|くださっ|いただい|頂い|いただけ|頂け|もらえ)(?!な|ませ|ず)"
+    r"(?:て|で)(?:くれ(?:た|て|る|ます|まし)|(?:下|くだ)さ(?:った|って|る|いま)"
+    r"|(?:いただ|頂)(?:いた|いて|け(?:た|て|ま))|もら(?:えた|えて|った|って|えま))"
+    r"(?!人|方|ひと|よう|者|[一-龥ァ-ヶ])"
 )
 _SURPRISE = re.compile(r"なんて(?:[。!?…、]|$)")
 _REGRET = re.compile(r"ば(?:よかった|良かった)")
@@ -330,6 +334,8 @@ def polarity_lexicon() -> PolarityLexicon:
                 if value is None:
                     continue
                 word = key.replace(" ", "")
+                if len(word) < 2:
+                    continue  # one character (丸, 良) is too ambiguous to count on its own
                 lines = [line for line in parse(word).split("\n") if line and line != "EOS"]
                 if len(lines) != 1 or len(fields := lines[0].split("\t")) != 3:
                     continue  # a phrase or compound: not one UniDic word
@@ -339,7 +345,7 @@ def polarity_lexicon() -> PolarityLexicon:
                 stats[f"{kind}_lemma_equals_key"] += lemma == word
                 # A key in kana is the same word as its kanji lemma (あきらめる → 諦める); a key
                 # in other kanji is another word (逝く is not 行く): kept under its surface only.
-                if lemma == word or _KANA.fullmatch(word):
+                if lemma == word or (_KANA.fullmatch(word) and len(word) >= 3):
                     lexicon.setdefault(lemma, value)
                 lexicon.setdefault(surface, value)
                 if kind == "noun":
@@ -468,6 +474,7 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
     scale = 1.0
     last_noun = ""
     pending: list[float] | bool | None = None
+    after_polar = False  # the previous word was a polar one (an adverbial before a verb)
     for line in parsed.split("\n"):
         entry = cache_get(line)
         if entry is None:
@@ -491,6 +498,7 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
                 target, target_scale, target_lemma, scale = None, 0.0, "", 1.0
                 last_noun = ""
                 pending = None
+                after_polar = False
             continue
         if not active:
             continue
@@ -509,6 +517,7 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
         if sentence_start and kind != _CONJUNCTION and text.startswith(_CONJUNCTIONS, start):
             kind = _CONJUNCTION  # でも at the start of a sentence (parsed as で + も)
         if kind in fast and pending is None:
+            after_polar = False
             if kind == _PASS:
                 previous_predicate = entry[4] or (previous_predicate and surface in ("た", "だ"))
             elif kind == _OTHER:
@@ -545,10 +554,15 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
                 target = event
                 if pending is True:
                     pending = event
+                after_polar = True
+            elif after_polar and predicate and target is not None:
+                # うまく|いかない, 早く|届かない: the adverbial is in the negation's scope.
+                after_polar = False
             else:
                 target = None
                 target_scale = scale
                 target_lemma = lemma
+                after_polar = False
             scale = 1.0
             continue
         if kind == _NEGATOR:
@@ -571,6 +585,7 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
             previous_predicate = True
             continue
         if kind in fast:  # after a pending aspect noun
+            after_polar = False
             if kind == _PASS:
                 previous_predicate = entry[4] or (previous_predicate and surface in ("た", "だ"))
             elif kind == _OTHER:
@@ -747,7 +762,10 @@ def _text_cues(text: str, values: list[float]) -> list[float]:
         values[:] = [value for value in values if value < 0]
         cues.append(REQUEST_VALUE)
     if _QUESTION.search(text) or text.rstrip("。 ").endswith("?"):
-        cues.append(QUESTION_VALUE)  # なんで…, どうなってるの, 変えました?: a complaint
+        # なんで…, どうなってるの, ちゃんと研修してるの?: a question asserts none of its good
+        # words, and in feedback it is mostly a complaint.
+        values[:] = [value for value in values if value < 0]
+        cues.append(QUESTION_VALUE)
     if _BENEFACTIVE.search(text):
         cues.append(BENEFACTIVE_VALUE)  # 〜してくれた: the writer received a kindness
     if _SURPRISE.search(text):
