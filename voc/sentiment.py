@@ -701,6 +701,17 @@ def _finish(text: str, cuts: list[tuple[int, bool]], events: list[list[float]]) 
         return EMPTY_SENTIMENT
     cued = _ANY_CUE.search(text) is not None  # most texts: no multi-word cue at all
     single = len(spans) == 1
+    if single and not cued:  # one clause, no cue: what ``combine`` gives, without the work
+        clause_text, start, end, _contrast = spans[0]
+        values = [event[1] for event in events if event[1]]
+        score = sum(values) / math.sqrt(len(values)) if values else 0.0
+        if -CLAUSE_THRESHOLD < score < CLAUSE_THRESHOLD:
+            clause = ClauseSentiment(clause_text, start, end, NEUTRAL_LABEL, score, False)
+            return ItemSentiment(NEUTRAL_LABEL, 0.0, 1.0, [clause])
+        label = POSITIVE_LABEL if score > 0 else NEGATIVE_LABEL
+        clause = ClauseSentiment(clause_text, start, end, label, score, False)
+        confidence = round(0.5 + 0.5 * math.tanh(abs(score)), 3)
+        return ItemSentiment(label, round(score, 4), confidence, [clause])
     scored: list[ClauseSentiment] = []
     for clause_text, start, end, after_contrast in spans:
         inside = events if single else [e for e in events if start <= e[0] < end]

@@ -204,3 +204,18 @@ def test_walk_and_split_clauses_agree_on_every_voc_dev_comment():
     for text in texts:
         walk = [(c.start, c.end, c.after_contrast) for c in analyse_text(text).clauses]
         assert walk == [(c.start, c.end, c.after_contrast) for c in split_clauses(text)], text
+
+
+@pytest.mark.parametrize(
+    "text", ["美味しかった", "チェックインしました", "値段が高い", "問題ない", "駅から近い😊"]
+)
+def test_the_one_clause_fast_path_gives_what_combine_gives(text):
+    from voc.sentiment import combine
+
+    result = analyse_text(text)
+    again = combine(result.clauses)
+    assert (result.label, result.score, result.confidence) == (
+        again.label,
+        again.score,
+        again.confidence,
+    )
