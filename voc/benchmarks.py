@@ -136,7 +136,8 @@ def run_tokenize(
     from voc.sentiment import analyse_many_with_tokens, clear_line_cache, polarity_lexicon
 
     texts = list(feedback_texts(items, seed=seed))
-    polarity_lexicon()  # loaded once per process, outside the timings
+    if sentiment:
+        polarity_lexicon()  # loaded once per process, outside the timings
     chars = sum(len(text) for text in texts)
     tokenize.tagger()  # load the dictionary outside the timings (the baseline loads its own)
     naive_loop(texts[:10])

@@ -12,6 +12,7 @@
       afterDatasetsDraw: function (chart) {
         var context = chart.ctx;
         context.save();
+        var taken = {}; // words at the same spot: their labels are stacked, not overprinted
         chart.data.datasets.forEach(function (dataset, index) {
           var meta = chart.getDatasetMeta(index);
           if (meta.hidden) return;
@@ -19,7 +20,11 @@
           context.fillStyle = index === 1 ? "#8a2d22" : "#1f4e6b";
           meta.data.forEach(function (element, position) {
             var label = dataset.data[position].label;
-            context.fillText(index === 1 ? "[" + label + "]" : label, element.x + 6, element.y - 4);
+            var spot = Math.round(element.x / 8) + ":" + Math.round(element.y / 8);
+            var shift = (taken[spot] = (taken[spot] || 0) + 1) - 1;
+            context.fillText(
+              index === 1 ? "[" + label + "]" : label, element.x + 6, element.y - 4 + 14 * shift
+            );
           });
         });
         context.restore();
