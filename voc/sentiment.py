@@ -363,7 +363,7 @@ _PREDICATIVE_NEXT = frozenset({_COPULA, _END, _PUNCT, _EMOJI, _SEGMENT})
 # Words that only move the position and the "after a predicate" flag.
 _FAST_KINDS = frozenset({_OTHER, _PASS, _COPULA, _SUFFIX})
 _PREDICATES = ("形容詞", "助動詞", "動詞")
-_LINES: dict[str, tuple[int, str, str, float, bool, int]] = {}
+_LINES: dict[str, tuple[int, str, str, float, bool, int, bool]] = {}
 _PRICE_WORDS = frozenset({"高い", "安い"}) | PRICE_NOUNS
 
 
@@ -436,13 +436,15 @@ def clear_line_cache() -> None:
     _LINES.clear()
 
 
-def _classified(line: str) -> tuple[int, str, str, float, bool, int]:
+def _classified(line: str) -> tuple[int, str, str, float, bool, int, bool]:
     entry = _LINES.get(line)
     if entry is None:
         if len(_LINES) > 200_000:
             _LINES.clear()
         kind, surface, lemma, value, predicate = _line(line)
-        entry = _LINES[line] = (kind, surface, lemma, value, predicate, len(surface))
+        # (…, length, whether a predicate before it carries over: た/だ after a verb)
+        keeps = kind == _PASS and surface in ("た", "だ")
+        entry = _LINES[line] = (kind, surface, lemma, value, predicate, len(surface), keeps)
     return entry
 
 
@@ -482,6 +484,13 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
                 continue
             entry = _classified(line)
         kind = entry[0]
+        if kind in fast and pending is None and not sentence_start and not spaced:
+            # Most words: a particle, an auxiliary, a word with no polarity (the same as the
+            # branch below, with less work).
+            position += entry[5]
+            previous_predicate = entry[4] or (previous_predicate and entry[6])
+            after_polar = False
+            continue
         if kind == _SEGMENT:
             if active:
                 results.append(_finish(text, cuts, events))
