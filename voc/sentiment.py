@@ -384,6 +384,10 @@ def _line(line: str) -> tuple[int, str, str, float, bool]:
         return _END, surface, lemma, 0.0, False
     if surface in EMOJI:
         return _EMOJI, surface, lemma, EMOJI[surface], False
+    if surface[0] in EMOJI or surface[-1] in EMOJI:  # 😡😡😡 comes as one unknown word
+        marks = [EMOJI[c] for c in surface if c in EMOJI]
+        if all(c in EMOJI or c in "\ufe0f\u200d" for c in surface):
+            return _EMOJI, surface, lemma, sum(marks) / len(marks), False
     if pos1 == "助詞":
         if surface in CONTRAST_PARTICLES and pos2 == "接続助詞":
             return _CONTRAST_PARTICLE, surface, lemma, 0.0, False

@@ -219,3 +219,22 @@ def test_the_one_clause_fast_path_gives_what_combine_gives(text):
         again.score,
         again.confidence,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("😡😡😡", "negative"),
+        ("👍👍", "positive"),
+        ("This app is great but slow", "neutral"),  # no Japanese words: no claim
+        ("<p>最高の<b>サービス</b>でした</p>", "positive"),
+        ("最悪" * 2500, "negative"),
+        ("、、、", "neutral"),
+        ("しかし。", "neutral"),
+        ("\n\n", "neutral"),
+    ],
+)
+def test_bad_input_gets_a_clear_label_and_never_an_exception(text, expected):
+    result = analyse_text(text)
+    assert result.label == expected
+    assert 0.0 <= result.confidence <= 1.0
