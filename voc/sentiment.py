@@ -357,6 +357,10 @@ def polarity_lexicon() -> PolarityLexicon:
 # Line kinds of the sentiment walk.
 _OTHER, _CONTENT, _NEGATOR, _INTENSIFIER, _END, _CONTRAST_PARTICLE, _GA, _CONJUNCTION = range(8)
 _PASS, _SEGMENT, _PUNCT, _EMOJI, _ASPECT_NOUN, _COPULA, _SUFFIX, _EXCESS = range(8, 16)
+_UNASSERTED = 16
+# After these a predicate is a condition or a limit, not something that happened
+# (美味しければ, 高いなら, 慣れるまで, 良かったら).
+UNASSERTING = frozenset({("まで", "助詞"), ("ば", "助詞"), ("なら", "助動詞"), ("たら", "助動詞")})
 # What may follow a positive general-dictionary noun that is a judgement (最高です, 安心。) rather
 # than the aspect talked about (機能には満足, サービスが…, 品質管理).
 _PREDICATIVE_NEXT = frozenset({_COPULA, _END, _PUNCT, _EMOJI, _SEGMENT})
@@ -388,6 +392,8 @@ def _line(line: str) -> tuple[int, str, str, float, bool]:
         marks = [EMOJI[c] for c in surface if c in EMOJI]
         if all(c in EMOJI or c in "\ufe0f\u200d" for c in surface):
             return _EMOJI, surface, lemma, sum(marks) / len(marks), False
+    if (surface, pos1) in UNASSERTING:
+        return _UNASSERTED, surface, lemma, 0.0, False
     if pos1 == "助詞":
         if surface in CONTRAST_PARTICLES and pos2 == "接続助詞":
             return _CONTRAST_PARTICLE, surface, lemma, 0.0, False
@@ -606,6 +612,12 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
                 sentence_start = False
             else:
                 previous_predicate = kind == _COPULA
+            continue
+        if kind == _UNASSERTED:
+            if target is not None and events and target is events[-1]:
+                target[1] = 0.0  # the condition's or the limit's own word asserts nothing
+            target, target_scale = None, 0.0
+            previous_predicate = after_polar = False
             continue
         if kind == _INTENSIFIER:
             scale = entry[3]
