@@ -458,7 +458,7 @@ def _classified(line: str) -> tuple[int, str, str, float, bool, int, bool]:
     return entry
 
 
-def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
+def analyse_parsed(parsed: str, texts: list[str], *, find: bool = False) -> list[ItemSentiment]:
     """The sentiment of each text in ``tagger.parse(BOUNDARY + BOUNDARY.join(texts) + BOUNDARY)``
     (as ``voc.tokenize.tokenize_many_normalized`` parses a batch): one walk over the lines.
 
@@ -503,12 +503,18 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
             continue
         if kind == _SEGMENT:
             if active:
-                results.append(_finish(text, cuts, events))
+                results.append(
+                    _finish(text, cuts, events)
+                    # Offsets were counted, not searched: they must end just past the text and
+                    # the boundary's full stop; if not, search them word by word.
+                    if spaced or position == len(text) + 1
+                    else _analyse_searching(text)
+                )
             index += 1
             active = index < n_texts
             if active:
                 text = texts[index]
-                spaced = " " in text
+                spaced = find or " " in text
                 skip_boundary = True
                 position = 0
                 cuts, events = [], []
@@ -657,6 +663,12 @@ def analyse_parsed(parsed: str, texts: list[str]) -> list[ItemSentiment]:
     if active:
         results.append(_finish(text, cuts, events))
     return results[:n_texts]
+
+
+def _analyse_searching(text: str) -> ItemSentiment:
+    from voc.tokenize import BOUNDARY, tagger
+
+    return analyse_parsed(tagger().parse(BOUNDARY + text + BOUNDARY), [text], find=True)[0]
 
 
 _CONJUNCTIONS = tuple(sorted(CONTRAST_CONJUNCTIONS, key=len, reverse=True))

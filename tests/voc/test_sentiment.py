@@ -243,3 +243,10 @@ def test_bad_input_gets_a_clear_label_and_never_an_exception(text, expected):
 @pytest.mark.parametrize("text", ["美味しければ行きます", "慣れるまでに少し時間がかかりました"])
 def test_a_condition_or_a_limit_asserts_nothing(text):
     assert label(text) == "neutral"
+
+
+def test_counted_offsets_equal_searched_offsets():
+    from voc.sentiment import _analyse_searching
+
+    for text in ["店員さんは親切だけど値段が高い", "二度と行かない。最悪😡", "ｱﾌﾟﾘが落ちる(T_T)"]:
+        assert _analyse_searching(text) == analyse_text(text)
