@@ -173,6 +173,7 @@ def topic_overview(*, weeks: int = 8, now: Any = None) -> list[dict[str, Any]]:
             positive=Count("id", filter=Q(sentiment="positive")),
             neutral=Count("id", filter=Q(sentiment="neutral")),
             negative=Count("id", filter=Q(sentiment="negative")),
+            mixed=Count("id", filter=Q(sentiment="mixed")),
         )
     }
     since = now - timedelta(weeks=weeks)
@@ -214,6 +215,7 @@ def topic_overview(*, weeks: int = 8, now: Any = None) -> list[dict[str, Any]]:
                 "positive": row.get("positive", 0),
                 "neutral": row.get("neutral", 0),
                 "negative": row.get("negative", 0),
+                "mixed": row.get("mixed", 0),
             }
         )
     return rows

@@ -251,3 +251,23 @@ def test_counted_offsets_equal_searched_offsets():
 
     for text in ["店員さんは親切だけど値段が高い", "二度と行かない。最悪😡", "ｱﾌﾟﾘが落ちる(T_T)"]:
         assert _analyse_searching(normalize_text(text)) == analyse_text(text)
+
+
+@pytest.mark.django_db
+def test_topic_list_counts_mixed_items_in_the_sentiment_mix():
+    from voc.selectors import topic_overview
+
+    topic = Topic.objects.create(name="接客と価格")
+    now = timezone.now()
+    for text, sentiment in [("a", "mixed"), ("b", "mixed"), ("c", "positive")]:
+        FeedbackItem.objects.create(
+            text=text, channel="survey", received_at=now, topic=topic, sentiment=sentiment
+        )
+    (row,) = [row for row in topic_overview() if row["topic"] == topic]
+    assert (row["positive"], row["mixed"], row["count"]) == (1, 2, 3)
+    admin = User.objects.create_superuser("lead", "lead@example.com", "pw")
+    client = Client()
+    client.force_login(admin)
+    with override("ja"):
+        html = client.get("/admin/voc/topics/").content.decode()
+    assert "1 / 0 / 0 / 2" in html and "混在" in html
