@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from engagement.platform.errors import DomainError
 from voc import services
-from voc.models import AnalysisRun, AnalysisSettings, Topic, UserDictionaryEntry
+from voc.models import AnalysisRun, AnalysisSettings, CodingRule, Topic, UserDictionaryEntry
 
 
 @admin.register(Topic)
@@ -148,3 +148,18 @@ class AnalysisSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(CodingRule)
+class CodingRuleAdmin(admin.ModelAdmin):
+    """Codes as in KH Coder; the expression is parsed on save (Japanese errors on the field)."""
+
+    list_display = ("name", "expression", "active", "created_by", "updated_at")
+    list_filter = ("active",)
+    search_fields = ("name", "expression")
+    fields = ("name", "expression", "active")
+
+    def save_model(self, request: HttpRequest, obj: CodingRule, form: Any, change: bool) -> None:
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -125,11 +125,19 @@ def _timed(function: Callable[[], Any], *, collect: bool = True) -> tuple[float,
 
 
 def run_tokenize(
-    *, items: int = 20_000, seed: int = 0, rounds: int = 3, **_options: Any
+    *,
+    items: int = 20_000,
+    seed: int = 0,
+    rounds: int = 3,
+    sentiment: bool = False,
+    **_options: Any,
 ) -> Iterator[dict[str, Any]]:
     from voc import tokenize
+    from voc.sentiment import analyse_many_with_tokens, clear_line_cache, polarity_lexicon
 
     texts = list(feedback_texts(items, seed=seed))
+    if sentiment:
+        polarity_lexicon()  # loaded once per process, outside the timings
     chars = sum(len(text) for text in texts)
     tokenize.tagger()  # load the dictionary outside the timings (the baseline loads its own)
     naive_loop(texts[:10])
@@ -143,11 +151,18 @@ def run_tokenize(
     tokens = 0
 
     def product_loop(chunk: list[str]) -> int:
-        # The product's tokeniser as the services call it for a set of items.
+        # The product's tokeniser as the services call it for a set of items; with
+        # ``--sentiment`` the clause sentiment too, read from the same parse
+        # (``analyse_many_with_tokens``, what ``analysis_rows`` runs).
+        if sentiment:
+            return sum(
+                len(tokens) for _normalized, tokens, _scored in analyse_many_with_tokens(chunk)
+            )
         return sum(len(tokens) for _normalized, tokens in tokenize.analyze_many(chunk))
 
     for _round in range(rounds):
         tokenize.clear_cache()
+        clear_line_cache()
         tokens = 0
         for index, chunk in enumerate(slices):
             elapsed, _ = _timed(lambda chunk=chunk: naive_loop(chunk), collect=False)
@@ -165,6 +180,7 @@ def run_tokenize(
         "baseline_seconds": round(baseline_seconds, 3),
         "ratio": round(seconds / baseline_seconds, 3),
         "rounds": rounds,
+        "sentiment": sentiment,
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -173,6 +189,11 @@ def add_tokenize_arguments(parser: Any) -> None:
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--sentiment",
+        action="store_true",
+        help="time the clause sentiment too (analyse_many_with_tokens, as analysis_rows runs)",
+    )
 
 
 class _Rollback(Exception):

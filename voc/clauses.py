@@ -92,9 +92,17 @@ def split_clauses(text: str | None, *, normalized: bool = False) -> list[Clause]
         value = normalize_text(value)
     if not value.strip():
         return []
+    return clauses_from_cuts(value, _cuts(value))
+
+
+def clauses_from_cuts(value: str, cuts: list[tuple[int, bool]]) -> list[Clause]:
+    """Clauses of the normalised ``value`` from its cut offsets (each with whether a contrast
+    introduced the clause that starts there); short fragments are joined to a neighbour."""
+    if not value.strip():
+        return []
     pieces: list[Clause] = []
     previous, contrast = 0, False
-    for offset, is_contrast in [*_cuts(value), (len(value), False)]:
+    for offset, is_contrast in [*cuts, (len(value), False)]:
         if offset <= previous:
             contrast = contrast or is_contrast
             continue

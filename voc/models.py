@@ -7,6 +7,8 @@ adds the workflow around it).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -270,3 +272,50 @@ class AnalysisRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class CodingRule(TimeStampedModel):
+    """A staff-defined code (KH Coder's コーディングルール): a name and a boolean expression over
+    words and "phrases" (``高い | 値段 | 料金 & !安い``; see ``voc.coding``)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    expression = models.TextField(
+        _("expression"),
+        help_text=_(
+            "Words match whole words (lemmas), “quoted phrases” the text; "
+            "! not, & and, | or, parentheses group. Example: 高い | 値段 | 料金 & !安い"
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("coding rule")
+        verbose_name_plural = _("coding rules")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from voc.coding import CodingRuleError, parse_expression
+
+        try:
+            parse_expression(self.expression or "")
+        except CodingRuleError as exc:
+            raise ValidationError({"expression": exc.message}) from exc
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from voc.coding import parse_expression
+
+        parse_expression(self.expression or "")  # never store a rule that does not parse
+        super().save(*args, **kwargs)

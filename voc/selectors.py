@@ -81,10 +81,67 @@ def filter_by_keyword(queryset: QuerySet[FeedbackItem], keyword: str) -> QuerySe
     if not tokens:
         return queryset.filter(text__icontains=keyword)
     for token in tokens:
-        # Inside one token (tokens hold no spaces): the word itself, its negated form
-        # (解約_ない) and compounds that contain it (朝食 → 朝食会場).
-        queryset = queryset.filter(token_text__contains=token)
+        # The word itself or its negated form (解約_ない) is a whole token: found in SQL. Inside
+        # a longer token (a compound), it must be whole words of it: 朝食 in 朝食会場 (朝食 +
+        # 会場) yes, レジ in クレジットカード (クレジット + カード) no — checked on the
+        # items' morphemes, for those candidates only.
+        whole = Q(token_text__contains=f" {token} ") | Q(
+            token_text__contains=f" {token}{NEGATION_SUFFIX} "
+        )
+        inside = queryset.filter(token_text__contains=token).exclude(whole)
+        morphemes = keyword_morphemes(token)
+        verified = [
+            item_id
+            for item_id, text in inside.values_list("id", "normalized_text").iterator()
+            if find_morphemes(text or "", morphemes) is not None
+        ]
+        queryset = queryset.filter(whole | Q(id__in=verified))
     return queryset
+
+
+def morpheme_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, lemma, surface) of each word of a normalised text (character offsets)."""
+    from voc.tokenize import READABLE, _base, tagger
+
+    spans = []
+    position = 0
+    for line in tagger().parse(text).split("\n"):
+        fields = line.split("\t")
+        if len(fields) < 3:
+            continue
+        surface = fields[0]
+        start = text.find(surface, position)
+        if start < 0:
+            continue
+        position = start + len(surface)
+        lemma = _base(fields[1] or surface)
+        spans.append((start, position, READABLE.get(lemma, lemma), surface))
+    return spans
+
+
+def keyword_morphemes(keyword: str) -> list[tuple[str, str]]:
+    """(lemma, surface) of the words of a keyword, as ``find_morphemes`` matches them."""
+    from voc.normalize import normalize_text
+
+    return [(lemma, surface) for _s, _e, lemma, surface in morpheme_spans(normalize_text(keyword))]
+
+
+def find_morphemes(
+    text: str, morphemes: list[tuple[str, str]], spans: list | None = None
+) -> tuple[int, int] | None:
+    """The first (start, end) in ``text`` where the keyword's words occur as whole words
+    (each by lemma or surface, one after the other), or None."""
+    if not morphemes:
+        return None
+    spans = morpheme_spans(text) if spans is None else spans
+    size = len(morphemes)
+    for index in range(len(spans) - size + 1):
+        if all(
+            spans[index + offset][2] == lemma or spans[index + offset][3] == surface
+            for offset, (lemma, surface) in enumerate(morphemes)
+        ):
+            return spans[index][0], spans[index + size - 1][1]
+    return None
 
 
 def latest_model_run() -> AnalysisRun | None:
@@ -116,6 +173,7 @@ def topic_overview(*, weeks: int = 8, now: Any = None) -> list[dict[str, Any]]:
             positive=Count("id", filter=Q(sentiment="positive")),
             neutral=Count("id", filter=Q(sentiment="neutral")),
             negative=Count("id", filter=Q(sentiment="negative")),
+            mixed=Count("id", filter=Q(sentiment="mixed")),
         )
     }
     since = now - timedelta(weeks=weeks)
@@ -157,6 +215,7 @@ def topic_overview(*, weeks: int = 8, now: Any = None) -> list[dict[str, Any]]:
                 "positive": row.get("positive", 0),
                 "neutral": row.get("neutral", 0),
                 "negative": row.get("negative", 0),
+                "mixed": row.get("mixed", 0),
             }
         )
     return rows
@@ -170,28 +229,40 @@ def topic_quotes(topic: Topic) -> list[FeedbackItem]:
 def keyword_in_context(
     queryset: QuerySet[FeedbackItem], keyword: str, *, width: int = 20, limit: int = 100
 ) -> list[dict[str, Any]]:
-    """KWIC lines: left context, the keyword as written, right context (from the original text)."""
+    """KWIC lines: left context, the keyword as written, right context (normalised text), and
+    the item's page (``url``).
+
+    The keyword is located by whole words (レジ is never highlighted inside クレジットカード;
+    届く highlights 届か in 届かない), through the same lemmas the search matched on.
+    """
+    from django.urls import reverse
+
     from voc.normalize import normalize_text
 
     keyword = (keyword or "").strip()
     if not keyword:
         return []
-    needle = normalize_text(keyword)
+    morphemes = keyword_morphemes(keyword)
+    content = [
+        keyword_morphemes(token) for token in keyword_tokens(keyword)
+    ]  # each content word alone, when the phrase as a whole is not found
     lines = []
     for item in filter_by_keyword(queryset, keyword).order_by("-received_at", "-id")[: limit * 3]:
-        text = normalize_text(item.text)
-        position = text.find(needle)
-        if position < 0:
-            # Found by lemma (解約 in 解約したい is literal; 届か for 届く is not): show the start.
-            position, length = 0, 0
-        else:
-            length = len(needle)
+        text = item.normalized_text or normalize_text(item.text)
+        spans = morpheme_spans(text)
+        found = find_morphemes(text, morphemes, spans)
+        for words in content:
+            if found is not None:
+                break
+            found = find_morphemes(text, words, spans)
+        position, end = found if found is not None else (0, 0)
         lines.append(
             {
                 "item": item,
+                "url": reverse("admin:voc_feedbackitem_change", args=[item.id]),
                 "left": text[max(0, position - width) : position],
-                "keyword": text[position : position + length],
-                "right": text[position + length : position + length + width],
+                "keyword": text[position:end],
+                "right": text[end : end + width],
             }
         )
         if len(lines) >= limit:
@@ -202,11 +273,12 @@ def keyword_in_context(
 def co_occurrence(
     token_lists: Iterable[list[str]], *, top: int = 30, min_count: int = 2
 ) -> dict[str, Any]:
-    """KH Coder-style co-occurrence of the most frequent terms (Jaccard over items)."""
+    """KH Coder-style co-occurrence of the most frequent terms (Jaccard over items), by lemma:
+    a negated form counts as its word (届かない and 届く are both 届く)."""
     frequency: Counter[str] = Counter()
     documents = []
     for tokens in token_lists:
-        unique = set(tokens)
+        unique = {token.removesuffix(NEGATION_SUFFIX) for token in tokens}
         documents.append(unique)
         frequency.update(unique)
     terms = [term for term, count in frequency.most_common(top) if count >= min_count]
@@ -232,4 +304,84 @@ def co_occurrence(
     return {
         "terms": [{"term": term, "count": frequency[term]} for term in terms],
         "edges": edges[: top * 2],
+    }
+
+
+# --- feedback as staff may see it; coding rules by segment (issue 12 §6) --------------------
+
+
+def feedback_items(user: Any = None) -> QuerySet[FeedbackItem]:
+    """Every feedback query of the exploration pages starts here, so a visibility rule (a
+    team scope per user) can be added in one place."""
+    return FeedbackItem.objects.all()
+
+
+SEGMENTS = ("nps", "channel", "wave", "store")
+CODING_ITEMS = 20_000  # the most recent items the coding page tabulates
+
+
+def segment_label(segment: str, row: dict[str, Any]) -> str:
+    from django.utils.translation import gettext as _
+
+    from voc.models import Channel
+
+    if segment == "nps":
+        return {
+            "promoter": _("Promoters"),
+            "passive": _("Passives"),
+            "detractor": _("Detractors"),
+        }.get(row["nps_category"] or "", _("No NPS"))
+    if segment == "channel":
+        return str(dict(Channel.choices).get(row["channel"], row["channel"] or _("(none)")))
+    if segment == "wave":
+        return row["response__survey__wave__name"] or _("(no survey)")
+    if segment == "store":
+        attributes = row["attributes"] if isinstance(row["attributes"], dict) else {}
+        store = attributes.get("store") or attributes.get("店舗")
+        return str(store).strip() if store else _("(none)")
+    raise ValueError(segment)
+
+
+def coded_items(
+    queryset: QuerySet[FeedbackItem], segment: str, *, limit: int = CODING_ITEMS
+) -> list[tuple[str, frozenset[str], str]]:
+    """(segment label, terms, normalised text) of the most recent analysed items."""
+    from voc.coding import item_terms
+
+    if segment not in SEGMENTS:
+        raise ValueError(segment)
+    rows = (
+        queryset.exclude(tokenized_at=None)
+        .order_by("-received_at", "-id")
+        .values(
+            "tokens",
+            "normalized_text",
+            "nps_category",
+            "channel",
+            "response__survey__wave__name",
+            "attributes",
+        )[:limit]
+    )
+    return [
+        (segment_label(segment, row), item_terms(row["tokens"] or []), row["normalized_text"])
+        for row in rows
+    ]
+
+
+def coding_overview(
+    queryset: QuerySet[FeedbackItem], segment: str, *, top_words: int = 40
+) -> dict[str, Any]:
+    """The active codes' frequency by segment and the words × segments CA map."""
+    from voc.coding import ca_map, frequency_table, parse_expression
+    from voc.models import CodingRule
+
+    codes = [
+        (rule.name, parse_expression(rule.expression, tokenizer=keyword_tokens))
+        for rule in CodingRule.objects.filter(active=True).order_by("name", "id")
+    ]
+    items = coded_items(queryset, segment)
+    return {
+        "segment": segment,
+        "table": frequency_table(codes, items),
+        "map": ca_map([(label, terms) for label, terms, _text in items], top=top_words),
     }

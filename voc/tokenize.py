@@ -26,7 +26,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -452,38 +452,45 @@ def analyze(text: str | None, lexicon: Lexicon = EMPTY_LEXICON) -> tuple[str, li
     return normalized, tokenize_normalized(normalized, lexicon)
 
 
-def tokenize_many_normalized(
-    texts: Sequence[str], lexicon: Lexicon = EMPTY_LEXICON
-) -> list[list[str]]:
-    """Tokens of many normalised texts, parsed a batch at a time (one MeCab call per batch).
+def parse_batches(texts: Sequence[str]) -> Iterator[tuple[list[int], str]]:
+    """(indices, MeCab output) of the non-empty ``texts``, a batch at a time.
 
-    Joining up to ``BATCH_TEXTS`` texts with ``BOUNDARY`` saves MeCab's per-call work; each
-    text starts and ends at a full stop (also when it is parsed alone), so its tokens are the
-    same whatever else is in its batch.
+    Up to ``BATCH_TEXTS`` texts are joined with ``BOUNDARY`` (one MeCab call per batch saves
+    MeCab's per-call work); every text sits between two boundaries (also the first and the
+    last), so what is read from a text's lines never depends on what else is in its batch.
     """
-    results: list[list[str]] = [[] for _ in texts]
     parse = tagger().parse
     batch: list[int] = []
     chars = 0
-
-    def run() -> None:
-        # Every text sits between two boundaries (also the first and the last), so a text's
-        # tokens never depend on whether it was parsed alone or with others.
-        joined = BOUNDARY + BOUNDARY.join(texts[i] for i in batch) + BOUNDARY
-        segments = segments_from_parse(parse(joined))[1:-1]
-        for index, tokens in zip(batch, segments, strict=True):
-            results[index] = lexicon.apply(tokens)
-
     for index, text in enumerate(texts):
         if not text:
             continue
         batch.append(index)
         chars += len(text)
         if len(batch) >= BATCH_TEXTS or chars >= BATCH_CHARS:
-            run()
+            yield batch, parse(BOUNDARY + BOUNDARY.join(texts[i] for i in batch) + BOUNDARY)
             batch, chars = [], 0
     if batch:
-        run()
+        yield batch, parse(BOUNDARY + BOUNDARY.join(texts[i] for i in batch) + BOUNDARY)
+
+
+def tokenize_many_normalized(
+    texts: Sequence[str],
+    lexicon: Lexicon = EMPTY_LEXICON,
+    on_parse: Callable[[list[int], str], None] | None = None,
+) -> list[list[str]]:
+    """Tokens of many normalised texts, parsed a batch at a time (``parse_batches``).
+
+    ``on_parse(indices, parsed)``, when given, sees each batch's MeCab output too (the
+    sentiment walk reads the same parse: one MeCab call per text for both).
+    """
+    results: list[list[str]] = [[] for _ in texts]
+    for batch, parsed in parse_batches(texts):
+        segments = segments_from_parse(parsed)[1:-1]
+        for index, tokens in zip(batch, segments, strict=True):
+            results[index] = lexicon.apply(tokens)
+        if on_parse is not None:
+            on_parse(batch, parsed)
     return results
 
 

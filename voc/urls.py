@@ -20,4 +20,5 @@ urlpatterns = [
     path("cooccurrence/", views.cooccurrence, name="cooccurrence"),
     path("import/", views.import_csv, name="import"),
     path("analysis/", views.analysis, name="analysis"),
+    path("coding/", views.coding, name="coding"),
 ]

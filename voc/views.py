@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from engagement.platform.errors import DomainError
@@ -325,3 +326,81 @@ def analysis(request: HttpRequest) -> HttpResponse:
     services.request_analysis(topic_count=form.cleaned_data["k"])
     messages.success(request, _("The analysis was started; the topics are updated when it ends."))
     return redirect("voc:topics")
+
+
+SEGMENT_CHOICES = {
+    "nps": gettext_lazy("NPS band"),
+    "channel": gettext_lazy("Channel"),
+    "wave": gettext_lazy("Wave"),
+    "store": gettext_lazy("Store"),
+}
+
+
+@staff_member_required
+def coding(request: HttpRequest) -> HttpResponse:
+    """Coding rules: each active code's frequency by segment (counts and % of the segment),
+    and the correspondence-analysis map of words × segments; ``?export=csv`` downloads the
+    table."""
+    _require(request, "voc.view_feedbackitem")
+    segment = request.GET.get("segment", "nps")
+    if segment not in SEGMENT_CHOICES:
+        segment = "nps"
+    queryset = selectors.feedback_items(request.user)
+    overview = selectors.coding_overview(queryset, segment)
+    if request.GET.get("export") == "csv":
+        return _coding_csv(overview)
+    return render(
+        request,
+        "voc/coding.html",
+        _context(
+            request,
+            _("Coding rules"),
+            overview=overview,
+            segment=segment,
+            segments=[(key, label) for key, label in SEGMENT_CHOICES.items()],
+            segment_name=SEGMENT_CHOICES[segment],
+            map_data={
+                "words": overview["map"]["words"],
+                "segments": overview["map"]["segments"],
+                "inertia": overview["map"]["inertia"],
+                "labels": {
+                    "words": _("Words"),
+                    "segments": SEGMENT_CHOICES[segment],
+                    "axis": _("Dimension %(number)d (%(share)s%% of inertia)"),
+                },
+            },
+            can_edit=request.user.has_perm("voc.add_codingrule"),
+        ),
+    )
+
+
+def _coding_csv(overview: dict[str, Any]) -> HttpResponse:
+    import csv
+    import io
+
+    from engagement.platform.spreadsheets import neutralise
+
+    table = overview["table"]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    header = [_("Code")]
+    for column in table["segments"]:
+        header += [f"{column['name']} ({_('items')})", f"{column['name']} (%)"]
+    header += [_("All items"), _("All items") + " (%)"]
+    writer.writerow([neutralise(value) for value in header])
+    writer.writerow(
+        [neutralise(_("Number of items"))]
+        + [value for column in table["segments"] for value in (column["n"], "")]
+        + [table["n_items"], ""]
+    )
+    for row in table["rows"]:
+        values = [row["code"]]
+        for cell in row["cells"]:
+            values += [cell["count"], cell["percent"]]
+        values += [row["total"]["count"], row["total"]["percent"]]
+        writer.writerow([neutralise(value) for value in values])
+    response = HttpResponse(
+        buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="coding-{overview["segment"]}.csv"'
+    return response

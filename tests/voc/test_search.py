@@ -62,3 +62,40 @@ def test_keyword_in_context_and_co_occurrence():
     data = co_occurrence([["朝食", "美味しい"], ["朝食", "美味しい"], ["朝食", "冷める"]], top=5)
     assert data["terms"][0] == {"term": "朝食", "count": 3}
     assert data["edges"][0]["source"] == "美味しい" or data["edges"][0]["target"] == "美味しい"
+
+
+@pytest.mark.django_db
+def test_keyword_matches_whole_words_not_inside_other_words():
+    register, card, bag, self_checkout = _items(
+        "レジの列が長い",
+        "クレジットカードが使えない",
+        "レジ袋が有料になった",
+        "セルフレジが分かりにくい",
+    )
+    found = set(filter_by_keyword(FeedbackItem.objects.all(), "レジ"))
+    assert found == {register, bag, self_checkout}
+    assert card not in found
+    assert set(filter_by_keyword(FeedbackItem.objects.all(), "カード")) == {card}
+
+
+@pytest.mark.django_db
+def test_kwic_highlights_whole_words_and_links_each_row_to_its_item():
+    register, _card = _items(
+        "クレジットカードは使えたがレジが混んでいた", "クレジットカードが使えない"
+    )
+    lines = keyword_in_context(FeedbackItem.objects.all(), "レジ", width=30)
+    assert len(lines) == 1
+    (line,) = lines
+    assert line["item"] == register
+    assert line["keyword"] == "レジ"
+    assert line["left"].endswith("使えたが")  # not the レジ inside クレジットカード
+    assert line["url"] == f"/admin/voc/feedbackitem/{register.id}/change/"
+    (cancel,) = _items("定期便を解約したいです")
+    (line,) = keyword_in_context(FeedbackItem.objects.filter(id=cancel.id), "解約")
+    assert (line["keyword"], line["right"][:3]) == ("解約", "したい")
+
+
+def test_co_occurrence_counts_a_negated_word_as_its_lemma():
+    data = co_occurrence([["荷物", "届く_ない"], ["荷物", "届く"]], top=5)
+    assert {"term": "届く", "count": 2} in data["terms"]
+    assert all("_ない" not in term["term"] for term in data["terms"])

@@ -36,7 +36,7 @@ from voc.models import (
     Topic,
 )
 from voc.selectors import analysis_settings, current_lexicon, latest_model_run
-from voc.tokenize import Lexicon, analyze_many, join_tokens
+from voc.tokenize import Lexicon, join_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -103,12 +103,13 @@ def _update_rows(
 
 def _store_analysis(rows: Sequence[tuple[Any, ...]]) -> None:
     """rows: (normalized_text, tokens JSON, token_text, tokenized_at, version, sentiment, score,
-    id)."""
+    aspects JSON, id)."""
     _update_rows(
         sets=(
             "normalized_text = v.normalized_text, tokens = v.tokens, token_text = v.token_text, "
             "tokenized_at = v.tokenized_at, dictionary_version = v.version, "
-            "sentiment = v.sentiment, sentiment_score = v.score, updated_at = v.tokenized_at"
+            "sentiment = v.sentiment, sentiment_score = v.score, aspects = v.aspects, "
+            "updated_at = v.tokenized_at"
         ),
         columns=[
             ("normalized_text", "text"),
@@ -118,6 +119,7 @@ def _store_analysis(rows: Sequence[tuple[Any, ...]]) -> None:
             ("version", "integer"),
             ("sentiment", "text"),
             ("score", "double precision"),
+            ("aspects", "jsonb"),
             ("id", "bigint"),
         ],
         rows=rows,
@@ -153,9 +155,9 @@ def analysis_rows(
 ) -> list[tuple[Any, ...]]:
     """(id, text) pairs → rows for ``_store_analysis`` (pure: runs in worker processes too)."""
     rows = []
-    analysed = analyze_many([text for _id, text in pairs], lexicon)
-    for (item_id, _text), (normalized, tokens) in zip(pairs, analysed, strict=True):
-        label, score = sentiment.classify_tokens(tokens)
+    analysed = sentiment.analyse_many_with_tokens([text for _id, text in pairs], lexicon)
+    for (item_id, _text), (normalized, tokens, scored) in zip(pairs, analysed, strict=True):
+        label, score = scored.label, scored.score
         rows.append(
             (
                 normalized,
@@ -165,6 +167,7 @@ def analysis_rows(
                 version,
                 label,
                 round(score, 4),
+                json.dumps(scored.aspects(), ensure_ascii=False),
                 item_id,
             )
         )

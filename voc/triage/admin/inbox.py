@@ -60,6 +60,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         "segment",
         "topic",
         "sentiment",
+        "clauses",
         "channel",
         "owner",
         "team",
@@ -100,6 +101,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         "touchpoint",
         "topic",
         "sentiment",
+        "clauses",
         "survey",
         "customer_ref",
     )
@@ -117,6 +119,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
                     "touchpoint",
                     "topic",
                     "sentiment",
+                    "clauses",
                     "survey",
                     "customer_ref",
                 )
@@ -180,6 +183,12 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         return format_html(
             '<div class="feedback-text" style="white-space:pre-wrap">{}</div>', obj.text
         )
+
+    @admin.display(description=_("clauses"))
+    def clauses(self, obj: FeedbackItem) -> str:
+        from voc.presentation import clauses_html
+
+        return clauses_html(obj.aspects) or "-"
 
     @admin.display(description=_("survey"))
     def survey(self, obj: FeedbackItem) -> str:
