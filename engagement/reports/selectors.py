@@ -10,11 +10,15 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from engagement.reports import impact, significance
+from engagement.customers.selectors.outcomes import (
+    DEFAULT_WINDOW_DAYS,
+    population_outcome_sums,
+)
+from engagement.reports import significance
 from engagement.reports.masking import mask_personal_data
 from engagement.reports.models import (
     ActionStatus,
@@ -24,9 +28,10 @@ from engagement.reports.models import (
     ReportStatus,
 )
 from surveys.models import NpsCategory, Response, ResponseStatus, Survey, Wave
-from voc.models import FeedbackItem, Sentiment, Topic
+from voc.impact import PROBLEM, STRENGTH, rank_topics
+from voc.models import FeedbackItem, Topic
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 QUOTES_PER_TOPIC = 5
 MAX_TOPICS = 200
 
@@ -58,7 +63,7 @@ def scope_items(
     return items.order_by()
 
 
-def scope_respondents(
+def scope_responses(
     *,
     period_start: date,
     period_end: date,
@@ -66,9 +71,9 @@ def scope_respondents(
     touchpoint: str = "",
     survey_id: int | None = None,
 ) -> QuerySet[Response]:
+    """Completed responses in the scope (with or without an NPS answer)."""
     responses = Response.objects.filter(
         status=ResponseStatus.COMPLETED,
-        nps_score__isnull=False,
         submitted_at__gte=day_start(period_start),
         submitted_at__lt=day_start(period_end + timedelta(days=1)),
     )
@@ -88,19 +93,6 @@ def nps_of(responses: QuerySet[Response]) -> dict[str, Any] | None:
         detractors=Count("id", filter=Q(nps_category=NpsCategory.DETRACTOR)),
     )
     return significance.nps(counts["promoters"], counts["detractors"], counts["n"])
-
-
-def _category_counts() -> dict[str, Any]:
-    return {
-        "volume": Count("id"),
-        "promoter": Count("id", filter=Q(nps_category=NpsCategory.PROMOTER)),
-        "passive": Count("id", filter=Q(nps_category=NpsCategory.PASSIVE)),
-        "detractor": Count("id", filter=Q(nps_category=NpsCategory.DETRACTOR)),
-        "positive": Count("id", filter=Q(sentiment=Sentiment.POSITIVE)),
-        "neutral": Count("id", filter=Q(sentiment=Sentiment.NEUTRAL)),
-        "negative": Count("id", filter=Q(sentiment=Sentiment.NEGATIVE)),
-        "avg_nps": Avg("nps_score"),
-    }
 
 
 def representative_quotes(
@@ -196,10 +188,14 @@ def shipped_actions(
 
 
 def _changes(topics: list[dict[str, Any]], previous: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """What changed since the previous report: ranks of the top topics, and volume swings."""
+    """What changed since the previous report: ranks of the top problems."""
     if not previous:
         return []
-    before = {topic["id"]: topic for topic in previous.get("topics", [])}
+    previous_problems = [
+        topic for topic in previous.get("topics", []) if topic.get("rank") and
+        topic.get("kind", PROBLEM) == PROBLEM
+    ]  # fmt: skip
+    before = {topic["id"]: topic for topic in previous_problems}
     changes = []
     for topic in topics[:5]:
         old = before.get(topic["id"])
@@ -215,7 +211,7 @@ def _changes(topics: list[dict[str, Any]], previous: dict[str, Any] | None) -> l
                 }
             )
     current_ids = {topic["id"] for topic in topics[:5]}
-    for old in previous.get("topics", [])[:3]:
+    for old in previous_problems[:3]:
         if old["id"] not in current_ids:
             changes.append({"topic": old["name"], "kind": "left", "previous_rank": old["rank"]})
     return changes
@@ -229,11 +225,16 @@ def compute_report(
     segment: str = "",
     touchpoint: str = "",
     survey: Survey | None = None,
-    window_days: int = impact.DEFAULT_WINDOW_DAYS,
+    window_days: int = DEFAULT_WINDOW_DAYS,
     previous: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """The whole report as JSON-ready data (what a stored report keeps)."""
+    """The whole report as JSON-ready data (what a stored report keeps).
+
+    The topics and their order come from ``voc.impact.rank_topics`` (the ranking the dashboard
+    and the topic list show); each topic's dict is its ``TopicEffect.as_dict()`` plus the
+    report's own context (terms, trend, touchpoints, quotes, actions).
+    """
 
     def step(percent: int) -> None:
         if progress is not None:
@@ -249,37 +250,28 @@ def compute_report(
     previous_start = previous_end - timedelta(days=length - 1)
     items = scope_items(period_start=period_start, period_end=period_end, **filters)
     previous_items = scope_items(period_start=previous_start, period_end=previous_end, **filters)
-    respondents = scope_respondents(period_start=period_start, period_end=period_end, **filters)
+    responses = scope_responses(period_start=period_start, period_end=period_end, **filters)
 
-    area_topics: QuerySet[Topic] | None = None
+    area_topic_ids: list[int] | None = None
     topic_items = items.filter(topic__isnull=False)
     if product_area is not None:
-        area_topics = product_area.topics.all()
-        topic_items = topic_items.filter(topic__in=area_topics.values("id"))
+        area_topic_ids = list(product_area.topics.values_list("id", flat=True))
+        topic_items = topic_items.filter(topic_id__in=area_topic_ids)
 
-    total_items = items.count()
-    respondent_nps = nps_of(respondents)
-    respondent_count = respondent_nps["n"] if respondent_nps else 0
+    totals_row = items.aggregate(items=Count("id"))
+    respondent_nps = nps_of(responses.filter(nps_score__isnull=False))
     step(10)
 
-    counts = {
-        row["topic_id"]: row
-        for row in topic_items.values("topic_id").annotate(**_category_counts()).order_by()
-    }
+    ranking = rank_topics(
+        items=items, responses=responses, window_days=window_days, topic_ids=area_topic_ids
+    )
+    step(70)
+    ranked_ids = [topic.topic_id for topic in ranking.topics]
     previous_counts = dict(
-        previous_items.filter(topic_id__in=list(counts))
+        previous_items.filter(topic_id__in=ranked_ids)
         .values("topic_id")
         .annotate(volume=Count("id"))
         .values_list("topic_id", "volume")
-        .order_by()
-    )
-    detractor_respondents = dict(
-        topic_items.filter(
-            response__in=respondents.filter(nps_category=NpsCategory.DETRACTOR).values("id")
-        )
-        .values("topic_id")
-        .annotate(respondents=Count("response_id", distinct=True))
-        .values_list("topic_id", "respondents")
         .order_by()
     )
     touchpoints: dict[int, list[dict[str, Any]]] = {}
@@ -292,84 +284,45 @@ def compute_report(
         touchpoints.setdefault(row["topic_id"], []).append(
             {"code": row["touchpoint"], "count": row["count"]}
         )
-    step(30)
-
-    totals, by_topic = impact.group_sums(
-        items=items, group_field="topic_id", window_days=window_days
-    )
-    step(70)
-
-    meta = {
-        topic["id"]: topic
-        for topic in Topic.objects.filter(id__in=list(counts))
-        .values("id", "name", "terms", "is_other")
-        .order_by("id")
-    }
+    terms = dict(Topic.objects.filter(id__in=ranked_ids).values_list("id", "terms").order_by("id"))
+    shown = ranking.topics[:MAX_TOPICS]
+    shown_ids = [topic.topic_id for topic in shown]
+    quotes = representative_quotes(items=topic_items, topic_ids=shown_ids)
+    actions = _actions_by_topic(shown_ids)
+    total_items = totals_row["items"]
     topics: list[dict[str, Any]] = []
-    empty_group = dict.fromkeys(impact.SUM_KEYS, 0.0)
-    for topic_id, row in counts.items():
-        group = by_topic.get(topic_id, empty_group)
-        uplift = impact.nps_uplift_points(
-            detractors=detractor_respondents.get(topic_id, 0), respondents=respondent_count
-        )
-        excess = impact.excess_churn_points(group, totals)
+    for effect in shown:
+        topic_id = effect.topic_id
         previous_volume = previous_counts.get(topic_id, 0)
-        volume = row["volume"]
-        scored = row["promoter"] + row["passive"] + row["detractor"]
         topics.append(
             {
+                **effect.as_dict(),
                 "id": topic_id,
-                "name": meta[topic_id]["name"],
-                "terms": list(meta[topic_id]["terms"] or [])[:8],
-                "is_other": meta[topic_id]["is_other"],
-                "impact": impact.impact_score(nps_uplift=uplift, excess_churn=excess),
-                "nps_uplift": round(uplift, 2) if uplift is not None else None,
-                "excess_churn": round(excess, 2),
-                "detractor_respondents": detractor_respondents.get(topic_id, 0),
-                "volume": volume,
-                "share": round(100 * volume / total_items, 1) if total_items else None,
+                "terms": list(terms.get(topic_id) or [])[:8],
+                "share": round(100 * effect.items / total_items, 1) if total_items else None,
                 "previous_volume": previous_volume,
                 "trend_pct": (
-                    round(100 * (volume - previous_volume) / previous_volume, 1)
+                    round(100 * (effect.items - previous_volume) / previous_volume, 1)
                     if previous_volume
                     else None
                 ),
-                "nps_mix": {
-                    "promoter": row["promoter"],
-                    "passive": row["passive"],
-                    "detractor": row["detractor"],
-                    "none": volume - scored,
-                },
-                "topic_nps": (
-                    round(100 * (row["promoter"] - row["detractor"]) / scored, 1)
-                    if scored
-                    else None
-                ),
-                "avg_nps": round(row["avg_nps"], 1) if row["avg_nps"] is not None else None,
-                "sentiment": {
-                    "positive": row["positive"],
-                    "neutral": row["neutral"],
-                    "negative": row["negative"],
-                    "none": volume - row["positive"] - row["neutral"] - row["negative"],
-                },
                 "touchpoints": touchpoints.get(topic_id, []),
-                "behaviour": impact.compare(group, totals, window_days=window_days),
+                "quotes": quotes.get(topic_id, []),
+                "actions": actions.get(topic_id, []),
             }
         )
-    topics.sort(key=lambda t: (-t["impact"], -t["volume"], t["id"]))
-    topics = topics[:MAX_TOPICS]
-    for rank, topic in enumerate(topics, start=1):
-        topic["rank"] = rank
-    topic_ids = [topic["id"] for topic in topics]
-    quotes = representative_quotes(items=topic_items, topic_ids=topic_ids)
-    actions = _actions_by_topic(topic_ids)
-    for topic in topics:
-        topic["quotes"] = quotes.get(topic["id"], [])
-        topic["actions"] = actions.get(topic["id"], [])
     step(90)
 
-    ranked = [topic for topic in topics if not topic["is_other"] and topic["impact"] > 0]
-    customers = int(totals["n"])
+    problems = [topic for topic in topics if topic["kind"] == PROBLEM]
+    strengths = [topic for topic in topics if topic["kind"] == STRENGTH]
+
+    def brief(topic: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: topic[key]
+            for key in ("id", "name", "rank", "effect", "churn_diff", "repeat_diff", "nps_diff",
+                        "customers", "items")
+        }  # fmt: skip
+
     return {
         "version": SNAPSHOT_VERSION,
         "params": {
@@ -384,31 +337,21 @@ def compute_report(
             "touchpoint": touchpoint,
             "survey": {"id": survey.id, "title": survey.title} if survey else None,
             "window_days": window_days,
+            "min_customers": ranking.min_customers,
         },
         "totals": {
             "items": total_items,
             "previous_items": previous_items.count(),
-            "topic_items": sum(topic["volume"] for topic in topics),
+            "topic_items": sum(topic["items"] for topic in topics),
             "nps": respondent_nps,
-            "customers": customers,
-            "churn": significance.proportion(int(totals["churn"]), customers),
-            "repeat": significance.proportion(int(totals["repeat"]), customers),
+            "customers": ranking.population,
         },
         "topics": topics,
         "summary": {
-            "top": [
-                {
-                    "id": topic["id"],
-                    "name": topic["name"],
-                    "impact": topic["impact"],
-                    "nps_uplift": topic["nps_uplift"],
-                    "excess_churn": topic["excess_churn"],
-                    "volume": topic["volume"],
-                }
-                for topic in ranked[:3]
-            ],
+            "top": [brief(topic) for topic in problems[:3]],
+            "strengths": [brief(topic) for topic in strengths[:3]],
             "has_previous": previous is not None,
-            "changes": _changes(topics, previous),
+            "changes": _changes(problems, previous),
             "shipped_actions": shipped_actions(
                 period_start=period_start, period_end=period_end, product_area=product_area
             ),
@@ -487,8 +430,11 @@ def _side(*, start: date, end: date, topic_ids: list[int], window_days: int) -> 
             nps_score__isnull=False,
         )
     )
-    sums, _groups = impact.group_sums(
-        items=topic_items, group_field="topic_id", window_days=window_days
+    sums, _groups = population_outcome_sums(
+        anchors=[(topic_items.filter(customer__isnull=False), "received_at")],
+        pairs=topic_items.none(),
+        group_field="topic_id",
+        window_days=window_days,
     )
     return {
         "start": start.isoformat(),
@@ -504,7 +450,7 @@ def _side(*, start: date, end: date, topic_ids: list[int], window_days: int) -> 
 
 
 def action_verification(
-    *, action: ImprovementAction, window_days: int = impact.DEFAULT_WINDOW_DAYS
+    *, action: ImprovementAction, window_days: int = DEFAULT_WINDOW_DAYS
 ) -> dict[str, Any] | None:
     """Before/after for the action's topics: volume, NPS of raisers, churn, with z-tests."""
     if action.shipped_on is None:

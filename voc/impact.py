@@ -1,0 +1,480 @@
+"""The one ranking of VoC topics by their effect on behaviour (report, dashboard, topic list).
+
+What is compared
+----------------
+The *population* is every customer who, in the scope the caller chose (period, segment,
+touchpoint, survey or wave), gave feedback or completed a survey response. Each customer is
+anchored at their first item or response in the scope, and their behaviour is read in the
+``window_days`` after it (``engagement.customers.selectors.outcomes``): churn (a cancellation)
+and repeat purchase (any purchase). For a topic, the *raisers* are the customers of the
+population with an item in the topic; they are compared with **everyone else in the same
+population** — respondents who commented on nothing, or on other topics. Comparing only with
+"customers who raised other topics" would make a topic look good or bad because of the other
+topics; comparing with customers outside the scope would mix periods and segments with different
+base rates. The comparison is therefore within one period and one segment filter at a time.
+
+What ranks a topic
+------------------
+``effect`` = (churn rate of raisers − churn rate of the others) − (repeat rate of raisers −
+repeat rate of the others), in percentage points: the *net behaviour effect*. It is the
+difference in mean of the per-customer score churn − repeat (−1, 0 or +1), so its 95% interval
+and p-value come from Welch's t-test on that score (``scipy.stats``); the p-values of the topics
+tested together are adjusted with Benjamini–Hochberg (``q_value``). Positive = the raisers lose
+more customers and buy again less often: a problem. Beside it, each topic carries the two
+components (churn and repeat differences with Newcombe intervals and z-test p-values), the
+NPS of its respondents against the other respondents (z-test), and the average spend (Welch).
+
+- **Problems**: effect > 0 and not praised, ranked by effect (largest first).
+- **Strengths**: effect < 0, or a praised topic (positive items are at least half of the topic
+  and outnumber the negative ones) — listed apart, never among the problems, ranked by effect
+  (most beneficial first).
+- **Reference** (「参考値（n=…）」): fewer raisers than ``VOC_IMPACT_MIN_CUSTOMERS``
+  (setting, default 30): shown with their figures, out of the ranking.
+- **Unranked**: the catch-all "other" topic, and topics with no measurable difference.
+
+The figures are rounded once, here; the ranking sorts the rounded ``effect``, so the order of
+the ranks is the order of the printed effect. Pages and exports show these same objects
+(``TopicEffect``; a stored report keeps ``as_dict()`` and rebuilds them with ``from_dict``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from engagement.customers.selectors.outcomes import (
+    DEFAULT_WINDOW_DAYS,
+    population_outcome_sums,
+)
+from engagement.platform import statistics
+from surveys.models import NpsCategory, Response, ResponseStatus
+from surveys.scoring import nps_estimate
+from voc.models import FeedbackItem, Sentiment, Topic
+
+DEFAULT_MIN_CUSTOMERS = 30
+PRAISE_SHARE = 0.5
+SIGNIFICANCE = 0.05
+
+PROBLEM, STRENGTH, REFERENCE, UNRANKED = "problem", "strength", "reference", "unranked"
+HARM, BENEFIT, NONE = "harm", "benefit", "none"
+
+
+def min_customers() -> int:
+    return int(getattr(settings, "VOC_IMPACT_MIN_CUSTOMERS", DEFAULT_MIN_CUSTOMERS))
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    if value is None or math.isnan(value) or math.isinf(value):
+        return None
+    return round(value, digits)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A difference (raisers − others) in points with its 95% interval and p-value."""
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    p_value: float | None = None
+
+    @property
+    def significant(self) -> bool:
+        return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
+
+    @classmethod
+    def of(cls, difference: statistics.Difference, *, scale: float = 100) -> Measure:
+        def scaled(value: float | None) -> float | None:
+            return _round(value * scale) if value is not None else None
+
+        return cls(
+            scaled(difference.value),
+            scaled(difference.low),
+            scaled(difference.high),
+            _round(difference.p_value, 4),
+        )
+
+
+@dataclass(frozen=True)
+class TopicEffect:
+    """One topic's figures: what it was ranked by, and what is printed beside its rank."""
+
+    topic_id: int
+    name: str
+    is_other: bool
+    items: int
+    positive: int
+    neutral: int
+    negative: int
+    mixed: int
+    promoters: int
+    passives: int
+    detractors: int
+    customers: int  # raisers in the population
+    other_customers: int
+    churn_rate: float | None  # %, raisers
+    churn_rate_others: float | None
+    repeat_rate: float | None
+    repeat_rate_others: float | None
+    spend: float | None  # yen, mean over raisers
+    spend_others: float | None
+    churn_diff: Measure
+    repeat_diff: Measure
+    spend_diff: Measure
+    respondents: int  # raisers' responses with an NPS answer
+    nps: float | None
+    nps_others: float | None
+    nps_diff: Measure
+    effect: Measure  # the ranking key: churn_diff − repeat_diff, points
+    q_value: float | None = None
+    kind: str = UNRANKED
+    reason: str = ""
+    rank: int | None = None
+
+    @property
+    def praised(self) -> bool:
+        return self.positive > self.negative and self.positive >= PRAISE_SHARE * self.items
+
+    @property
+    def direction(self) -> str:
+        if self.effect.value is None or self.effect.value == 0:
+            return NONE
+        return HARM if self.effect.value > 0 else BENEFIT
+
+    @property
+    def significant(self) -> bool:
+        """The effect after the Benjamini–Hochberg adjustment over the topics tested together."""
+        return self.q_value is not None and self.q_value < SIGNIFICANCE and self.effect.significant
+
+    @property
+    def positive_share(self) -> float | None:
+        return round(100 * self.positive / self.items, 1) if self.items else None
+
+    @property
+    def reference_label(self) -> str:
+        return _("Reference value (n=%(n)s)") % {"n": self.customers}
+
+    @property
+    def kind_label(self) -> str:
+        return {
+            PROBLEM: _("Problem"),
+            STRENGTH: _("Strength"),
+            REFERENCE: self.reference_label,
+        }.get(self.kind, _("Not ranked"))
+
+    @property
+    def reason_label(self) -> str:
+        return {
+            "other": _("Catch-all topic"),
+            "no_difference": _("No difference in behaviour"),
+            "small_sample": self.reference_label,
+            "praised": _("Mostly positive comments"),
+            "benefit": _("Its customers behave better than the others"),
+            "harm": _("Its customers churn more or buy again less"),
+        }.get(self.reason, "")
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            direction=self.direction,
+            praised=self.praised,
+            significant=self.significant,
+            positive_share=self.positive_share,
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TopicEffect:
+        names = {f for f in cls.__dataclass_fields__}
+        values = {key: value for key, value in data.items() if key in names}
+        for key in ("churn_diff", "repeat_diff", "spend_diff", "nps_diff", "effect"):
+            measure = values.get(key) or {}
+            values[key] = Measure(
+                **{part: measure.get(part) for part in ("value", "low", "high", "p_value")}
+            )
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class TopicRanking:
+    window_days: int
+    min_customers: int
+    population: int  # customers compared (raisers + others)
+    respondents: int  # responses with an NPS answer in the scope
+    problems: list[TopicEffect] = field(default_factory=list)
+    strengths: list[TopicEffect] = field(default_factory=list)
+    reference: list[TopicEffect] = field(default_factory=list)
+    unranked: list[TopicEffect] = field(default_factory=list)
+
+    @property
+    def topics(self) -> list[TopicEffect]:
+        """Every topic: problems by rank, strengths by rank, reference, unranked."""
+        return [*self.problems, *self.strengths, *self.reference, *self.unranked]
+
+    @property
+    def groups(self) -> list[dict[str, Any]]:
+        """The three lists a page shows, each with its title."""
+        return [
+            {"key": PROBLEM, "title": _("Problems"), "topics": self.problems},
+            {"key": STRENGTH, "title": _("Strengths"), "topics": self.strengths},
+            {
+                "key": REFERENCE,
+                "title": _("Reference values (too few customers to rank)"),
+                "topics": self.reference,
+            },
+        ]
+
+    def by_id(self) -> dict[int, TopicEffect]:
+        return {topic.topic_id: topic for topic in self.topics}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "window_days": self.window_days,
+            "min_customers": self.min_customers,
+            "population": self.population,
+            "respondents": self.respondents,
+            **{
+                name: [topic.as_dict() for topic in getattr(self, name)]
+                for name in ("problems", "strengths", "reference", "unranked")
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TopicRanking:
+        return cls(
+            window_days=data["window_days"],
+            min_customers=data["min_customers"],
+            population=data["population"],
+            respondents=data["respondents"],
+            **{
+                name: [TopicEffect.from_dict(topic) for topic in data.get(name, [])]
+                for name in ("problems", "strengths", "reference", "unranked")
+            },
+        )
+
+
+# --- computing ---------------------------------------------------------------------------------
+
+
+def _rate(count: float, n: float) -> float | None:
+    return _round(100 * count / n) if n else None
+
+
+def _net_score(sums: dict[str, float]) -> tuple[float, float, int]:
+    """Mean and sample std of the per-customer score churn − repeat (−1, 0, +1)."""
+    n = int(sums["n"])
+    if n <= 0:
+        return 0.0, 0.0, 0
+    total = sums["churn"] - sums["repeat"]
+    squares = sums["churn"] + sums["repeat"] - 2 * sums["churn_repeat"]
+    mean = total / n
+    variance = max(0.0, (squares - n * mean * mean) / (n - 1)) if n > 1 else 0.0
+    return mean, math.sqrt(variance), n
+
+
+def _effect(raisers: dict[str, float], others: dict[str, float]) -> statistics.Difference:
+    mean_a, std_a, n_a = _net_score(raisers)
+    mean_b, std_b, n_b = _net_score(others)
+    if n_a == 0 or n_b == 0:
+        return statistics.Difference(None)
+    test = statistics.welch_from_stats(mean_a, std_a, n_a, mean_b, std_b, n_b)
+    if test is None:
+        return statistics.Difference(mean_a - mean_b)
+    return statistics.Difference(test.difference, test.low, test.high, test.p_value)
+
+
+def _nps_difference(raisers: dict[str, int], others: dict[str, int]) -> tuple[Any, Any, Measure]:
+    a = nps_estimate(
+        promoters=raisers["promoters"],
+        passives=raisers["passives"],
+        detractors=raisers["detractors"],
+    )
+    b = nps_estimate(
+        promoters=others["promoters"], passives=others["passives"], detractors=others["detractors"]
+    )
+    if a.nps is None or b.nps is None:
+        return a, b, Measure(None)
+    diff = a.nps - b.nps
+    se = math.hypot(a.std_error or 0.0, b.std_error or 0.0)
+    if se == 0:
+        return a, b, Measure(_round(diff))
+    half = statistics.Z95 * se
+    p_value = statistics.two_sided_p(diff / se)
+    return a, b, Measure(_round(diff), _round(diff - half), _round(diff + half), _round(p_value, 4))
+
+
+def _classify(topic: TopicEffect, *, minimum: int) -> TopicEffect:
+    if topic.is_other:
+        return replace(topic, kind=UNRANKED, reason="other")
+    if topic.customers < minimum:
+        return replace(topic, kind=REFERENCE, reason="small_sample")
+    if topic.praised:
+        return replace(topic, kind=STRENGTH, reason="praised")
+    if topic.direction == BENEFIT:
+        return replace(topic, kind=STRENGTH, reason="benefit")
+    if topic.direction == HARM:
+        return replace(topic, kind=PROBLEM, reason="harm")
+    return replace(topic, kind=UNRANKED, reason="no_difference")
+
+
+def rank_topics(
+    *,
+    items: QuerySet[FeedbackItem],
+    responses: QuerySet[Response],
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    minimum: int | None = None,
+    topic_ids: Collection[int] | None = None,
+) -> TopicRanking:
+    """Rank the topics of ``items`` by their net behaviour effect (see the module docstring).
+
+    ``items`` and ``responses`` are the scope (already filtered by the caller); the population
+    is every customer in either. ``topic_ids`` limits the topics listed (e.g. a product area),
+    not the population. A fixed number of queries, whatever the number of items or topics.
+    """
+    minimum = min_customers() if minimum is None else minimum
+    items = items.order_by()
+    responses = responses.filter(
+        status=ResponseStatus.COMPLETED, submitted_at__isnull=False
+    ).order_by()
+    topic_items = items.filter(topic__isnull=False)
+    if topic_ids is not None:
+        topic_items = topic_items.filter(topic_id__in=list(topic_ids))
+
+    counts = {
+        row["topic_id"]: row
+        for row in topic_items.values("topic_id").annotate(
+            volume=Count("id"),
+            **{
+                value: Count("id", filter=Q(sentiment=value))
+                for value in (
+                    Sentiment.POSITIVE,
+                    Sentiment.NEUTRAL,
+                    Sentiment.NEGATIVE,
+                    Sentiment.MIXED,
+                )
+            },
+        )
+    }
+    if not counts:
+        return TopicRanking(window_days=window_days, min_customers=minimum, population=0,
+                            respondents=0)  # fmt: skip
+    scored = responses.exclude(nps_category="")
+    category_counts = {
+        "promoters": Count("id", filter=Q(nps_category=NpsCategory.PROMOTER)),
+        "passives": Count("id", filter=Q(nps_category=NpsCategory.PASSIVE)),
+        "detractors": Count("id", filter=Q(nps_category=NpsCategory.DETRACTOR)),
+    }
+    nps_total = scored.aggregate(**category_counts)
+    respondent_rows = {
+        row["topic_id"]: row
+        for row in topic_items.filter(response__in=scored.values("id"))
+        .values("topic_id")
+        .annotate(
+            **{
+                name: Count("response_id", distinct=True, filter=Q(response__nps_category=value))
+                for name, value in (
+                    ("promoters", NpsCategory.PROMOTER),
+                    ("passives", NpsCategory.PASSIVE),
+                    ("detractors", NpsCategory.DETRACTOR),
+                )
+            }
+        )
+    }
+    total, groups = population_outcome_sums(
+        anchors=[(items.filter(customer__isnull=False), "received_at"),
+                 (responses.filter(customer__isnull=False), "submitted_at")],
+        pairs=topic_items.filter(customer__isnull=False),
+        group_field="topic_id",
+        window_days=window_days,
+    )  # fmt: skip
+    meta = {
+        row["id"]: row
+        for row in Topic.objects.filter(id__in=list(counts)).values("id", "name", "is_other")
+    }
+    empty = {key: 0.0 for key in total}
+    no_answers = {"promoters": 0, "passives": 0, "detractors": 0}
+    topics = []
+    for topic_id, row in counts.items():
+        raisers = groups.get(topic_id, empty)
+        others = {key: total[key] - raisers[key] for key in total}
+        churn_a = statistics.proportion(raisers["churn"], raisers["n"])
+        churn_b = statistics.proportion(others["churn"], others["n"])
+        repeat_a = statistics.proportion(raisers["repeat"], raisers["n"])
+        repeat_b = statistics.proportion(others["repeat"], others["n"])
+        spend_a = statistics.mean_from_moments(
+            raisers["spend_sum"], raisers["spend_sq"], raisers["n"]
+        )
+        spend_b = statistics.mean_from_moments(others["spend_sum"], others["spend_sq"], others["n"])
+        answered = respondent_rows.get(topic_id, no_answers)
+        not_raised = {key: nps_total[key] - answered[key] for key in no_answers}
+        nps_a, nps_b, nps_diff = _nps_difference(answered, not_raised)
+        topics.append(
+            TopicEffect(
+                topic_id=topic_id,
+                name=meta[topic_id]["name"],
+                is_other=meta[topic_id]["is_other"],
+                items=row["volume"],
+                positive=row[Sentiment.POSITIVE],
+                neutral=row[Sentiment.NEUTRAL],
+                negative=row[Sentiment.NEGATIVE],
+                mixed=row[Sentiment.MIXED],
+                promoters=answered["promoters"],
+                passives=answered["passives"],
+                detractors=answered["detractors"],
+                customers=int(raisers["n"]),
+                other_customers=int(others["n"]),
+                churn_rate=_rate(raisers["churn"], raisers["n"]),
+                churn_rate_others=_rate(others["churn"], others["n"]),
+                repeat_rate=_rate(raisers["repeat"], raisers["n"]),
+                repeat_rate_others=_rate(others["repeat"], others["n"]),
+                spend=_round(spend_a.value, 0),
+                spend_others=_round(spend_b.value, 0),
+                churn_diff=Measure.of(statistics.proportion_difference(churn_a, churn_b)),
+                repeat_diff=Measure.of(statistics.proportion_difference(repeat_a, repeat_b)),
+                spend_diff=Measure.of(statistics.mean_difference(spend_a, spend_b), scale=1),
+                respondents=nps_a.n,
+                nps=_round(nps_a.nps),
+                nps_others=_round(nps_b.nps),
+                nps_diff=nps_diff,
+                effect=Measure.of(_effect(raisers, others)),
+            )
+        )
+    topics = [_classify(topic, minimum=minimum) for topic in topics]
+    tested = [topic for topic in topics if topic.kind in (PROBLEM, STRENGTH)]
+    q_values = statistics.adjust_p_values([topic.effect.p_value for topic in tested])
+    adjusted = {topic.topic_id: _round(q, 4) for topic, q in zip(tested, q_values, strict=True)}
+    topics = [replace(topic, q_value=adjusted.get(topic.topic_id)) for topic in topics]
+
+    def effect_of(topic: TopicEffect) -> float:
+        return topic.effect.value or 0.0
+
+    problems = sorted(
+        (t for t in topics if t.kind == PROBLEM),
+        key=lambda t: (-effect_of(t), -t.customers, t.topic_id),
+    )
+    strengths = sorted(
+        (t for t in topics if t.kind == STRENGTH),
+        key=lambda t: (effect_of(t), -t.customers, t.topic_id),
+    )
+    reference = sorted(
+        (t for t in topics if t.kind == REFERENCE), key=lambda t: (-t.items, t.topic_id)
+    )
+    unranked = sorted(
+        (t for t in topics if t.kind == UNRANKED), key=lambda t: (-t.items, t.topic_id)
+    )
+    return TopicRanking(
+        window_days=window_days,
+        min_customers=minimum,
+        population=int(total["n"]),
+        respondents=sum(nps_total.values()),
+        problems=[replace(t, rank=rank) for rank, t in enumerate(problems, start=1)],
+        strengths=[replace(t, rank=rank) for rank, t in enumerate(strengths, start=1)],
+        reference=reference,
+        unranked=unranked,
+    )
