@@ -19,11 +19,9 @@ HOSTILE = ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\r
 
 
 @pytest.fixture
-def data(constructed: Constructed, builder: Builder, settings) -> dict:  # type: ignore[no-untyped-def]
+def data(constructed: Constructed, builder: Builder) -> dict:
     # a topic whose name and quotes are formula payloads
     from voc.models import Topic
-
-    settings.VOC_IMPACT_MIN_CUSTOMERS = 5
 
     hostile = Topic.objects.create(name="=cmd|' /C calc'!A0")
     for i, text in enumerate(HOSTILE):
@@ -104,12 +102,7 @@ def test_xlsx_reads_back(data: dict) -> None:
                 assert_safe([cell.value])
 
 
-def test_export_report_command_csv_and_xlsx(
-    constructed: Constructed,
-    tmp_path: Path,
-    settings,  # type: ignore[no-untyped-def]
-) -> None:
-    settings.VOC_IMPACT_MIN_CUSTOMERS = 5
+def test_export_report_command_csv_and_xlsx(constructed: Constructed, tmp_path: Path) -> None:
     out_csv = tmp_path / "report.csv"
     call_command(
         "export_report",

@@ -17,14 +17,7 @@ def compute(**kwargs):
     return selectors.compute_report(period_start=PERIOD[0], period_end=PERIOD[1], **kwargs)
 
 
-@pytest.fixture
-def small_minimum(settings):  # type: ignore[no-untyped-def]
-    settings.VOC_IMPACT_MIN_CUSTOMERS = 5
-
-
-def test_small_angry_churned_topic_is_the_top_problem(
-    constructed: Constructed, small_minimum: None
-) -> None:
+def test_small_angry_churned_topic_is_the_top_problem(constructed: Constructed) -> None:
     data = compute()
     topics = {topic["name"]: topic for topic in data["topics"]}
     angry, mild, happy = topics["解約手続き"], topics["画面デザイン"], topics["店舗スタッフ"]
@@ -54,8 +47,12 @@ def test_small_angry_churned_topic_is_the_top_problem(
     assert {t["name"] for t in data["summary"]["strengths"]} == {"店舗スタッフ", "画面デザイン"}
 
 
-def test_below_the_minimum_a_topic_is_a_reference_value(constructed: Constructed) -> None:
-    data = compute()  # default minimum: 30 customers; the angry topic has 10
+def test_below_the_minimum_a_topic_is_a_reference_value(
+    constructed: Constructed,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.VOC_IMPACT_MIN_CUSTOMERS = 30  # the default; the angry topic has 10 customers
+    data = compute()
     angry = next(t for t in data["topics"] if t["name"] == "解約手続き")
     assert angry["kind"] == "reference" and angry["rank"] is None
     assert data["summary"]["top"] == []
@@ -88,9 +85,7 @@ def test_masking_cases(text: str, leaks: list[str]) -> None:
         assert leak not in masked
 
 
-def test_product_area_limits_topics_and_trend(
-    constructed: Constructed, builder: Builder, small_minimum: None
-) -> None:
+def test_product_area_limits_topics_and_trend(constructed: Constructed, builder: Builder) -> None:
     from engagement.reports.models import ProductArea
 
     area = ProductArea.objects.create(name="会員サービス", slug="membership")
