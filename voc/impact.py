@@ -25,12 +25,16 @@ components (churn and repeat differences with Newcombe intervals and z-test p-va
 NPS of its respondents against the other respondents (z-test), and the average spend (Welch).
 
 - **Problems**: effect > 0 and not praised, ranked by effect (largest first).
-- **Strengths**: effect < 0, or a praised topic (positive items are at least half of the topic
-  and outnumber the negative ones) — listed apart, never among the problems, ranked by effect
-  (most beneficial first).
+- **Strengths**: a praised topic (positive items are at least half of the topic and outnumber
+  the negative ones), or a topic whose effect is < 0 with its interval excluding 0 and q < 0.05
+  — listed apart, never among the problems, ranked by effect (most beneficial first).
 - **Reference** (「参考値（n=…）」): fewer raisers than ``VOC_IMPACT_MIN_CUSTOMERS``
   (setting, default 30): shown with their figures, out of the ranking.
-- **Unranked**: the catch-all "other" topic, and topics with no measurable difference.
+- **Unranked**: the catch-all "other" topic, and topics with no clear difference (an effect
+  ≤ 0 that is not significant: a complaint topic whose customers do not behave worse).
+
+Problems are ranked on the estimate even when its interval includes 0 (the interval and q are
+printed beside it, and ``significant`` marks those that hold): the list is where to look first.
 
 The figures are rounded once, here; the ranking sorts the rounded ``effect``, so the order of
 the ranks is the order of the printed effect. Pages and exports show these same objects
@@ -228,6 +232,7 @@ class TopicRanking:
                 "title": _("Reference values (too few customers to rank)"),
                 "topics": self.reference,
             },
+            {"key": UNRANKED, "title": _("Not ranked"), "topics": self.unranked},
         ]
 
     def by_id(self) -> dict[int, TopicEffect]:
@@ -309,14 +314,21 @@ def _nps_difference(raisers: dict[str, int], others: dict[str, int]) -> tuple[An
     return a, b, Measure(_round(diff), _round(diff - half), _round(diff + half), _round(p_value, 4))
 
 
+def _testable(topic: TopicEffect, *, minimum: int) -> bool:
+    return not topic.is_other and topic.customers >= minimum and topic.effect.p_value is not None
+
+
 def _classify(topic: TopicEffect, *, minimum: int) -> TopicEffect:
+    """Problem: harm (effect > 0), not praised. Strength: praised, or a benefit that holds
+    after the Benjamini–Hochberg adjustment — a complaint topic whose customers merely seem to
+    behave a little better is not called a strength. The rest: no clear difference, unranked."""
     if topic.is_other:
         return replace(topic, kind=UNRANKED, reason="other")
     if topic.customers < minimum:
         return replace(topic, kind=REFERENCE, reason="small_sample")
     if topic.praised:
         return replace(topic, kind=STRENGTH, reason="praised")
-    if topic.direction == BENEFIT:
+    if topic.direction == BENEFIT and topic.significant:
         return replace(topic, kind=STRENGTH, reason="benefit")
     if topic.direction == HARM:
         return replace(topic, kind=PROBLEM, reason="harm")
@@ -445,11 +457,14 @@ def rank_topics(
                 effect=Measure.of(_effect(raisers, others)),
             )
         )
-    topics = [_classify(topic, minimum=minimum) for topic in topics]
-    tested = [topic for topic in topics if topic.kind in (PROBLEM, STRENGTH)]
+    # The topics tested together (enough customers, not the catch-all): BH-adjusted p-values.
+    tested = [topic for topic in topics if _testable(topic, minimum=minimum)]
     q_values = statistics.adjust_p_values([topic.effect.p_value for topic in tested])
     adjusted = {topic.topic_id: _round(q, 4) for topic, q in zip(tested, q_values, strict=True)}
-    topics = [replace(topic, q_value=adjusted.get(topic.topic_id)) for topic in topics]
+    topics = [
+        _classify(replace(topic, q_value=adjusted.get(topic.topic_id)), minimum=minimum)
+        for topic in topics
+    ]
 
     def effect_of(topic: TopicEffect) -> float:
         return topic.effect.value or 0.0

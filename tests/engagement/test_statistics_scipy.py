@@ -14,7 +14,7 @@ from surveys import scoring
 
 
 def test_quantiles_are_scipy_and_the_tables() -> None:
-    assert statistics.Z95 == pytest.approx(1.959964, abs=1e-6)
+    assert pytest.approx(1.959964, abs=1e-6) == statistics.Z95
     assert statistics.t_quantile(10) == pytest.approx(2.228, abs=1e-3)  # t table, df = 10
     assert statistics.t_quantile(29) == pytest.approx(2.045, abs=1e-3)
     assert statistics.t_quantile(120) == pytest.approx(1.980, abs=1e-3)  # not the normal 1.96

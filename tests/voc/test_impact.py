@@ -204,6 +204,29 @@ def test_a_praised_topic_is_a_strength_even_when_its_customers_churn_more(known)
     assert PRAISED not in [t.name for t in ranking.problems]
 
 
+def test_complaints_without_a_clear_benefit_are_not_strengths(known) -> None:
+    # 30 more customers complain about shipping fees and behave like the average customer.
+    topic = Topic.objects.create(name="送料が高い")
+    for i in range(30):
+        customer = Customer.objects.create(external_id=f"F{i}", segment="一般")
+        FeedbackItem.objects.create(
+            text="送料が高い", channel=Channel.SUPPORT, received_at=_at(5), customer=customer,
+            sentiment=Sentiment.NEGATIVE, topic=topic,
+        )  # fmt: skip
+        if i % 5 < 3:
+            BehaviourRecord.objects.create(
+                customer=customer, kind_id="purchase", occurred_at=_at(20), amount=1000
+            )
+        if i % 10 == 0:
+            BehaviourRecord.objects.create(
+                customer=customer, kind_id="cancellation", occurred_at=_at(25)
+            )
+    fees = _ranking().by_id()[topic.id]
+    assert fees.effect.value < 0 < fees.effect.high  # seems a little better, not clearly
+    assert fees.kind == impact.UNRANKED and fees.reason == "no_difference"
+    assert fees.rank is None and fees.q_value is not None
+
+
 def test_effect_is_churn_minus_repeat_difference_against_all_other_respondents(known) -> None:
     cancel = _ranking().by_id()[known[CANCEL].id]
     # Population: every customer who answered in the scope (232 with comments + 100 without).
