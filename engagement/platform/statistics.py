@@ -5,7 +5,9 @@ A zero denominator gives ``None`` ("no data"), never a division error. Every dis
 (normal, Student's t, chi-square) and every test comes from ``scipy.stats``; this module only
 shapes the results.
 
-- Proportions: Wilson score interval (``scipy.stats.binomtest(...).proportion_ci("wilson")``).
+- Proportions: Wilson score interval, the closed form with scipy's normal quantile — equal to
+  ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")`` (tested), which would also
+  compute an exact binomial p-value nobody reads (measured: 0.4 s for a 30-topic report).
 - Means: Student's t interval (``scipy.stats.t``) from the sample standard deviation.
 - Difference of two proportions: Newcombe's hybrid score interval built from the two Wilson
   intervals; test: the two-proportion z-test with a pooled proportion, which is the Pearson
@@ -77,10 +79,12 @@ def proportion(count: int | None, n: int | None) -> Estimate:
     if n <= 0:
         return Estimate(None, 0, count=0)
     count = min(max(count, 0), n)
-    interval = stats.binomtest(count, n).proportion_ci(confidence_level=LEVEL, method="wilson")
-    return Estimate(
-        count / n, n, max(0.0, float(interval.low)), min(1.0, float(interval.high)), count
-    )
+    p = count / n
+    z2 = Z95 * Z95
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+    return Estimate(p, n, max(0.0, centre - half), min(1.0, centre + half), count)
 
 
 def mean(total: float | None, n: int | None, stddev: float | None) -> Estimate:

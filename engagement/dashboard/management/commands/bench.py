@@ -1,25 +1,33 @@
 """``python manage.py bench NAME [options]``: benchmarks that print one JSON object a line.
 
-Each benchmark is a function registered in a ``BENCHMARKS`` dict of its package
-(``voc.benchmarks``, ``engagement.dashboard.benchmarks``): it receives the parsed options and
-yields dicts, each printed as one JSON line. Figures are measured, never asserted by unit tests.
+Each benchmark is a function registered in a ``BENCHMARKS`` dict of its app's ``benchmarks``
+module (``voc.benchmarks``, ``engagement.dashboard.benchmarks``, ``engagement.reports.benchmarks``
+…, found through the installed apps, so this command imports no other composing app): it
+receives the parsed options and yields dicts, each printed as one JSON line. Figures are
+measured, never asserted by unit tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
 
 def registry() -> dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..., None]]]:
-    from engagement.dashboard import benchmarks as dashboard_benchmarks
-    from voc import benchmarks as voc_benchmarks
-
-    return {**voc_benchmarks.BENCHMARKS, **dashboard_benchmarks.BENCHMARKS}
+    found: dict[str, Any] = {}
+    for app in apps.get_app_configs():
+        if importlib.util.find_spec(f"{app.name}.benchmarks") is None:
+            continue
+        module = importlib.import_module(f"{app.name}.benchmarks")
+        found.update(getattr(module, "BENCHMARKS", {}))
+    return found
 
 
 class Command(BaseCommand):
