@@ -493,3 +493,67 @@ def rank_topics(
         reference=reference,
         unranked=unranked,
     )
+
+
+# --- cached, for the pages staff open often (dashboard, topic list) --------------------------
+
+DEFAULT_CACHE_SECONDS = 600
+
+
+def _data_stamp() -> tuple[Any, ...]:
+    """Changes whenever data the ranking reads changes: new items, responses or behaviour
+    records, an analysis run, a topic renamed, merged or split, an item moved (index look-ups)."""
+    from django.db.models import Max
+
+    from engagement.customers.models import BehaviourRecord
+    from voc.models import AnalysisRun
+
+    return (
+        FeedbackItem.objects.aggregate(m=Max("id"))["m"],
+        tuple(Response.objects.aggregate(m=Max("id"), u=Max("updated_at")).values()),
+        BehaviourRecord.objects.aggregate(m=Max("id"))["m"],
+        tuple(AnalysisRun.objects.aggregate(m=Max("id"), u=Max("updated_at")).values()),
+        tuple(Topic.objects.aggregate(m=Max("id"), u=Max("updated_at")).values()),
+    )
+
+
+def cached_rank_topics(
+    *,
+    items: QuerySet[FeedbackItem],
+    responses: QuerySet[Response],
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    minimum: int | None = None,
+) -> TopicRanking:
+    """``rank_topics`` through the cache (``VOC_IMPACT_CACHE_SECONDS``, default 600; 0 = off).
+
+    The key is the scope's SQL, the window, the minimum and a stamp of the data, so a cached
+    ranking is the one ``rank_topics`` would compute now (within the expiry, for changes the
+    stamp does not see, such as behaviour records edited in place). A cache outage only costs
+    a recomputation.
+    """
+    import contextlib
+    import hashlib
+
+    from django.core.cache import cache
+
+    seconds = int(getattr(settings, "VOC_IMPACT_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    minimum = min_customers() if minimum is None else minimum
+    if seconds <= 0:
+        return rank_topics(
+            items=items, responses=responses, window_days=window_days, minimum=minimum
+        )
+    raw = repr(
+        (str(items.query), str(responses.query), window_days, minimum, _data_stamp())
+    ).encode()
+    key = "voc:impact:" + hashlib.sha256(raw).hexdigest()[:40]
+    try:
+        cached = cache.get(key)
+    except Exception:
+        cached = None
+    if isinstance(cached, dict):
+        return TopicRanking.from_dict(cached)
+    ranking = rank_topics(items=items, responses=responses, window_days=window_days,
+                          minimum=minimum)  # fmt: skip
+    with contextlib.suppress(Exception):
+        cache.set(key, ranking.as_dict(), seconds)
+    return ranking

@@ -54,7 +54,9 @@ def topic_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.topic_overview()
     peak = max([max(row["trend"]) for row in rows if row["trend"]] or [1]) or 1
     # The one ranking by effect on behaviour (the dashboard and the reports show the same).
-    ranking = impact.rank_topics(items=FeedbackItem.objects.all(), responses=Response.objects.all())
+    ranking = impact.cached_rank_topics(
+        items=FeedbackItem.objects.all(), responses=Response.objects.all()
+    )
     effects = ranking.by_id()
     for row in rows:
         row["spark"] = _sparkline(row["trend"], peak)

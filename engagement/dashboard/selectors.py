@@ -29,7 +29,7 @@ from engagement.dashboard.models import DailyRollup, RollupKind, RollupRun
 from engagement.dashboard.services import BAND_EDGES, awareness_band
 from engagement.platform import statistics as metrics
 from surveys.scoring import nps_category
-from voc.impact import TopicEffect, TopicRanking, rank_topics
+from voc.impact import TopicEffect, TopicRanking, cached_rank_topics
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CATEGORIES = ("promoter", "passive", "detractor")
@@ -327,7 +327,7 @@ def _flow_and_topics(
 
     # Topics: the one ranking by behaviour effect (voc.impact), computed from the raw data of
     # the same filters, so the dashboard, the report and the topic list agree.
-    result.ranking = rank_topics(
+    result.ranking = cached_rank_topics(
         items=filtered_items(filters),
         responses=filtered_responses(filters),
         window_days=filters.window_days,

@@ -318,3 +318,32 @@ def test_dashboard_report_and_topic_list_agree(known, admin_client: Client) -> N
     assert reference_panel is not None and reference_panel.rows[0][0] == "参考値（n=10）"
     dashboard_page = admin_client.get(reverse("dashboard:index")).content.decode()
     assert "参考値（n=10）" in dashboard_page and CANCEL in dashboard_page
+
+
+def test_cached_ranking_is_the_current_ranking(known, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.VOC_IMPACT_CACHE_SECONDS = 60
+    cache.clear()
+    items, responses = FeedbackItem.objects.all(), Response.objects.all()
+    first = impact.cached_rank_topics(items=items, responses=responses)
+    assert first == _ranking()
+    with CaptureQueriesContext(connection) as hit:
+        again = impact.cached_rank_topics(items=items, responses=responses)
+    assert again == first and len(hit) == 5  # only the data stamp is read
+    cancel = next(t for t in first.problems if t.name == CANCEL)
+    customer = (
+        FeedbackItem.objects.filter(topic__name=CANCEL)
+        .exclude(customer__behaviours__kind_id="cancellation")
+        .order_by("id")
+        .values_list("customer_id", flat=True)[0]
+    )
+    BehaviourRecord.objects.create(
+        customer_id=customer, kind_id="cancellation", occurred_at=_at(28, 22)
+    )
+    changed = impact.cached_rank_topics(items=items, responses=responses)
+    assert changed == _ranking() and changed != first  # new data: computed again
+    assert next(t for t in changed.problems if t.name == CANCEL).churn_rate > cancel.churn_rate
+    cache.clear()
