@@ -198,6 +198,13 @@ class FeedbackItem(TimeStampedModel):
                 ],
                 name="feedback_impact_covering",
             ),
+            # A report's quotes: each topic's most representative items first.
+            models.Index(
+                "topic",
+                models.F("topic_score").desc(nulls_last=True),
+                models.F("received_at").desc(),
+                name="feedback_topic_quotes",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ of one run); figures are measured, never asserted by tests.
 
 from __future__ import annotations
 
+import os
 import random
 import resource
 import time
@@ -20,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from engagement.customers.models import BehaviourRecord, Customer
@@ -166,6 +168,19 @@ def run(*, responses: int, repeat: int = 3) -> Iterable[dict[str, Any]]:
             timings.append(time.perf_counter() - started)
         queries = len(captured)
     timings.sort()
+    # Baseline in the same run: one aggregate pass over the same items and responses (what any
+    # report must at least read), so the figure can be judged on a busy or a quiet machine.
+    baseline = []
+    scope = selectors.scope_items(period_start=PERIOD[0], period_end=PERIOD[1])
+    answers = selectors.scope_responses(period_start=PERIOD[0], period_end=PERIOD[1])
+    for _ in range(repeat):
+        started = time.perf_counter()
+        scope.aggregate(n=Count("id"), customers=Count("customer_id", distinct=True))
+        answers.aggregate(n=Count("id"), customers=Count("customer_id", distinct=True))
+        baseline.append(time.perf_counter() - started)
+    baseline.sort()
+    seconds = timings[len(timings) // 2]
+    baseline_seconds = baseline[len(baseline) // 2]
     yield {
         "name": "report_compute",
         "responses": responses,
@@ -174,8 +189,11 @@ def run(*, responses: int, repeat: int = 3) -> Iterable[dict[str, Any]]:
         "customers": data["totals"]["customers"],
         "respondents": (data["totals"]["nps"] or {}).get("n", 0),
         "problems": sum(1 for topic in data["topics"] if topic["kind"] == "problem"),
-        "seconds": round(timings[len(timings) // 2], 3),
+        "seconds": round(seconds, 3),
         "seconds_min": round(timings[0], 3),
+        "baseline_seconds": round(baseline_seconds, 3),
+        "ratio": round(seconds / baseline_seconds, 2) if baseline_seconds else None,
+        "load_average": round(os.getloadavg()[0], 2),
         "queries": queries,
         "peak_rss_mb": _peak_rss_mb(),
         "database": connection.vendor,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -98,35 +99,41 @@ def nps_of(responses: QuerySet[Response]) -> dict[str, Any] | None:
 def representative_quotes(
     *, items: QuerySet[FeedbackItem], topic_ids: list[int], per_topic: int = QUOTES_PER_TOPIC
 ) -> dict[int, list[dict[str, Any]]]:
-    """Up to ``per_topic`` quotes a topic (most representative first), personal data masked."""
-    ranked = (
-        items.filter(topic_id__in=topic_ids)
-        .exclude(text="")
-        .annotate(
-            row=Window(
-                RowNumber(),
-                partition_by=[F("topic_id")],
-                order_by=[F("topic_score").desc(nulls_last=True), F("received_at").desc()],
+    """Up to ``per_topic`` quotes a topic (most representative first), personal data masked.
+
+    Two queries: the ids of the top items of each topic (a window over narrow columns), then
+    those few rows with their text and customer (for masking).
+    """
+    candidates = items.filter(topic_id__in=topic_ids).exclude(text="")
+    if connection.vendor == "postgresql" and topic_ids:
+        order = _top_items_lateral(candidates, topic_ids=topic_ids, per_topic=per_topic)
+    else:
+        ranked = (
+            candidates.annotate(
+                row=Window(
+                    RowNumber(),
+                    partition_by=[F("topic_id")],
+                    order_by=[F("topic_score").desc(nulls_last=True), F("received_at").desc()],
+                )
             )
+            .filter(row__lte=per_topic)
+            .values_list("id", "topic_id", "row")
         )
-        .filter(row__lte=per_topic)
-        .values(
-            "id",
-            "topic_id",
-            "text",
-            "sentiment",
-            "nps_category",
-            "touchpoint",
-            "channel",
-            "received_at",
-            "customer__name",
-            "customer__email",
-        )
-        .order_by("topic_id", "row")
+        order = {item_id: (topic_id, row) for item_id, topic_id, row in ranked}
+    rows = FeedbackItem.objects.filter(id__in=list(order)).values(
+        "id",
+        "text",
+        "sentiment",
+        "nps_category",
+        "touchpoint",
+        "channel",
+        "received_at",
+        "customer__name",
+        "customer__email",
     )
     quotes: dict[int, list[dict[str, Any]]] = {}
-    for row in ranked:
-        quotes.setdefault(row["topic_id"], []).append(
+    for row in sorted(rows.order_by(), key=lambda r: order[r["id"]]):
+        quotes.setdefault(order[row["id"]][0], []).append(
             {
                 "text": mask_personal_data(
                     row["text"], names=[row["customer__name"]], emails=[row["customer__email"]]
@@ -139,6 +146,30 @@ def representative_quotes(
             }
         )
     return quotes
+
+
+def _top_items_lateral(
+    candidates: QuerySet[FeedbackItem], *, topic_ids: list[int], per_topic: int
+) -> dict[int, tuple[int, int]]:
+    """PostgreSQL: each topic's top items by one short scan of the ``(topic, topic_score,
+    received_at)`` index (a LATERAL join), instead of numbering every item of the period."""
+    inner, params = (
+        candidates.order_by().values("id", "topic_id", "topic_score", "received_at").query
+    ).sql_with_params()
+    sql = (
+        "SELECT t.topic_id, q.id FROM unnest(%s::bigint[]) AS t(topic_id) "  # noqa: S608
+        f"CROSS JOIN LATERAL (SELECT s.id FROM ({inner}) AS s WHERE s.topic_id = t.topic_id "
+        "ORDER BY s.topic_score DESC NULLS LAST, s.received_at DESC LIMIT %s) AS q"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(topic_ids), *params, per_topic])
+        rows = cursor.fetchall()
+    order: dict[int, tuple[int, int]] = {}
+    counters: dict[int, int] = {}
+    for topic_id, item_id in rows:
+        counters[topic_id] = counters.get(topic_id, 0) + 1
+        order[item_id] = (topic_id, counters[topic_id])
+    return order
 
 
 def _actions_by_topic(topic_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -257,13 +288,16 @@ def compute_report(
     if product_area is not None:
         area_topic_ids = list(product_area.topics.values_list("id", flat=True))
         topic_items = topic_items.filter(topic_id__in=area_topic_ids)
-
-    totals_row = items.aggregate(items=Count("id"))
-    respondent_nps = nps_of(responses.filter(nps_score__isnull=False))
     step(10)
 
     ranking = rank_topics(
         items=items, responses=responses, window_days=window_days, topic_ids=area_topic_ids
+    )
+    counts = ranking.nps_counts
+    respondent_nps = significance.nps(
+        counts.get("promoters", 0),
+        counts.get("detractors", 0),
+        sum(counts.values()),
     )
     step(70)
     ranked_ids = [topic.topic_id for topic in ranking.topics]
@@ -274,22 +308,12 @@ def compute_report(
         .values_list("topic_id", "volume")
         .order_by()
     )
-    touchpoints: dict[int, list[dict[str, Any]]] = {}
-    for row in (
-        topic_items.exclude(touchpoint="")
-        .values("topic_id", "touchpoint")
-        .annotate(count=Count("id"))
-        .order_by("topic_id", "-count", "touchpoint")
-    ):
-        touchpoints.setdefault(row["topic_id"], []).append(
-            {"code": row["touchpoint"], "count": row["count"]}
-        )
     terms = dict(Topic.objects.filter(id__in=ranked_ids).values_list("id", "terms").order_by("id"))
     shown = ranking.topics[:MAX_TOPICS]
     shown_ids = [topic.topic_id for topic in shown]
     quotes = representative_quotes(items=topic_items, topic_ids=shown_ids)
     actions = _actions_by_topic(shown_ids)
-    total_items = totals_row["items"]
+    total_items = ranking.items_total
     topics: list[dict[str, Any]] = []
     for effect in shown:
         topic_id = effect.topic_id
@@ -306,7 +330,9 @@ def compute_report(
                     if previous_volume
                     else None
                 ),
-                "touchpoints": touchpoints.get(topic_id, []),
+                "touchpoints": [
+                    {"code": code, "count": count} for code, count in effect.touchpoints
+                ],
                 "quotes": quotes.get(topic_id, []),
                 "actions": actions.get(topic_id, []),
             }
