@@ -198,13 +198,8 @@ class FeedbackItem(TimeStampedModel):
                 ],
                 name="feedback_impact_covering",
             ),
-            # A report's quotes: each topic's most representative items first.
-            models.Index(
-                "topic",
-                models.F("topic_score").desc(nulls_last=True),
-                models.F("received_at").desc(),
-                name="feedback_topic_quotes",
-            ),
+            # (A report's quotes use feedback_topic_quotes, created on PostgreSQL only by
+            # migration 0004: SQLite has no NULLS LAST in an index.)
         ]
 
     def __str__(self) -> str:
