@@ -149,3 +149,22 @@ def test_segment_and_touchpoint_filters(constructed: Constructed, builder: Build
     stores = compute(touchpoint="store")
     assert {t["name"] for t in stores["topics"]} == {"解約手続き", "店舗スタッフ"}
     assert stores["params"]["touchpoint"] == "store"
+
+
+def test_a_report_stored_before_the_ranking_by_effect_still_opens(admin_client) -> None:  # type: ignore[no-untyped-def]
+    from engagement.reports.models import Report, ReportStatus
+
+    old = {
+        "version": 1,
+        "params": {"period_start": "2026-10-01", "period_end": "2026-10-31", "window_days": 90},
+        "totals": {"items": 1, "nps": None, "customers": 1},
+        "topics": [{"id": 1, "name": "旧トピック", "rank": 1, "impact": 3.2, "quotes": []}],
+        "summary": {"top": [], "changes": [], "shipped_actions": [], "has_previous": False},
+    }
+    report = Report.objects.create(
+        period_start=PERIOD[0], period_end=PERIOD[1], status=ReportStatus.DONE, data=old
+    )
+    response = admin_client.get(f"/reports/{report.id}/")
+    assert response.status_code == 200
+    assert "以前の順位付けの方法で作成されています" in response.content.decode()
+    assert admin_client.get(f"/reports/{report.id}/export.csv").status_code == 200
