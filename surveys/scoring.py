@@ -4,7 +4,9 @@ Scales
 ------
 - NPS answer 0–10: 9–10 promoter, 7–8 passive, 0–6 detractor. NPS = % promoters − % detractors
   (−100 … +100). Its 95% confidence interval treats each answer as +1/0/−1: the variance of the
-  mean is (p_promoter + p_detractor − (p_promoter − p_detractor)²) / n, NPS ± 1.96 × 100 × √var.
+  mean is (p_promoter + p_detractor − (p_promoter − p_detractor)²) / n, NPS ± z × 100 × √var
+  (z = ``scipy.stats.norm.ppf(0.975)``). Tests: z-test for an NPS change (p from
+  ``scipy.stats.norm``), Welch's t-test for a change in a mean (``scipy.stats.ttest_ind``).
 - Agreement 5-point scale: 5 そう思う, 4 ややそう思う, 3 どちらともいえない, 2 あまりそう思わない,
   1 そう思わない.
 - Indices are 0–100: the mean of the answered items on the 5-point scale, mapped linearly
@@ -23,6 +25,10 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from scipy import stats
+
+from engagement.platform.statistics import Z95
+from engagement.platform.statistics import two_sided_p as _two_sided_p
 from surveys.models import AwarenessItem, NpsCategory
 
 ATTACHMENT_ITEMS = (
@@ -36,7 +42,7 @@ EMPATHY_ITEMS = (AwarenessItem.SUPPORT, AwarenessItem.SPREAD, AwarenessItem.VISI
 AWARENESS_ITEMS = ATTACHMENT_ITEMS + EMPATHY_ITEMS
 AGREEMENT_MIN, AGREEMENT_MAX = 1, 5
 SMALL_SAMPLE = 30
-Z_95 = 1.959963984540054
+Z_95 = Z95  # scipy.stats.norm.ppf(0.975)
 
 
 def nps_category(score: int | None) -> str:
@@ -126,7 +132,8 @@ class Difference:
 
 
 def two_sided_p(z: float) -> float:
-    return math.erfc(abs(z) / math.sqrt(2))
+    """Two-sided p-value of a standard normal statistic (``scipy.stats.norm``)."""
+    return _two_sided_p(z)
 
 
 def nps_difference(a: NpsEstimate, b: NpsEstimate) -> Difference:
@@ -144,17 +151,18 @@ def nps_difference(a: NpsEstimate, b: NpsEstimate) -> Difference:
 
 
 def mean_difference(a: list[float], b: list[float]) -> Difference:
-    """Welch's test of the change in mean from ``a`` to ``b`` (normal approximation)."""
+    """Welch's t-test of the change in mean from ``a`` to ``b`` (``scipy.stats.ttest_ind``,
+    ``equal_var=False``); ``z`` holds the t statistic."""
     small = len(a) < SMALL_SAMPLE or len(b) < SMALL_SAMPLE
     if len(a) < 2 or len(b) < 2:
         return Difference(None, None, None, False, True)
-    mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
-    var_a = sum((x - mean_a) ** 2 for x in a) / (len(a) - 1)
-    var_b = sum((x - mean_b) ** 2 for x in b) / (len(b) - 1)
-    se = math.sqrt(var_a / len(a) + var_b / len(b))
-    diff = mean_b - mean_a
-    if se == 0:
+    diff = sum(b) / len(b) - sum(a) / len(a)
+    var_a = sum((x - sum(a) / len(a)) ** 2 for x in a) / (len(a) - 1)
+    var_b = sum((x - sum(b) / len(b)) ** 2 for x in b) / (len(b) - 1)
+    if var_a / len(a) + var_b / len(b) <= 1e-24 * max(1.0, diff * diff):
         return Difference(diff, None, None, False, small)
-    z = diff / se
-    p = two_sided_p(z)
-    return Difference(diff, z, p, p < 0.05 and not small, small)
+    result = stats.ttest_ind(b, a, equal_var=False)
+    t, p = float(result.statistic), float(result.pvalue)
+    if math.isnan(p):
+        return Difference(diff, None, None, False, small)
+    return Difference(diff, t, p, p < 0.05 and not small, small)

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from engagement.platform.errors import DomainError
-from voc import selectors, services
+from surveys.models import Response
+from voc import impact, selectors, services
 from voc.forms import (
     AnalysisForm,
     ImportForm,
@@ -53,8 +54,14 @@ def topic_list(request: HttpRequest) -> HttpResponse:
     _require(request, "voc.view_topic", "voc.view_feedbackitem")
     rows = selectors.topic_overview()
     peak = max([max(row["trend"]) for row in rows if row["trend"]] or [1]) or 1
+    # The one ranking by effect on behaviour (the dashboard and the reports show the same).
+    ranking = impact.cached_rank_topics(
+        items=FeedbackItem.objects.all(), responses=Response.objects.all()
+    )
+    effects = ranking.by_id()
     for row in rows:
         row["spark"] = _sparkline(row["trend"], peak)
+        row["effect"] = effects.get(row["topic"].id)
     return render(
         request,
         "voc/topic_list.html",
@@ -62,6 +69,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
             request,
             _("Topics"),
             rows=rows,
+            ranking=ranking,
             run=AnalysisRun.objects.order_by("-started_at", "-id").first(),
             analysis_form=AnalysisForm(initial={"k": selectors.analysis_settings().topic_count}),
             can_change=request.user.has_perm("voc.change_topic"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from engagement.dashboard.selectors import CATEGORIES, Dashboard
 from engagement.platform.statistics import Estimate
+from voc.impact import TopicEffect
 
 COLOURS = {
     "promoter": "#2e7d32",
@@ -72,7 +73,27 @@ def build_panels(data: Dashboard) -> list[Panel]:
         _by_band(data),
         _flow(data),
         _topics(data, "topics_volume", data.topics_by_volume, _("Top VoC topics by volume")),
-        _topics(data, "topics_impact", data.topics_by_impact, _("Top VoC topics by NPS impact")),
+        _effect_panel(
+            data,
+            "topics_impact",
+            _("Problems: topics ranked by their effect on behaviour"),
+            data.topics_by_impact,
+            COLOURS["detractor"],
+        ),
+        _effect_panel(
+            data,
+            "topics_strengths",
+            _("Strengths: praised topics and topics whose customers behave better"),
+            data.topic_strengths,
+            COLOURS["promoter"],
+        ),
+        _effect_panel(
+            data,
+            "topics_reference",
+            _("Reference values: topics with too few customers to rank"),
+            data.topic_reference,
+            COLOURS["passive"],
+        ),
     ]
 
 
@@ -380,37 +401,70 @@ def _flow(data: Dashboard) -> Panel:
     )
 
 
-def _topics(data: Dashboard, name: str, topics: list[dict[str, Any]], title: str) -> Panel:
-    rows = []
-    for topic in topics:
-        raised, others = topic["raised"], topic["others"]
-        rows.append(
-            [
-                topic["name"],
-                topic["n"],
-                pct(topic["share"]),
-                topic["negative"],
-                rnd(topic["nps"].nps),
-                rnd(topic["impact"], 2),
-                pct(raised.churn.value),
-                pct(others.churn.value),
-                rnd(raised.spend.value, 0),
-                rnd(others.spend.value, 0),
-                _("yes") if topic["differences"]["churn"].significant else "",
-            ]
-        )
-    value_index = 1 if name == "topics_volume" else 5
+def _measure(measure: Any) -> list[Any]:
+    return [measure.value, measure.low, measure.high]
+
+
+def _effect_columns() -> list[str]:
+    return [
+        _("Rank"),
+        _("Topic"),
+        _("Net behaviour effect (points)"),
+        _("CI low"),
+        _("CI high"),
+        _("q (Benjamini–Hochberg)"),
+        _("Churn difference (points)"),
+        _("Repeat difference (points)"),
+        _("NPS difference (points)"),
+        _("Customers who raised it (n)"),
+        _("Other customers (n)"),
+        _("Items"),
+        _("Positive items (%)"),
+    ]
+
+
+def _effect_row(topic: TopicEffect) -> list[Any]:
+    return [
+        topic.rank if topic.rank is not None else topic.kind_label,
+        topic.name,
+        *_measure(topic.effect),
+        topic.q_value,
+        topic.churn_diff.value,
+        topic.repeat_diff.value,
+        topic.nps_diff.value,
+        topic.customers,
+        topic.other_customers,
+        topic.items,
+        topic.positive_share,
+    ]
+
+
+def _effect_description(data: Dashboard) -> str:
+    minimum = data.ranking.min_customers if data.ranking else 0
+    return _(
+        "Net behaviour effect = (churn rate − repeat rate) of the customers who raised the "
+        "topic minus that of every other customer who answered or commented in the same "
+        "filters, in the %(days)s days after their first answer or comment (percentage "
+        "points; positive = they churn more or buy again less). 95%% interval: Welch; q: "
+        "Benjamini–Hochberg over the topics tested together. Topics with fewer than "
+        "%(n)s customers are reference values, out of the ranking."
+    ) % {"days": data.filters.window_days, "n": minimum}
+
+
+def _effect_panel(
+    data: Dashboard, name: str, title: str, topics: list[TopicEffect], colour: str
+) -> Panel:
+    rows = [_effect_row(topic) for topic in topics]
     chart = {
         "type": "bar",
         "data": {
-            "labels": [row[0] for row in rows],
+            "labels": [f"{row[0]}. {row[1]}" for row in rows],
             "datasets": [
                 {
-                    "label": _("Items") if name == "topics_volume" else _("NPS impact (points)"),
-                    "data": [row[value_index] for row in rows],
-                    "backgroundColor": (
-                        COLOURS["primary"] if name == "topics_volume" else COLOURS["detractor"]
-                    ),
+                    "label": _("Net behaviour effect (points)"),
+                    "data": [row[2] for row in rows],
+                    "backgroundColor": colour,
+                    "errorBars": [[row[3], row[4]] for row in rows],
                 }
             ],
         },
@@ -419,24 +473,61 @@ def _topics(data: Dashboard, name: str, topics: list[dict[str, Any]], title: str
     return Panel(
         name=name,
         title=title,
-        description=_(
-            "NPS impact: the points of NPS the company would gain if the detractors who raised "
-            "the topic were passives (their number ÷ all respondents × 100). Churn and spend: "
-            "customers who raised the topic vs those who raised other topics, in the window "
-            "after their feedback."
-        ),
+        description=_effect_description(data),
+        columns=_effect_columns(),
+        rows=rows,
+        chart=chart if rows else None,
+    )
+
+
+def _topics(data: Dashboard, name: str, topics: list[TopicEffect], title: str) -> Panel:
+    """Topics by volume, with the same figures as the ranking."""
+    rows = [
+        [
+            topic.name,
+            topic.items,
+            topic.kind_label if topic.rank is None else f"{topic.kind_label} {topic.rank}",
+            topic.nps,
+            *_measure(topic.effect),
+            topic.churn_rate,
+            topic.churn_rate_others,
+            topic.repeat_rate,
+            topic.repeat_rate_others,
+            topic.positive_share,
+        ]
+        for topic in topics
+    ]
+    chart = {
+        "type": "bar",
+        "data": {
+            "labels": [row[0] for row in rows],
+            "datasets": [
+                {
+                    "label": _("Items"),
+                    "data": [row[1] for row in rows],
+                    "backgroundColor": COLOURS["primary"],
+                }
+            ],
+        },
+        "options": {"indexAxis": "y", "plugins": {"legend": {"display": False}}},
+    }
+    return Panel(
+        name=name,
+        title=title,
+        description=_effect_description(data),
         columns=[
             _("Topic"),
             _("Items"),
-            _("Share (%)"),
-            _("Negative items"),
+            _("Ranking"),
             _("NPS of raisers"),
-            _("NPS impact (points)"),
+            _("Net behaviour effect (points)"),
+            _("CI low"),
+            _("CI high"),
             _("Churn, raised (%)"),
             _("Churn, others (%)"),
-            _("Spend, raised (yen)"),
-            _("Spend, others (yen)"),
-            _("Churn difference significant"),
+            _("Repeat, raised (%)"),
+            _("Repeat, others (%)"),
+            _("Positive items (%)"),
         ],
         rows=rows,
         chart=chart,

@@ -29,6 +29,7 @@ from engagement.dashboard.models import DailyRollup, RollupKind, RollupRun
 from engagement.dashboard.services import BAND_EDGES, awareness_band
 from engagement.platform import statistics as metrics
 from surveys.scoring import nps_category
+from voc.impact import TopicEffect, TopicRanking, cached_rank_topics
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CATEGORIES = ("promoter", "passive", "detractor")
@@ -143,8 +144,11 @@ class Dashboard:
     category_differences: list[dict[str, Any]] = field(default_factory=list)
     by_band: list[dict[str, Any]] = field(default_factory=list)
     flow: list[dict[str, Any]] = field(default_factory=list)
-    topics_by_volume: list[dict[str, Any]] = field(default_factory=list)
-    topics_by_impact: list[dict[str, Any]] = field(default_factory=list)
+    ranking: TopicRanking | None = None
+    topics_by_volume: list[TopicEffect] = field(default_factory=list)
+    topics_by_impact: list[TopicEffect] = field(default_factory=list)  # the ranked problems
+    topic_strengths: list[TopicEffect] = field(default_factory=list)
+    topic_reference: list[TopicEffect] = field(default_factory=list)
     linkage_live: bool = False
 
 
@@ -272,26 +276,15 @@ def _flow_and_topics(
 ) -> None:
     from voc.models import Topic
 
-    topic_groups = list(
-        _rollups(filters, RollupKind.TOPIC)
-        .values("touchpoint", "key", "category")
-        .annotate(n=Sum("n"), negative=Sum("negative"), **_outcome_aggregates())
-        .order_by("touchpoint", "key", "category")
-    )
-    per_topic_map: dict[tuple[int, str], dict[str, Any]] = {}
     negative_map: dict[tuple[str, int], int] = {}
-    for row in topic_groups:
-        merged = per_topic_map.setdefault(
-            (row["key"], row["category"]),
-            {"key": row["key"], "category": row["category"], "n": 0, "negative": 0}
-            | dict.fromkeys(OUTCOME_SUMS, 0),
-        )
-        for name in ("n", "negative", *OUTCOME_SUMS):
-            merged[name] += row[name] or 0
-        if row["negative"]:
-            key = (row["touchpoint"], row["key"])
-            negative_map[key] = negative_map.get(key, 0) + row["negative"]
-    per_topic = list(per_topic_map.values())
+    for row in (
+        _rollups(filters, RollupKind.TOPIC)
+        .filter(negative__gt=0)
+        .values("touchpoint", "key")
+        .annotate(negative=Sum("negative"))
+        .order_by("touchpoint", "key")
+    ):
+        negative_map[(row["touchpoint"], row["key"])] = row["negative"]
     negative_by_touchpoint = sorted(
         (
             {"touchpoint": touchpoint, "key": key, "negative": negative}
@@ -299,8 +292,11 @@ def _flow_and_topics(
         ),
         key=lambda row: (row["touchpoint"], -row["negative"], row["key"]),
     )
-    topic_ids = {row["key"] for row in per_topic}
-    names = dict(Topic.objects.filter(id__in=topic_ids).values_list("id", "name"))
+    names = dict(
+        Topic.objects.filter(id__in={key for _touchpoint, key in negative_map}).values_list(
+            "id", "name"
+        )
+    )
 
     # Customer-experience flow: touchpoints in journey order.
     flow = []
@@ -329,53 +325,19 @@ def _flow_and_topics(
         )
     result.flow = flow
 
-    # Topics: volume, NPS of raisers, impact, behaviour of raisers vs the others.
-    topics: dict[int, dict[str, Any]] = {}
-    totals = dict.fromkeys(("n", *OUTCOME_SUMS), 0.0)
-    for row in per_topic:
-        topic = topics.setdefault(
-            row["key"],
-            {
-                "topic_id": row["key"],
-                "name": names.get(row["key"], "?"),
-                "n": 0,
-                "negative": 0,
-                "categories": dict.fromkeys(CATEGORIES, 0),
-                "sums": dict.fromkeys(OUTCOME_SUMS, 0.0),
-            },
-        )
-        topic["n"] += row["n"]
-        topic["negative"] += row["negative"] or 0
-        if row["category"] in topic["categories"]:
-            topic["categories"][row["category"]] += row["n"]
-        for name in OUTCOME_SUMS:
-            topic["sums"][name] += row[name] or 0
-            totals[name] += row[name] or 0
-        totals["n"] += row["n"]
-    respondents = result.nps.n if result.nps else 0
-    items = []
-    for topic in topics.values():
-        others = {name: totals[name] - topic["sums"][name] for name in OUTCOME_SUMS}
-        raised = _outcomes(topic["sums"], result.summary_window_days or DEFAULT_WINDOW_DAYS)
-        rest = _outcomes(others, result.summary_window_days or DEFAULT_WINDOW_DAYS)
-        items.append(
-            {
-                **topic,
-                "share": metrics.ratio(topic["n"], totals["n"]),
-                "nps": _nps(topic["categories"]),
-                # Points of NPS the company would gain if this topic's detractors were passives.
-                "impact": (
-                    topic["categories"]["detractor"] * 100 / respondents if respondents else None
-                ),
-                "raised": raised,
-                "others": rest,
-                "differences": compare_outcomes(raised, rest),
-            }
-        )
-    result.topics_by_volume = sorted(items, key=lambda t: (-t["n"], t["topic_id"]))[:TOP_TOPICS]
-    result.topics_by_impact = sorted(
-        items, key=lambda t: (-(t["impact"] or 0), -t["n"], t["topic_id"])
-    )[:TOP_TOPICS]
+    # Topics: the one ranking by behaviour effect (voc.impact), computed from the raw data of
+    # the same filters, so the dashboard, the report and the topic list agree.
+    result.ranking = cached_rank_topics(
+        items=filtered_items(filters),
+        responses=filtered_responses(filters),
+        window_days=filters.window_days,
+    )
+    result.topics_by_volume = sorted(result.ranking.topics, key=lambda t: (-t.items, t.topic_id))[
+        :TOP_TOPICS
+    ]
+    result.topics_by_impact = result.ranking.problems[:TOP_TOPICS]
+    result.topic_strengths = result.ranking.strengths[:TOP_TOPICS]
+    result.topic_reference = result.ranking.reference[:TOP_TOPICS]
 
 
 # --- live linkage (a window other than the summaries') ------------------------------------------
@@ -395,6 +357,27 @@ def filtered_responses(filters: Filters) -> QuerySet:
         qs = qs.filter(survey__wave_id=filters.wave_id)
     if filters.survey_id:
         qs = qs.filter(survey_id=filters.survey_id)
+    if filters.segment:
+        qs = qs.filter(customer__segment=filters.segment)
+    if filters.touchpoint:
+        qs = qs.filter(touchpoint=filters.touchpoint)
+    return qs
+
+
+def filtered_items(filters: Filters) -> QuerySet:
+    """Feedback items matching the filters (the wave and survey filters keep survey answers)."""
+    from voc.models import FeedbackItem
+
+    qs = FeedbackItem.objects.all()
+    if filters.date_from:
+        qs = qs.filter(received_at__gte=datetime.combine(filters.date_from, time(), TOKYO))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time(), TOKYO)
+        qs = qs.filter(received_at__lt=end)
+    if filters.wave_id:
+        qs = qs.filter(response__survey__wave_id=filters.wave_id)
+    if filters.survey_id:
+        qs = qs.filter(response__survey_id=filters.survey_id)
     if filters.segment:
         qs = qs.filter(customer__segment=filters.segment)
     if filters.touchpoint:

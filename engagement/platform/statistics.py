@@ -1,38 +1,49 @@
-"""Statistics for engagement metrics: estimates with 95% confidence intervals.
+"""Statistics for engagement metrics: estimates with 95% intervals and tests, through scipy.
 
 Pure functions on counts and sums that the selectors have already aggregated in the database.
-A zero denominator gives ``None`` ("no data"), never a division error.
+A zero denominator gives ``None`` ("no data"), never a division error. Every distribution
+(normal, Student's t, chi-square) and every test comes from ``scipy.stats``; this module only
+shapes the results.
 
-- Proportions: Wilson score interval (good for small n and for rates near 0 or 1).
-- Means: normal approximation with the sample standard deviation (t quantile for n < 30).
-- Difference of two proportions: Newcombe's hybrid score interval built from the Wilson limits.
-- Difference of two means: Welch's standard error with a normal quantile.
+- Proportions: Wilson score interval, the closed form with scipy's normal quantile — equal to
+  ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")`` (tested), which would also
+  compute an exact binomial p-value nobody reads (measured: 0.4 s for a 30-topic report).
+- Means: Student's t interval (``scipy.stats.t``) from the sample standard deviation.
+- Difference of two proportions: Newcombe's hybrid score interval built from the two Wilson
+  intervals; test: the two-proportion z-test with a pooled proportion, which is the Pearson
+  chi-square test of the 2 × 2 table without continuity correction
+  (``scipy.stats.chi2_contingency(..., correction=False)``; both give the same p-value).
+- Difference of two means: Welch's t-test (``scipy.stats.ttest_ind_from_stats``,
+  ``equal_var=False``) and its interval with the Welch–Satterthwaite degrees of freedom.
+- Several tests at once: Benjamini–Hochberg adjusted p-values
+  (``scipy.stats.false_discovery_control``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-Z95 = 1.959963984540054
+import numpy as np
+from scipy import stats
 
-# Two-sided 97.5% quantiles of Student's t for small samples (df 1..29).
-_T975 = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045,
-]  # fmt: skip
-
+LEVEL = 0.95
+Z95 = float(stats.norm.ppf(0.5 + LEVEL / 2))  # 1.959963984540054
 SMALL_SAMPLE = 30
 
 
-def t_quantile(df: int) -> float:
+def t_quantile(df: float) -> float:
+    """The two-sided 95% quantile of Student's t with ``df`` degrees of freedom."""
     if df <= 0:
         return math.inf
-    if df <= len(_T975):
-        return _T975[df - 1]
-    return Z95
+    return float(stats.t.ppf(0.5 + LEVEL / 2, df))
+
+
+def two_sided_p(z: float) -> float:
+    """Two-sided p-value of a standard normal statistic."""
+    return float(2 * stats.norm.sf(abs(z)))
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ class Estimate:
     """A point estimate with its 95% interval; ``value`` is None when there is no data.
 
     For a proportion ``value`` is a share (0–1) and ``count`` the number of "yes"; for a mean
-    ``count`` is None.
+    ``count`` is None and ``std`` is the sample standard deviation.
     """
 
     value: float | None
@@ -48,6 +59,7 @@ class Estimate:
     low: float | None = None
     high: float | None = None
     count: int | None = None
+    std: float | None = None
 
     @property
     def has_data(self) -> bool:
@@ -66,6 +78,7 @@ def proportion(count: int | None, n: int | None) -> Estimate:
     count, n = int(count or 0), int(n or 0)
     if n <= 0:
         return Estimate(None, 0, count=0)
+    count = min(max(count, 0), n)
     p = count / n
     z2 = Z95 * Z95
     denominator = 1 + z2 / n
@@ -75,15 +88,16 @@ def proportion(count: int | None, n: int | None) -> Estimate:
 
 
 def mean(total: float | None, n: int | None, stddev: float | None) -> Estimate:
-    """Mean ``total / n`` with a t (small n) or normal interval from the sample std deviation."""
+    """Mean ``total / n`` with a Student's t interval from the sample standard deviation."""
     n = int(n or 0)
     if n <= 0:
         return Estimate(None, 0)
     value = float(total or 0) / n
     if n < 2 or stddev is None:
         return Estimate(value, n)
-    half = t_quantile(n - 1) * float(stddev) / math.sqrt(n)
-    return Estimate(value, n, value - half, value + half)
+    std = float(stddev)
+    half = t_quantile(n - 1) * std / math.sqrt(n)
+    return Estimate(value, n, value - half, value + half, std=std)
 
 
 def mean_from_moments(total: float | None, total_sq: float | None, n: int | None) -> Estimate:
@@ -100,11 +114,15 @@ def mean_from_moments(total: float | None, total_sq: float | None, n: int | None
 
 @dataclass(frozen=True)
 class Difference:
-    """``a − b`` with its 95% interval; ``significant`` when the interval excludes 0."""
+    """``a − b`` with its 95% interval; ``significant`` when the interval excludes 0.
+
+    ``p_value`` is the two-sided p-value of the test named in the function that made it.
+    """
 
     value: float | None
     low: float | None = None
     high: float | None = None
+    p_value: float | None = None
 
     @property
     def significant(self) -> bool:
@@ -114,28 +132,116 @@ class Difference:
         return {**asdict(self), "significant": self.significant}
 
 
+@dataclass(frozen=True)
+class ProportionTest:
+    """Two-proportion z-test (pooled): ``z`` and its two-sided p-value."""
+
+    z: float
+    p_value: float
+
+
+def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> ProportionTest | None:
+    """Pooled two-proportion z-test of ``x1/n1`` against ``x2/n2`` (None without data).
+
+    The p-value is that of Pearson's chi-square test of the 2 × 2 table without continuity
+    correction (z² = χ²); the sign of ``z`` is the sign of ``x1/n1 − x2/n2``.
+    """
+    if n1 <= 0 or n2 <= 0:
+        return None
+    p1, p2 = x1 / n1, x2 / n2
+    pooled = (x1 + x2) / (n1 + n2)
+    if pooled in (0.0, 1.0):  # no variation at all: nothing to test
+        return ProportionTest(0.0, 1.0)
+    chi2, p_value, _dof, _expected = stats.chi2_contingency(
+        np.array([[x1, n1 - x1], [x2, n2 - x2]]), correction=False
+    )
+    z = math.copysign(math.sqrt(float(chi2)), p1 - p2) if p1 != p2 else 0.0
+    return ProportionTest(z, float(p_value))
+
+
+def chi_square(table: Sequence[Sequence[int]]) -> tuple[float, float, int] | None:
+    """Pearson's chi-square test of independence of a contingency table: (χ², p, dof).
+
+    None when a row or a column is all zeros (the expected counts are not defined).
+    """
+    observed = np.asarray(table, dtype=float)
+    if observed.ndim != 2 or observed.size == 0:
+        return None
+    if (observed.sum(axis=0) == 0).any() or (observed.sum(axis=1) == 0).any():
+        return None
+    result = stats.chi2_contingency(observed, correction=False)
+    return float(result.statistic), float(result.pvalue), int(result.dof)
+
+
 def proportion_difference(a: Estimate, b: Estimate) -> Difference:
-    """Newcombe's (1998, method 10) interval for the difference of two Wilson proportions."""
+    """Newcombe's (1998, method 10) interval for the difference of two Wilson proportions,
+    with the pooled two-proportion z-test's p-value."""
     if a.value is None or b.value is None or a.low is None or b.low is None:
         return Difference(None)
     assert a.high is not None and b.high is not None
     d = a.value - b.value
     low = d - math.sqrt((a.value - a.low) ** 2 + (b.high - b.value) ** 2)
     high = d + math.sqrt((a.high - a.value) ** 2 + (b.value - b.low) ** 2)
-    return Difference(d, low, high)
+    test = two_proportion_test(a.count or 0, a.n, b.count or 0, b.n)
+    return Difference(d, low, high, test.p_value if test else None)
+
+
+@dataclass(frozen=True)
+class WelchTest:
+    difference: float
+    low: float
+    high: float
+    t: float | None
+    df: float | None
+    p_value: float | None
+
+
+def welch_from_stats(
+    mean_a: float, std_a: float, n_a: int, mean_b: float, std_b: float, n_b: int
+) -> WelchTest | None:
+    """Welch's t-test of ``mean_a − mean_b`` with its 95% interval (Welch–Satterthwaite df).
+
+    None when a side has fewer than two observations. With no variance at all the interval is
+    the point and there is no test.
+    """
+    if n_a < 2 or n_b < 2:
+        return None
+    d = mean_a - mean_b
+    var_a, var_b = std_a * std_a / n_a, std_b * std_b / n_b
+    se = math.sqrt(var_a + var_b)
+    if se == 0:
+        return WelchTest(d, d, d, None, None, None)
+    df = (var_a + var_b) ** 2 / (var_a**2 / (n_a - 1) + var_b**2 / (n_b - 1))
+    result = stats.ttest_ind_from_stats(
+        mean_a, std_a, n_a, mean_b, std_b, n_b, equal_var=False, alternative="two-sided"
+    )
+    half = t_quantile(df) * se
+    return WelchTest(d, d - half, d + half, float(result.statistic), df, float(result.pvalue))
 
 
 def mean_difference(a: Estimate, b: Estimate) -> Difference:
-    """Welch standard error from each mean's interval half-width; normal quantile."""
+    """Welch's t-test and interval for the difference of two means."""
     if a.value is None or b.value is None:
         return Difference(None)
     d = a.value - b.value
-    if a.low is None or b.low is None or a.n < 2 or b.n < 2:
+    if a.std is None or b.std is None:
         return Difference(d)
-    se_a = (a.value - a.low) / t_quantile(a.n - 1)
-    se_b = (b.value - b.low) / t_quantile(b.n - 1)
-    half = Z95 * math.sqrt(se_a * se_a + se_b * se_b)
-    return Difference(d, d - half, d + half)
+    test = welch_from_stats(a.value, a.std, a.n, b.value, b.std, b.n)
+    if test is None:
+        return Difference(d)
+    return Difference(d, test.low, test.high, test.p_value)
+
+
+def adjust_p_values(p_values: Sequence[float | None]) -> list[float | None]:
+    """Benjamini–Hochberg adjusted p-values (q-values); a missing p-value stays missing."""
+    present = [i for i, p in enumerate(p_values) if p is not None]
+    adjusted: list[float | None] = [None] * len(p_values)
+    if not present:
+        return adjusted
+    values = stats.false_discovery_control([float(p_values[i]) for i in present], method="bh")
+    for index, value in zip(present, np.atleast_1d(values), strict=True):
+        adjusted[index] = float(value)
+    return adjusted
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

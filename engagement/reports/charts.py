@@ -41,46 +41,47 @@ def _legend(items: list[tuple[str, str]], y: int) -> str:
     return "".join(parts)
 
 
-def impact_bars(topics: list[dict[str, Any]], *, limit: int = 10) -> SafeString:
-    """Horizontal bars: each topic's impact, split into NPS uplift and excess churn."""
+def impact_bars(topics: list[Any], *, limit: int = 10) -> SafeString:
+    """Horizontal bars: each ranked problem's net behaviour effect (points), its 95% interval
+    as a whisker, and the number printed beside it (the number it was ranked by)."""
     shown = topics[:limit]
     if not shown:
         return mark_safe("")
-    top = max((t["impact"] for t in shown), default=0) or 1.0
+    top = max((max(t.effect.high or 0, t.effect.value or 0) for t in shown), default=0) or 1.0
     height = ROW * len(shown) + 40
     width = LABEL_WIDTH + BAR_AREA + 70
     rows = []
     for index, topic in enumerate(shown):
         y = index * ROW + 4
-        uplift = max(0.0, topic["nps_uplift"] or 0.0)
-        churn = max(0.0, topic["excess_churn"] or 0.0)
-        w_uplift = BAR_AREA * uplift / top
-        w_churn = BAR_AREA * churn / top
+        value = max(0.0, topic.effect.value or 0.0)
+        w_value = BAR_AREA * value / top
+        whisker = ""
+        if topic.effect.low is not None and topic.effect.high is not None:
+            x1 = LABEL_WIDTH + BAR_AREA * max(0.0, topic.effect.low) / top
+            x2 = LABEL_WIDTH + BAR_AREA * max(0.0, topic.effect.high) / top
+            whisker = (
+                f'<line x1="{x1:.1f}" y1="{y + 9}" x2="{x2:.1f}" y2="{y + 9}" '
+                f'stroke="#101828" stroke-width="1.5"/>'
+            )
+        label_x = LABEL_WIDTH + BAR_AREA * max(value, topic.effect.high or 0) / top + 6
         rows.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end" font-size="13">'
-            f"{topic['rank']}. {escape(_shorten(topic['name']))}</text>"
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{w_uplift:.1f}" height="18" '
-            f'fill="{COLOURS["uplift"]}"/>'
-            f'<rect x="{LABEL_WIDTH + w_uplift:.1f}" y="{y}" width="{w_churn:.1f}" height="18" '
-            f'fill="{COLOURS["churn"]}"/>'
-            f'<text x="{LABEL_WIDTH + w_uplift + w_churn + 6:.1f}" y="{y + 14}" '
-            f'font-size="12">{topic["impact"]:.2f}</text>'
+            f"{topic.rank}. {escape(_shorten(topic.name))}</text>"
+            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{w_value:.1f}" height="18" '
+            f'fill="{COLOURS["uplift"]}"/>{whisker}'
+            f'<text x="{label_x:.1f}" y="{y + 14}" font-size="12">{topic.effect.value}</text>'
         )
     legend = _legend(
-        [
-            (COLOURS["uplift"], _("NPS uplift if resolved")),
-            (COLOURS["churn"], _("Excess churn")),
-        ],
-        ROW * len(shown) + 16,
+        [(COLOURS["uplift"], _("Net behaviour effect (points)"))], ROW * len(shown) + 16
     )
-    title = escape(_("Impact by topic (points)"))
+    title = escape(_("Net behaviour effect by topic (points)"))
     return mark_safe(  # noqa: S308 (every text is escaped above)
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{title}</title>{"".join(rows)}{legend}</svg>'
     )
 
 
-def nps_mix_bars(topics: list[dict[str, Any]], *, limit: int = 10) -> SafeString:
+def nps_mix_bars(topics: list[Any], *, limit: int = 10) -> SafeString:
     """100% stacked bars: promoters, passives and detractors among each topic's scored items."""
     shown = [t for t in topics[:limit]]
     if not shown:
@@ -90,11 +91,15 @@ def nps_mix_bars(topics: list[dict[str, Any]], *, limit: int = 10) -> SafeString
     rows = []
     for index, topic in enumerate(shown):
         y = index * ROW + 4
-        mix = topic["nps_mix"]
+        mix = {
+            "promoter": topic.promoters,
+            "passive": topic.passives,
+            "detractor": topic.detractors,
+        }
         scored = mix["promoter"] + mix["passive"] + mix["detractor"]
         rows.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end" font-size="13">'
-            f"{topic['rank']}. {escape(_shorten(topic['name']))}</text>"
+            f"{topic.rank}. {escape(_shorten(topic.name))}</text>"
         )
         if not scored:
             rows.append(

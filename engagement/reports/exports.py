@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 
 from engagement.customers.models import Touchpoint
 from engagement.platform.spreadsheets import neutralise
+from voc.impact import PROBLEM, REFERENCE, STRENGTH, UNRANKED, TopicEffect
 
 CSV_ENCODINGS = ("utf-8-sig", "cp932")
 
@@ -29,27 +30,46 @@ def _touchpoint_label(code: str) -> str:
         return code
 
 
-def _rate(summary: dict[str, Any] | None) -> Any:
-    return summary["rate"] if summary else None
-
-
-def _mean(summary: dict[str, Any] | None) -> Any:
-    return summary["mean"] if summary else None
-
-
-def _interval(summary: dict[str, Any] | None) -> str:
-    if not summary:
-        return ""
-    return f"[{summary['ci_low']}, {summary['ci_high']}]"
+def topic_groups(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The snapshot's topics as the ranking's groups: each row is the stored dict (``data``)
+    and the ``TopicEffect`` rebuilt from it (``effect``), so pages and exports print the very
+    figures the topics were ranked by."""
+    titles = {
+        PROBLEM: _("Problems"),
+        STRENGTH: _("Strengths"),
+        REFERENCE: _("Reference values (too few customers to rank)"),
+        UNRANKED: _("Not ranked"),
+    }
+    groups: dict[str, list[dict[str, Any]]] = {key: [] for key in titles}
+    for topic in data.get("topics", []):
+        if "effect" not in topic:  # a snapshot from before the ranking by effect
+            continue
+        groups[topic["kind"]].append({"data": topic, "effect": TopicEffect.from_dict(topic)})
+    return [{"key": key, "title": titles[key], "rows": rows} for key, rows in groups.items()]
 
 
 def topic_headers() -> list[str]:
     return [
+        _("Group"),
         _("Rank"),
         _("Topic"),
-        _("Impact (points)"),
-        _("NPS uplift if resolved (points)"),
-        _("Excess churn (points)"),
+        _("Net behaviour effect (points)"),
+        _("CI low"),
+        _("CI high"),
+        _("q (Benjamini–Hochberg)"),
+        _("Churn difference (points)"),
+        _("Repeat difference (points)"),
+        _("NPS difference (points)"),
+        _("Customers who raised it"),
+        _("Other customers"),
+        _("Churn rate (%)"),
+        _("Churn rate of others (%)"),
+        _("Repeat rate (%)"),
+        _("Repeat rate of others (%)"),
+        _("NPS of raisers"),
+        _("NPS of others"),
+        _("Average spend (yen)"),
+        _("Average spend of others (yen)"),
         _("Volume"),
         _("Share (%)"),
         _("Previous period volume"),
@@ -57,55 +77,59 @@ def topic_headers() -> list[str]:
         _("Promoters"),
         _("Passives"),
         _("Detractors"),
-        _("Topic NPS"),
         _("Positive"),
         _("Neutral"),
         _("Negative"),
-        _("Customers who raised it"),
-        _("Churn rate (%)"),
-        _("Churn rate of others (%)"),
-        _("Churn difference (points) [95% CI]"),
-        _("Repeat rate (%)"),
-        _("Repeat rate of others (%)"),
-        _("Average spend (yen)"),
-        _("Average spend of others (yen)"),
         _("Touchpoints"),
         _("Improvement actions"),
     ]
 
 
-def topic_row(topic: dict[str, Any]) -> list[Any]:
-    behaviour = topic["behaviour"]
-    churn_diff = behaviour.get("churn_diff")
+def topic_row(row: dict[str, Any], title: str) -> list[Any]:
+    topic, effect = row["data"], row["effect"]
     return [
-        topic["rank"],
-        topic["name"],
-        topic["impact"],
-        topic["nps_uplift"],
-        topic["excess_churn"],
-        topic["volume"],
+        title,
+        effect.rank if effect.rank is not None else effect.kind_label,
+        effect.name,
+        effect.effect.value,
+        effect.effect.low,
+        effect.effect.high,
+        effect.q_value,
+        effect.churn_diff.value,
+        effect.repeat_diff.value,
+        effect.nps_diff.value,
+        effect.customers,
+        effect.other_customers,
+        effect.churn_rate,
+        effect.churn_rate_others,
+        effect.repeat_rate,
+        effect.repeat_rate_others,
+        effect.nps,
+        effect.nps_others,
+        effect.spend,
+        effect.spend_others,
+        effect.items,
         topic["share"],
         topic["previous_volume"],
         topic["trend_pct"],
-        topic["nps_mix"]["promoter"],
-        topic["nps_mix"]["passive"],
-        topic["nps_mix"]["detractor"],
-        topic["topic_nps"],
-        topic["sentiment"]["positive"],
-        topic["sentiment"]["neutral"],
-        topic["sentiment"]["negative"],
-        behaviour["customers"],
-        _rate(behaviour.get("churn")),
-        _rate(behaviour.get("churn_others")),
-        f"{churn_diff['diff']} {_interval(churn_diff)}" if churn_diff else "",
-        _rate(behaviour.get("repeat")),
-        _rate(behaviour.get("repeat_others")),
-        _mean(behaviour.get("spend")),
-        _mean(behaviour.get("spend_others")),
+        effect.promoters,
+        effect.passives,
+        effect.detractors,
+        effect.positive,
+        effect.neutral,
+        effect.negative,
         "、".join(
             f"{_touchpoint_label(tp['code'])} ({tp['count']})" for tp in topic["touchpoints"]
         ),
         "、".join(f"{action['title']} ({action['status']})" for action in topic["actions"]),
+    ]
+
+
+def topic_rows(data: dict[str, Any]) -> list[tuple[dict[str, Any], list[Any]]]:
+    return [
+        (row["data"], topic_row(row, group["title"]))
+        for group in topic_groups(data)
+        for row in group["rows"]
     ]
 
 
@@ -116,7 +140,7 @@ def quote_headers() -> list[str]:
 def quote_rows(data: dict[str, Any]) -> list[list[Any]]:
     return [
         [
-            topic["rank"],
+            topic.get("rank") or "",
             topic["name"],
             quote["text"],
             quote["sentiment"],
@@ -136,10 +160,10 @@ def report_csv(data: dict[str, Any], *, encoding: str = "utf-8-sig") -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     quote_columns = [_("Quote %(number)d") % {"number": n} for n in range(1, 6)]
     writer.writerow([neutralise(h) for h in topic_headers() + quote_columns])
-    for topic in data.get("topics", []):
+    for topic, values in topic_rows(data):
         quotes = [quote["text"] for quote in topic["quotes"]][:5]
         quotes += [""] * (5 - len(quotes))
-        row = topic_row(topic) + quotes
+        row = values + quotes
         writer.writerow(["" if value is None else neutralise(value) for value in row])
     # cp932 cannot encode every character (e.g. emoji): those become "?" rather than failing.
     return buffer.getvalue().encode(encoding, errors="replace")
@@ -151,8 +175,8 @@ def report_xlsx(data: dict[str, Any]) -> bytes:
     topics_sheet = workbook.active
     topics_sheet.title = _("Topics")[:31]
     topics_sheet.append([neutralise(h) for h in topic_headers()])
-    for topic in data.get("topics", []):
-        topics_sheet.append([neutralise(value) for value in topic_row(topic)])
+    for _topic, values in topic_rows(data):
+        topics_sheet.append([neutralise(value) for value in values])
     quotes_sheet = workbook.create_sheet(_("Quotes")[:31])
     quotes_sheet.append([neutralise(h) for h in quote_headers()])
     for row in quote_rows(data):

@@ -10,11 +10,16 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet, Window
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from engagement.reports import impact, significance
+from engagement.customers.selectors.outcomes import (
+    DEFAULT_WINDOW_DAYS,
+    population_outcome_sums,
+)
+from engagement.reports import significance
 from engagement.reports.masking import mask_personal_data
 from engagement.reports.models import (
     ActionStatus,
@@ -24,9 +29,10 @@ from engagement.reports.models import (
     ReportStatus,
 )
 from surveys.models import NpsCategory, Response, ResponseStatus, Survey, Wave
-from voc.models import FeedbackItem, Sentiment, Topic
+from voc.impact import PROBLEM, STRENGTH, rank_topics
+from voc.models import FeedbackItem, Topic
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 QUOTES_PER_TOPIC = 5
 MAX_TOPICS = 200
 
@@ -58,7 +64,7 @@ def scope_items(
     return items.order_by()
 
 
-def scope_respondents(
+def scope_responses(
     *,
     period_start: date,
     period_end: date,
@@ -66,9 +72,9 @@ def scope_respondents(
     touchpoint: str = "",
     survey_id: int | None = None,
 ) -> QuerySet[Response]:
+    """Completed responses in the scope (with or without an NPS answer)."""
     responses = Response.objects.filter(
         status=ResponseStatus.COMPLETED,
-        nps_score__isnull=False,
         submitted_at__gte=day_start(period_start),
         submitted_at__lt=day_start(period_end + timedelta(days=1)),
     )
@@ -90,51 +96,44 @@ def nps_of(responses: QuerySet[Response]) -> dict[str, Any] | None:
     return significance.nps(counts["promoters"], counts["detractors"], counts["n"])
 
 
-def _category_counts() -> dict[str, Any]:
-    return {
-        "volume": Count("id"),
-        "promoter": Count("id", filter=Q(nps_category=NpsCategory.PROMOTER)),
-        "passive": Count("id", filter=Q(nps_category=NpsCategory.PASSIVE)),
-        "detractor": Count("id", filter=Q(nps_category=NpsCategory.DETRACTOR)),
-        "positive": Count("id", filter=Q(sentiment=Sentiment.POSITIVE)),
-        "neutral": Count("id", filter=Q(sentiment=Sentiment.NEUTRAL)),
-        "negative": Count("id", filter=Q(sentiment=Sentiment.NEGATIVE)),
-        "avg_nps": Avg("nps_score"),
-    }
-
-
 def representative_quotes(
     *, items: QuerySet[FeedbackItem], topic_ids: list[int], per_topic: int = QUOTES_PER_TOPIC
 ) -> dict[int, list[dict[str, Any]]]:
-    """Up to ``per_topic`` quotes a topic (most representative first), personal data masked."""
-    ranked = (
-        items.filter(topic_id__in=topic_ids)
-        .exclude(text="")
-        .annotate(
-            row=Window(
-                RowNumber(),
-                partition_by=[F("topic_id")],
-                order_by=[F("topic_score").desc(nulls_last=True), F("received_at").desc()],
+    """Up to ``per_topic`` quotes a topic (most representative first), personal data masked.
+
+    Two queries: the ids of the top items of each topic (a window over narrow columns), then
+    those few rows with their text and customer (for masking).
+    """
+    candidates = items.filter(topic_id__in=topic_ids).exclude(text="")
+    if connection.vendor == "postgresql" and topic_ids:
+        order = _top_items_lateral(candidates, topic_ids=topic_ids, per_topic=per_topic)
+    else:
+        ranked = (
+            candidates.annotate(
+                row=Window(
+                    RowNumber(),
+                    partition_by=[F("topic_id")],
+                    order_by=[F("topic_score").desc(nulls_last=True), F("received_at").desc()],
+                )
             )
+            .filter(row__lte=per_topic)
+            .values_list("id", "topic_id", "row")
         )
-        .filter(row__lte=per_topic)
-        .values(
-            "id",
-            "topic_id",
-            "text",
-            "sentiment",
-            "nps_category",
-            "touchpoint",
-            "channel",
-            "received_at",
-            "customer__name",
-            "customer__email",
-        )
-        .order_by("topic_id", "row")
+        order = {item_id: (topic_id, row) for item_id, topic_id, row in ranked}
+    rows = FeedbackItem.objects.filter(id__in=list(order)).values(
+        "id",
+        "text",
+        "sentiment",
+        "nps_category",
+        "touchpoint",
+        "channel",
+        "received_at",
+        "customer__name",
+        "customer__email",
     )
     quotes: dict[int, list[dict[str, Any]]] = {}
-    for row in ranked:
-        quotes.setdefault(row["topic_id"], []).append(
+    for row in sorted(rows.order_by(), key=lambda r: order[r["id"]]):
+        quotes.setdefault(order[row["id"]][0], []).append(
             {
                 "text": mask_personal_data(
                     row["text"], names=[row["customer__name"]], emails=[row["customer__email"]]
@@ -147,6 +146,30 @@ def representative_quotes(
             }
         )
     return quotes
+
+
+def _top_items_lateral(
+    candidates: QuerySet[FeedbackItem], *, topic_ids: list[int], per_topic: int
+) -> dict[int, tuple[int, int]]:
+    """PostgreSQL: each topic's top items by one short scan of the ``(topic, topic_score,
+    received_at)`` index (a LATERAL join), instead of numbering every item of the period."""
+    inner, params = (
+        candidates.order_by().values("id", "topic_id", "topic_score", "received_at").query
+    ).sql_with_params()
+    sql = (
+        "SELECT t.topic_id, q.id FROM unnest(%s::bigint[]) AS t(topic_id) "  # noqa: S608
+        f"CROSS JOIN LATERAL (SELECT s.id FROM ({inner}) AS s WHERE s.topic_id = t.topic_id "
+        "ORDER BY s.topic_score DESC NULLS LAST, s.received_at DESC LIMIT %s) AS q"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(topic_ids), *params, per_topic])
+        rows = cursor.fetchall()
+    order: dict[int, tuple[int, int]] = {}
+    counters: dict[int, int] = {}
+    for topic_id, item_id in rows:
+        counters[topic_id] = counters.get(topic_id, 0) + 1
+        order[item_id] = (topic_id, counters[topic_id])
+    return order
 
 
 def _actions_by_topic(topic_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -196,10 +219,14 @@ def shipped_actions(
 
 
 def _changes(topics: list[dict[str, Any]], previous: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """What changed since the previous report: ranks of the top topics, and volume swings."""
+    """What changed since the previous report: ranks of the top problems."""
     if not previous:
         return []
-    before = {topic["id"]: topic for topic in previous.get("topics", [])}
+    previous_problems = [
+        topic for topic in previous.get("topics", []) if topic.get("rank") and
+        topic.get("kind", PROBLEM) == PROBLEM
+    ]  # fmt: skip
+    before = {topic["id"]: topic for topic in previous_problems}
     changes = []
     for topic in topics[:5]:
         old = before.get(topic["id"])
@@ -215,7 +242,7 @@ def _changes(topics: list[dict[str, Any]], previous: dict[str, Any] | None) -> l
                 }
             )
     current_ids = {topic["id"] for topic in topics[:5]}
-    for old in previous.get("topics", [])[:3]:
+    for old in previous_problems[:3]:
         if old["id"] not in current_ids:
             changes.append({"topic": old["name"], "kind": "left", "previous_rank": old["rank"]})
     return changes
@@ -229,11 +256,16 @@ def compute_report(
     segment: str = "",
     touchpoint: str = "",
     survey: Survey | None = None,
-    window_days: int = impact.DEFAULT_WINDOW_DAYS,
+    window_days: int = DEFAULT_WINDOW_DAYS,
     previous: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """The whole report as JSON-ready data (what a stored report keeps)."""
+    """The whole report as JSON-ready data (what a stored report keeps).
+
+    The topics and their order come from ``voc.impact.rank_topics`` (the ranking the dashboard
+    and the topic list show); each topic's dict is its ``TopicEffect.as_dict()`` plus the
+    report's own context (terms, trend, touchpoints, quotes, actions).
+    """
 
     def step(percent: int) -> None:
         if progress is not None:
@@ -249,127 +281,74 @@ def compute_report(
     previous_start = previous_end - timedelta(days=length - 1)
     items = scope_items(period_start=period_start, period_end=period_end, **filters)
     previous_items = scope_items(period_start=previous_start, period_end=previous_end, **filters)
-    respondents = scope_respondents(period_start=period_start, period_end=period_end, **filters)
+    responses = scope_responses(period_start=period_start, period_end=period_end, **filters)
 
-    area_topics: QuerySet[Topic] | None = None
+    area_topic_ids: list[int] | None = None
     topic_items = items.filter(topic__isnull=False)
     if product_area is not None:
-        area_topics = product_area.topics.all()
-        topic_items = topic_items.filter(topic__in=area_topics.values("id"))
-
-    total_items = items.count()
-    respondent_nps = nps_of(respondents)
-    respondent_count = respondent_nps["n"] if respondent_nps else 0
+        area_topic_ids = list(product_area.topics.values_list("id", flat=True))
+        topic_items = topic_items.filter(topic_id__in=area_topic_ids)
     step(10)
 
-    counts = {
-        row["topic_id"]: row
-        for row in topic_items.values("topic_id").annotate(**_category_counts()).order_by()
-    }
+    ranking = rank_topics(
+        items=items, responses=responses, window_days=window_days, topic_ids=area_topic_ids
+    )
+    counts = ranking.nps_counts
+    respondent_nps = significance.nps(
+        counts.get("promoters", 0),
+        counts.get("detractors", 0),
+        sum(counts.values()),
+    )
+    step(70)
+    ranked_ids = [topic.topic_id for topic in ranking.topics]
     previous_counts = dict(
-        previous_items.filter(topic_id__in=list(counts))
+        previous_items.filter(topic_id__in=ranked_ids)
         .values("topic_id")
         .annotate(volume=Count("id"))
         .values_list("topic_id", "volume")
         .order_by()
     )
-    detractor_respondents = dict(
-        topic_items.filter(
-            response__in=respondents.filter(nps_category=NpsCategory.DETRACTOR).values("id")
-        )
-        .values("topic_id")
-        .annotate(respondents=Count("response_id", distinct=True))
-        .values_list("topic_id", "respondents")
-        .order_by()
-    )
-    touchpoints: dict[int, list[dict[str, Any]]] = {}
-    for row in (
-        topic_items.exclude(touchpoint="")
-        .values("topic_id", "touchpoint")
-        .annotate(count=Count("id"))
-        .order_by("topic_id", "-count", "touchpoint")
-    ):
-        touchpoints.setdefault(row["topic_id"], []).append(
-            {"code": row["touchpoint"], "count": row["count"]}
-        )
-    step(30)
-
-    totals, by_topic = impact.group_sums(
-        items=items, group_field="topic_id", window_days=window_days
-    )
-    step(70)
-
-    meta = {
-        topic["id"]: topic
-        for topic in Topic.objects.filter(id__in=list(counts))
-        .values("id", "name", "terms", "is_other")
-        .order_by("id")
-    }
+    terms = dict(Topic.objects.filter(id__in=ranked_ids).values_list("id", "terms").order_by("id"))
+    shown = ranking.topics[:MAX_TOPICS]
+    shown_ids = [topic.topic_id for topic in shown]
+    quotes = representative_quotes(items=topic_items, topic_ids=shown_ids)
+    actions = _actions_by_topic(shown_ids)
+    total_items = ranking.items_total
     topics: list[dict[str, Any]] = []
-    empty_group = dict.fromkeys(impact.SUM_KEYS, 0.0)
-    for topic_id, row in counts.items():
-        group = by_topic.get(topic_id, empty_group)
-        uplift = impact.nps_uplift_points(
-            detractors=detractor_respondents.get(topic_id, 0), respondents=respondent_count
-        )
-        excess = impact.excess_churn_points(group, totals)
+    for effect in shown:
+        topic_id = effect.topic_id
         previous_volume = previous_counts.get(topic_id, 0)
-        volume = row["volume"]
-        scored = row["promoter"] + row["passive"] + row["detractor"]
         topics.append(
             {
+                **effect.as_dict(),
                 "id": topic_id,
-                "name": meta[topic_id]["name"],
-                "terms": list(meta[topic_id]["terms"] or [])[:8],
-                "is_other": meta[topic_id]["is_other"],
-                "impact": impact.impact_score(nps_uplift=uplift, excess_churn=excess),
-                "nps_uplift": round(uplift, 2) if uplift is not None else None,
-                "excess_churn": round(excess, 2),
-                "detractor_respondents": detractor_respondents.get(topic_id, 0),
-                "volume": volume,
-                "share": round(100 * volume / total_items, 1) if total_items else None,
+                "terms": list(terms.get(topic_id) or [])[:8],
+                "share": round(100 * effect.items / total_items, 1) if total_items else None,
                 "previous_volume": previous_volume,
                 "trend_pct": (
-                    round(100 * (volume - previous_volume) / previous_volume, 1)
+                    round(100 * (effect.items - previous_volume) / previous_volume, 1)
                     if previous_volume
                     else None
                 ),
-                "nps_mix": {
-                    "promoter": row["promoter"],
-                    "passive": row["passive"],
-                    "detractor": row["detractor"],
-                    "none": volume - scored,
-                },
-                "topic_nps": (
-                    round(100 * (row["promoter"] - row["detractor"]) / scored, 1)
-                    if scored
-                    else None
-                ),
-                "avg_nps": round(row["avg_nps"], 1) if row["avg_nps"] is not None else None,
-                "sentiment": {
-                    "positive": row["positive"],
-                    "neutral": row["neutral"],
-                    "negative": row["negative"],
-                    "none": volume - row["positive"] - row["neutral"] - row["negative"],
-                },
-                "touchpoints": touchpoints.get(topic_id, []),
-                "behaviour": impact.compare(group, totals, window_days=window_days),
+                "touchpoints": [
+                    {"code": code, "count": count} for code, count in effect.touchpoints
+                ],
+                "quotes": quotes.get(topic_id, []),
+                "actions": actions.get(topic_id, []),
             }
         )
-    topics.sort(key=lambda t: (-t["impact"], -t["volume"], t["id"]))
-    topics = topics[:MAX_TOPICS]
-    for rank, topic in enumerate(topics, start=1):
-        topic["rank"] = rank
-    topic_ids = [topic["id"] for topic in topics]
-    quotes = representative_quotes(items=topic_items, topic_ids=topic_ids)
-    actions = _actions_by_topic(topic_ids)
-    for topic in topics:
-        topic["quotes"] = quotes.get(topic["id"], [])
-        topic["actions"] = actions.get(topic["id"], [])
     step(90)
 
-    ranked = [topic for topic in topics if not topic["is_other"] and topic["impact"] > 0]
-    customers = int(totals["n"])
+    problems = [topic for topic in topics if topic["kind"] == PROBLEM]
+    strengths = [topic for topic in topics if topic["kind"] == STRENGTH]
+
+    def brief(topic: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: topic[key]
+            for key in ("id", "name", "rank", "effect", "churn_diff", "repeat_diff", "nps_diff",
+                        "customers", "items")
+        }  # fmt: skip
+
     return {
         "version": SNAPSHOT_VERSION,
         "params": {
@@ -384,31 +363,21 @@ def compute_report(
             "touchpoint": touchpoint,
             "survey": {"id": survey.id, "title": survey.title} if survey else None,
             "window_days": window_days,
+            "min_customers": ranking.min_customers,
         },
         "totals": {
             "items": total_items,
             "previous_items": previous_items.count(),
-            "topic_items": sum(topic["volume"] for topic in topics),
+            "topic_items": sum(topic["items"] for topic in topics),
             "nps": respondent_nps,
-            "customers": customers,
-            "churn": significance.proportion(int(totals["churn"]), customers),
-            "repeat": significance.proportion(int(totals["repeat"]), customers),
+            "customers": ranking.population,
         },
         "topics": topics,
         "summary": {
-            "top": [
-                {
-                    "id": topic["id"],
-                    "name": topic["name"],
-                    "impact": topic["impact"],
-                    "nps_uplift": topic["nps_uplift"],
-                    "excess_churn": topic["excess_churn"],
-                    "volume": topic["volume"],
-                }
-                for topic in ranked[:3]
-            ],
+            "top": [brief(topic) for topic in problems[:3]],
+            "strengths": [brief(topic) for topic in strengths[:3]],
             "has_previous": previous is not None,
-            "changes": _changes(topics, previous),
+            "changes": _changes(problems, previous),
             "shipped_actions": shipped_actions(
                 period_start=period_start, period_end=period_end, product_area=product_area
             ),
@@ -487,8 +456,11 @@ def _side(*, start: date, end: date, topic_ids: list[int], window_days: int) -> 
             nps_score__isnull=False,
         )
     )
-    sums, _groups = impact.group_sums(
-        items=topic_items, group_field="topic_id", window_days=window_days
+    sums, _groups = population_outcome_sums(
+        anchors=[(topic_items.filter(customer__isnull=False), "received_at")],
+        pairs=topic_items.none(),
+        group_field="topic_id",
+        window_days=window_days,
     )
     return {
         "start": start.isoformat(),
@@ -504,7 +476,7 @@ def _side(*, start: date, end: date, topic_ids: list[int], window_days: int) -> 
 
 
 def action_verification(
-    *, action: ImprovementAction, window_days: int = impact.DEFAULT_WINDOW_DAYS
+    *, action: ImprovementAction, window_days: int = DEFAULT_WINDOW_DAYS
 ) -> dict[str, Any] | None:
     """Before/after for the action's topics: volume, NPS of raisers, churn, with z-tests."""
     if action.shipped_on is None:

@@ -1,7 +1,8 @@
-"""Confidence intervals and significance tests used by the reports (normal approximations).
+"""Confidence intervals and significance tests used by the reports (distributions from scipy).
 
 - Proportions (churn, repeat): Wilson score interval; difference of two proportions: Wald
-  interval; test: the two-proportion z-test with a pooled proportion.
+  interval; test: the two-proportion z-test with a pooled proportion (its p-value is Pearson's
+  chi-square test of the 2 × 2 table, ``scipy.stats.chi2_contingency``).
 - Behaviour of topic raisers vs others uses ``engagement.platform.statistics`` (through the
   dashboard's outcomes primitive): Wilson, Newcombe and Welch intervals.
 - NPS: NPS = %promoters − %detractors; its variance per respondent is
@@ -21,9 +22,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from engagement.platform import statistics
 from engagement.platform.statistics import Z95
 from engagement.platform.statistics import proportion as wilson_proportion
-from surveys.scoring import NpsEstimate, nps_difference, nps_estimate, two_sided_p
+from surveys.scoring import NpsEstimate, nps_difference, nps_estimate
 
 
 def wilson_interval(successes: int, n: int) -> tuple[float, float] | None:
@@ -54,15 +56,14 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int) -> dict[str, Any] | 
     p1, p2 = x1 / n1, x2 / n2
     diff = p1 - p2
     se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    pooled = (x1 + x2) / (n1 + n2)
-    se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    z = diff / se_pooled if se_pooled > 0 else 0.0
+    test = statistics.two_proportion_test(x1, n1, x2, n2)
+    assert test is not None
     return {
         "diff": round(100 * diff, 2),
         "ci_low": round(100 * (diff - Z95 * se), 2),
         "ci_high": round(100 * (diff + Z95 * se), 2),
-        "z": round(z, 3),
-        "p_value": round(two_sided_p(z), 4) if se_pooled > 0 else 1.0,
+        "z": round(test.z, 3),
+        "p_value": round(test.p_value, 4),
         "method": "two_proportion_z",
     }
 

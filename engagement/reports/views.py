@@ -22,6 +22,7 @@ from engagement.reports.models import (
     Report,
     ReportStatus,
 )
+from voc.impact import PROBLEM, STRENGTH
 
 LOGIN_URL = "admin:login"
 VIEW_REPORT = "reports.view_report"
@@ -75,11 +76,19 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 def _report_context(report: Report) -> dict[str, Any]:
     data = report.data
+    legacy = data.get("version") != selectors.SNAPSHOT_VERSION
+    groups = [] if legacy else exports.topic_groups(data)
+    problems = next((g["rows"] for g in groups if g["key"] == PROBLEM), [])
+    strengths = next((g["rows"] for g in groups if g["key"] == STRENGTH), [])
     return {
         "report": report,
         "data": data,
-        "impact_chart": charts.impact_bars(data.get("topics", [])),
-        "nps_chart": charts.nps_mix_bars(data.get("topics", [])),
+        "legacy": legacy,
+        "groups": groups,
+        "top_problems": [row["effect"] for row in problems[:3]],
+        "top_strengths": [row["effect"] for row in strengths[:3]],
+        "impact_chart": charts.impact_bars([row["effect"] for row in problems]),
+        "nps_chart": charts.nps_mix_bars([row["effect"] for row in problems]),
     }
 
 

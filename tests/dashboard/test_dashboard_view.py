@@ -96,11 +96,15 @@ def test_topics_by_volume_and_impact(build):
         build.behaviour(c, "cancellation", T0 + timedelta(days=5))
     services.refresh_rollups()
     data = dashboard(filters=Filters())
-    assert data.topics_by_volume[0]["name"] == "配送"
-    assert data.topics_by_impact[0]["name"] == "解約手続き"
-    assert data.topics_by_impact[0]["impact"] == pytest.approx(3 * 100 / 13)
-    angry_row = data.topics_by_impact[0]
-    assert angry_row["raised"].churn.value == 1.0 and angry_row["others"].churn.value == 0
+    assert data.topics_by_volume[0].name == "配送"
+    # 3 customers: below the minimum n, a reference value (参考値), not ranked
+    assert data.topics_by_impact == []
+    references = {topic.name: topic for topic in data.topic_reference}
+    assert set(references) == {"配送", "解約手続き"}  # 10 and 3 customers, both below 30
+    angry_row = references["解約手続き"]
+    assert angry_row.rank is None and angry_row.kind == "reference"
+    assert angry_row.churn_rate == 100.0 and angry_row.churn_rate_others == 0.0
+    assert angry_row.other_customers == 10
     flow = {step["touchpoint"]: step for step in data.flow}
     assert flow["call_center"]["negative_topics"][0]["name"] == "解約手続き"
 
@@ -148,7 +152,7 @@ def test_csv_download_has_bom_and_neutralises_formulas(build, staff_client):
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][0] == "トピック"
     assert rows[1][0].startswith("'=HYPERLINK")
-    assert rows[1][4] == "-100.0"  # a negative number stays a number
+    assert rows[1][3] == "-100.0"  # a negative number stays a number
     trend = staff_client.get(reverse("dashboard:panel-csv", args=["trend"]))
     assert list(csv.reader(io.StringIO(trend.content.decode("utf-8-sig"))))[1][0] == "2026年上期"
     assert staff_client.get(reverse("dashboard:panel-csv", args=["nope"])).status_code == 404

@@ -120,6 +120,12 @@ class Builder:
         )
 
 
+@pytest.fixture(autouse=True)
+def small_minimum(settings):  # type: ignore[no-untyped-def]
+    """The constructed angry topic has 10 customers: rank topics from 5 customers here."""
+    settings.VOC_IMPACT_MIN_CUSTOMERS = 5
+
+
 @pytest.fixture
 def survey(db: None) -> Survey:
     wave = Wave.objects.create(

@@ -56,11 +56,12 @@ def test_csv_utf8_bom_reads_back(data: dict) -> None:
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     header, body = rows[0], rows[1:]
-    assert header[:3] == ["順位", "トピック", "影響度(ポイント)"]
-    names = [row[1] for row in body]
+    assert header[:4] == ["グループ", "順位", "トピック", "行動への影響（ポイント）"]
+    names = [row[2] for row in body]
     assert "解約手続き" in names and "画面デザイン" in names
-    hostile = next(row for row in body if "cmd" in row[1])
-    assert hostile[1] == "'=cmd|' /C calc'!A0"
+    assert body[0][:3] == ["課題", "1", "解約手続き"]  # the top problem first
+    hostile = next(row for row in body if "cmd" in row[2])
+    assert hostile[2] == "'=cmd|' /C calc'!A0"
     quote_cells = hostile[-5:]
     assert '\'=HYPERLINK("[URL]")' in quote_cells
     assert "'@SUM(A1)" in quote_cells and "'+1+1" in quote_cells and "'-2+3" in quote_cells
@@ -75,8 +76,8 @@ def test_csv_cp932_reads_back(data: dict) -> None:
     content = exports.report_csv(data, encoding="cp932")
     text = content.decode("cp932")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert rows[0][1] == "トピック"
-    assert any(row[1] == "店舗スタッフ" for row in rows[1:])
+    assert rows[0][2] == "トピック"
+    assert any(row[2] == "店舗スタッフ" for row in rows[1:])
     assert any("店舗スタッフの対応がとても丁寧でした" in cell for row in rows for cell in row)
     for row in rows:
         assert_safe(row)
@@ -87,9 +88,9 @@ def test_xlsx_reads_back(data: dict) -> None:
     topics_sheet, quotes_sheet = workbook.worksheets
     assert topics_sheet.title == "トピック" and quotes_sheet.title == "引用"
     topic_rows = list(topics_sheet.iter_rows(values_only=True))
-    assert topic_rows[0][1] == "トピック"
-    assert topic_rows[1][1] == "解約手続き"  # ranked by impact
-    assert isinstance(topic_rows[1][2], float)  # numbers stay numbers
+    assert topic_rows[0][2] == "トピック"
+    assert topic_rows[1][2] == "解約手続き"  # ranked by effect
+    assert isinstance(topic_rows[1][3], float)  # numbers stay numbers
     quote_rows = list(quotes_sheet.iter_rows(values_only=True))
     texts = [row[2] for row in quote_rows[1:]]
     assert any("画面の色がもう少し明るいと嬉しいです" in t for t in texts)
@@ -115,7 +116,7 @@ def test_export_report_command_csv_and_xlsx(constructed: Constructed, tmp_path: 
         str(out_csv),
     )
     rows = list(csv.reader(io.StringIO(out_csv.read_bytes().decode("utf-8-sig"), newline="")))
-    assert rows[1][1] == "解約手続き"
+    assert rows[1][2] == "解約手続き"
     out_xlsx = tmp_path / "report.xlsx"
     call_command(
         "export_report",
@@ -129,7 +130,7 @@ def test_export_report_command_csv_and_xlsx(constructed: Constructed, tmp_path: 
         str(out_xlsx),
     )
     sheet = openpyxl.load_workbook(out_xlsx).worksheets[0]
-    assert sheet.cell(row=2, column=2).value == "解約手続き"
+    assert sheet.cell(row=2, column=3).value == "解約手続き"
 
 
 def test_export_report_command_rejects_bad_dates(db: None, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from engagement.reports import impact, selectors
+from engagement.reports import selectors
 from engagement.reports.masking import mask_personal_data
 from tests.reports.conftest import PERIOD, Builder, Constructed, at
 
@@ -17,47 +17,45 @@ def compute(**kwargs):
     return selectors.compute_report(period_start=PERIOD[0], period_end=PERIOD[1], **kwargs)
 
 
-def test_small_angry_churned_topic_outranks_large_mild_topic(constructed: Constructed) -> None:
+def test_small_angry_churned_topic_is_the_top_problem(constructed: Constructed) -> None:
     data = compute()
     topics = {topic["name"]: topic for topic in data["topics"]}
-    ranking = [topic["name"] for topic in data["topics"]]
-    by_volume = sorted(topics, key=lambda name: -topics[name]["volume"])
-
-    assert by_volume[0] == "画面デザイン"  # the mild topic is by far the largest…
-    assert ranking[0] == "解約手続き"  # …but the angry, churning one costs the most
-    assert (
-        ranking.index("解約手続き") < ranking.index("画面デザイン") < ranking.index("店舗スタッフ")
-    )
-    assert topics["解約手続き"]["volume"] == 10 and topics["画面デザイン"]["volume"] == 200
-
     angry, mild, happy = topics["解約手続き"], topics["画面デザイン"], topics["店舗スタッフ"]
-    # NPS uplift if resolved = detractor respondents of the topic / all respondents × 100
-    assert data["totals"]["nps"]["n"] == 270
-    assert angry["nps_uplift"] == pytest.approx(10 / 270 * 100, abs=0.01)
-    assert mild["nps_uplift"] == pytest.approx(4 / 270 * 100, abs=0.01)
-    assert happy["nps_uplift"] == 0
-    # Behaviour: all 10 raisers churned vs 10 of the other 260 customers.
-    behaviour = angry["behaviour"]
-    assert behaviour["customers"] == 10 and behaviour["other_customers"] == 260
-    assert behaviour["churn"]["rate"] == 100.0
-    assert behaviour["churn_others"]["rate"] == pytest.approx(100 * 10 / 260, abs=0.01)
-    assert behaviour["churn_diff"]["significant"] is True
-    assert behaviour["churn"]["ci_low"] < 100 and behaviour["churn"]["ci_high"] == 100
-    expected_excess = (1 - 10 / 260) * 10 / 270 * 100
-    assert angry["excess_churn"] == pytest.approx(expected_excess, abs=0.01)
-    # the mild topic churns at the base rate, lower than the others (which include the angry)
-    assert mild["excess_churn"] == 0
-    assert angry["impact"] == pytest.approx(angry["nps_uplift"] + angry["excess_churn"], abs=0.02)
-    # happy customers buy again and spend more than the others
-    assert happy["behaviour"]["repeat"]["rate"] == 100.0
-    assert happy["behaviour"]["spend"]["mean"] == 8000
-    assert happy["behaviour"]["spend_diff"]["diff"] > 0
-
-    assert angry["nps_mix"] == {"promoter": 0, "passive": 0, "detractor": 10, "none": 0}
-    assert angry["sentiment"]["negative"] == 10
+    assert mild["items"] == 200 and angry["items"] == 10  # the mild topic is by far the largest…
+    assert angry["kind"] == "problem" and angry["rank"] == 1  # …the churning one is the problem
+    # Raisers against every other customer in scope: all 10 churned and none bought again;
+    # 10 of the other 260 churned (the mild topic's base rate) and 250 bought again.
+    assert angry["customers"] == 10 and angry["other_customers"] == 260
+    assert angry["churn_rate"] == 100.0 and angry["churn_rate_others"] == round(1000 / 260, 1)
+    assert angry["repeat_rate"] == 0.0 and angry["repeat_rate_others"] == round(25000 / 260, 1)
+    assert angry["churn_diff"]["value"] == round(100 - 1000 / 260, 1)
+    assert angry["effect"]["value"] == pytest.approx(
+        angry["churn_diff"]["value"] - angry["repeat_diff"]["value"], abs=0.11
+    )
+    assert angry["effect"]["low"] > 0 and angry["significant"] is True
+    # NPS: the angry respondents against the 260 others
+    assert angry["respondents"] == 10 and angry["nps"] == -100.0
+    assert angry["nps_diff"]["value"] < 0 and angry["nps_diff"]["high"] < 0
+    # Happy customers are a strength, not a problem; so is the mild topic, whose customers
+    # churn less and buy again more than the others (who include the angry ones).
+    assert happy["kind"] == "strength" and happy["praised"] is True
+    assert mild["kind"] == "strength" and mild["effect"]["value"] < 0
+    assert happy["spend"] == 8000 and happy["spend_diff"]["value"] > 0
     assert angry["touchpoints"] == [{"code": "call_center", "count": 10}]
     assert 3 <= len(angry["quotes"]) <= 5
-    assert [t["name"] for t in data["summary"]["top"]][:2] == ["解約手続き", "画面デザイン"]
+    assert [t["name"] for t in data["summary"]["top"]] == ["解約手続き"]
+    assert {t["name"] for t in data["summary"]["strengths"]} == {"店舗スタッフ", "画面デザイン"}
+
+
+def test_below_the_minimum_a_topic_is_a_reference_value(
+    constructed: Constructed,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.VOC_IMPACT_MIN_CUSTOMERS = 30  # the default; the angry topic has 10 customers
+    data = compute()
+    angry = next(t for t in data["topics"] if t["name"] == "解約手続き")
+    assert angry["kind"] == "reference" and angry["rank"] is None
+    assert data["summary"]["top"] == []
 
 
 def test_quotes_have_personal_data_removed(constructed: Constructed) -> None:
@@ -128,9 +126,8 @@ def test_group_sums_empty_scope_is_no_data(db: None) -> None:
     data = compute()
     assert data["topics"] == []
     assert data["totals"]["nps"] is None
-    assert data["totals"]["churn"] is None
+    assert data["totals"]["customers"] == 0
     assert data["summary"]["top"] == []
-    assert impact.nps_uplift_points(detractors=0, respondents=0) is None
 
 
 def test_segment_and_touchpoint_filters(constructed: Constructed, builder: Builder) -> None:
@@ -146,7 +143,28 @@ def test_segment_and_touchpoint_filters(constructed: Constructed, builder: Build
     vip = compute(segment="VIP")
     assert vip["totals"]["items"] == 3 and vip["totals"]["nps"]["n"] == 3
     assert [t["name"] for t in vip["topics"]] == ["解約手続き"]
-    assert vip["topics"][0]["nps_uplift"] == 100.0  # every VIP respondent is a detractor
+    assert vip["topics"][0]["nps"] == -100.0  # every VIP respondent is a detractor
+    assert vip["topics"][0]["other_customers"] == 0  # nobody to compare with: no effect
+    assert vip["topics"][0]["kind"] == "reference"
     stores = compute(touchpoint="store")
     assert {t["name"] for t in stores["topics"]} == {"解約手続き", "店舗スタッフ"}
     assert stores["params"]["touchpoint"] == "store"
+
+
+def test_a_report_stored_before_the_ranking_by_effect_still_opens(admin_client) -> None:  # type: ignore[no-untyped-def]
+    from engagement.reports.models import Report, ReportStatus
+
+    old = {
+        "version": 1,
+        "params": {"period_start": "2026-10-01", "period_end": "2026-10-31", "window_days": 90},
+        "totals": {"items": 1, "nps": None, "customers": 1},
+        "topics": [{"id": 1, "name": "旧トピック", "rank": 1, "impact": 3.2, "quotes": []}],
+        "summary": {"top": [], "changes": [], "shipped_actions": [], "has_previous": False},
+    }
+    report = Report.objects.create(
+        period_start=PERIOD[0], period_end=PERIOD[1], status=ReportStatus.DONE, data=old
+    )
+    response = admin_client.get(f"/reports/{report.id}/")
+    assert response.status_code == 200
+    assert "以前の順位付けの方法で作成されています" in response.content.decode()
+    assert admin_client.get(f"/reports/{report.id}/export.csv").status_code == 200

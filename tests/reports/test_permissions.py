@@ -41,7 +41,7 @@ def test_page_shows_report_without_personal_data(report: Report, pm: Client) -> 
     assert response.status_code == 200
     html = response.content.decode()
     assert "解約手続き" in html and "画面デザイン" in html
-    assert "エンゲージメントを最も損なっている3つのトピック" in html
+    assert "行動への悪影響が大きい上位3トピック" in html
     assert "<svg" in html  # charts inline
     assert "[メール]" in html  # the masked quote is shown
     assert not PERSONAL.search(html), PERSONAL.search(html)

@@ -1,34 +1,37 @@
 """``python manage.py bench NAME [options]``: benchmarks that print one JSON object a line.
 
-Each benchmark is a function registered in a ``BENCHMARKS`` dict of its package
-(``surveys.benchmarks``, ``voc.benchmarks``, ``engagement.dashboard.benchmarks``), or in this
-app for those that span apps (``pages``, ``imports``): it receives the parsed options and yields
-dicts, each printed as one JSON line. Figures are measured, never asserted by unit tests.
+Each benchmark is a function registered in a ``BENCHMARKS`` dict of its app's ``benchmarks``
+module (``surveys.benchmarks``, ``voc.benchmarks``, ``engagement.dashboard.benchmarks``,
+``engagement.reports.benchmarks`` …, found through the installed apps), or in this app for those
+that span apps (``pages``, ``import``): it receives the parsed options and yields dicts, each
+printed as one JSON line. Figures are measured, never asserted by unit tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
 
 def registry() -> dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..., None]]]:
+    found: dict[str, Any] = {}
+    for app in apps.get_app_configs():
+        if importlib.util.find_spec(f"{app.name}.benchmarks") is None:
+            continue
+        module = importlib.import_module(f"{app.name}.benchmarks")
+        found.update(getattr(module, "BENCHMARKS", {}))
     from engagement.benchmarks import imports, pages
-    from engagement.dashboard import benchmarks as dashboard_benchmarks
-    from surveys import benchmarks as survey_benchmarks
-    from voc import benchmarks as voc_benchmarks
 
-    return {
-        **survey_benchmarks.BENCHMARKS,
-        **voc_benchmarks.BENCHMARKS,
-        **dashboard_benchmarks.BENCHMARKS,
-        "pages": (pages.run_pages, pages.add_pages_arguments),
-        "import": (imports.run_import, imports.add_import_arguments),
-    }
+    found["pages"] = (pages.run_pages, pages.add_pages_arguments)
+    found["import"] = (imports.run_import, imports.add_import_arguments)
+    return found
 
 
 class Command(BaseCommand):

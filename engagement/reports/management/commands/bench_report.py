@@ -1,4 +1,4 @@
-"""``python manage.py bench_report --items N``: time report generation over N feedback items."""
+"""``python manage.py bench_report --responses N``: the same as ``bench report``."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from engagement.reports import benchmarks
 
 
 class Command(BaseCommand):
-    help = "Seed N feedback items (once) and time the improvement report; one JSON line each."
+    help = "Seed N survey responses (once) and time the improvement report; one JSON line each."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--items", type=int, default=100_000)
-        parser.add_argument("--repeat", type=int, default=3)
+        benchmarks.add_report_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for row in benchmarks.run(items=options["items"], repeat=options["repeat"]):
+        for row in benchmarks.run_report(**options):
             self.stdout.write(json.dumps(row, ensure_ascii=False))
             self.stdout.flush()
