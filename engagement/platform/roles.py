@@ -55,6 +55,8 @@ ROLES: dict[str, list[str]] = {
     CS_AGENT: _AGENT,
     CS_LEAD: [
         *_AGENT,
+        # Leads route the unassigned queue and balance work between teams: every team's items.
+        "engagement.view_all_teams",
         "triage.view_rule",
         "triage.add_rule",
         "triage.change_rule",
