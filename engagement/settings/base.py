@@ -191,6 +191,9 @@ CELERY_BEAT_SCHEDULE = {
     "dashboard-refresh-rollups": {"task": "dashboard.refresh_rollups", "schedule": 600.0},
 }
 OUTBOX_RESEND_AFTER_SECONDS = env_int("OUTBOX_RESEND_AFTER_SECONDS", 120)
+# A running outbox task holds a lease it renews every third of this; the sweep never re-sends a
+# message whose lease is live, and a second delivery of it skips while the first one beats.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

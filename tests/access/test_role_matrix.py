@@ -109,7 +109,10 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         lambda w: reverse("triage:reply", args=[w.item_b.pk]),
         POST_ONLY,
     ),
-    "admin/triage/heard-you/": (lambda w: reverse("triage:heard_you"), S(LOGIN, 403, 200, 403, 200)),
+    "admin/triage/heard-you/": (
+        lambda w: reverse("triage:heard_you"),
+        S(LOGIN, 403, 200, 403, 200),
+    ),
     "admin/voc/topics/": (lambda w: reverse("voc:topics"), S(LOGIN, 200, 200, 403, 200)),
     "admin/voc/topics/<int:topic_id>/": (
         lambda w: reverse("voc:topic", args=[w.topic.pk]),
@@ -142,7 +145,9 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
     "admin/login/": (lambda w: "/admin/login/", S(200, 302, 302, 302, 302)),
     "admin/logout/": (lambda w: "/admin/logout/", S(LOGIN, 405, 405, 405, 405)),
     "admin/autocomplete/": (
-        lambda w: "/admin/autocomplete/?app_label=voc&model_name=feedbackitem&field_name=duplicate_of&term=解約",
+        lambda w: (
+            "/admin/autocomplete/?app_label=voc&model_name=feedbackitem&field_name=duplicate_of&term=解約"
+        ),
         S(LOGIN, (200, 403), (200, 403), 403, (200, 403)),
     ),
     "admin/password_change/": (
@@ -333,9 +338,7 @@ def expected_admin_status(model_admin: Any, suffix: str, user: Any, obj: Any) ->
     if obj is None:
         return (302, 403, 404)
     visible = model_admin.get_queryset(request).filter(pk=obj.pk).exists()
-    if suffix == "<path:object_id>/delete/" and not model_admin.has_delete_permission(
-        request, obj
-    ):
+    if suffix == "<path:object_id>/delete/" and not model_admin.has_delete_permission(request, obj):
         return 403
     if not model_admin.has_view_or_change_permission(request):
         return 403 if visible else (302, 403)
