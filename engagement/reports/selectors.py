@@ -136,6 +136,8 @@ def representative_quotes(
     for row in ranked:
         quotes.setdefault(row["topic_id"], []).append(
             {
+                # The item's id lets forget_customer find and remove the quote later.
+                "item_id": row["id"],
                 "text": mask_personal_data(
                     row["text"], names=[row["customer__name"]], emails=[row["customer__email"]]
                 ),

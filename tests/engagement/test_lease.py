@@ -26,6 +26,7 @@ from django.utils import timezone
 from engagement.platform import outbox
 from engagement.platform.models import OutboxMessage, OutboxState
 from tests.conftest import ROOT, _database_url_for_worker, wait_until
+from tests.engagement import probe_tasks  # noqa: F401 (registers tests.stepwise here too)
 
 LEASE = 3
 
@@ -96,7 +97,7 @@ def test_a_worker_killed_mid_task_completes_the_work_exactly_once(settings, tmp_
     settings.OUTBOX_LEASE_SECONDS = LEASE
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     key = f"lease-{uuid.uuid4().hex}"
-    steps, step_seconds = 12, 0.5
+    steps, step_seconds = 20, 0.5
     app.control.purge()
     log_path = tmp_path / "workers.log"
     first_name = f"lease1-{uuid.uuid4().hex[:6]}@%h"
@@ -141,6 +142,9 @@ def test_a_worker_killed_mid_task_completes_the_work_exactly_once(settings, tmp_
             f"killed after {done_before_kill}/{steps} steps; starts="
             f"{int(client.get(f'{key}:starts'))} work={steps} completions=1"
         )
+    except BaseException:
+        sys.stderr.write(log_path.read_text()[-6000:])
+        raise
     finally:
         for process in (first, second):
             if process is not None and process.poll() is None:
