@@ -362,7 +362,7 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
             customer=obj,
             personal=personal,
             values=core.customer_values(customer=obj),
-            events=customer_timeline(customer=obj),
+            events=customer_timeline(customer=obj, user=request.user),
             touchpoints=dict(Touchpoint.choices),
         ),
     )

@@ -111,3 +111,24 @@ def test_customer_and_response_apis_are_scoped(world):
     body = agent.get("/api/v1/customers/").json()
     assert [row["external_id"] for row in body["results"]] == [world.customer_a.external_id]
     assert B_EMAIL not in str(body)
+
+
+def test_customer_timeline_and_item_page_show_only_visible_feedback(world):
+    other = FeedbackItem.objects.create(
+        text="チームBだけの相談内容です",
+        channel="support",
+        received_at=world.item_a.received_at,
+        customer=world.customer_a,
+        team=world.team_b,
+        duplicate_of=world.item_a,
+    )
+    agent = _client(world.users["agent_a"])
+    page = agent.get(reverse("dashboard:customer", args=[world.customer_a.pk])).content.decode()
+    assert A_PHRASE in page and other.text not in page
+    item_page = agent.get(f"/admin/voc/feedbackitem/{world.item_a.pk}/change/")
+    assert item_page.status_code == 200
+    assert other.text not in item_page.content.decode()
+    admin_page = _client(world.users["admin"]).get(
+        reverse("dashboard:customer", args=[world.customer_a.pk])
+    )
+    assert other.text in admin_page.content.decode()

@@ -103,7 +103,9 @@ def item_page_context(*, item: FeedbackItem, user: Any) -> dict[str, Any]:
             .order_by("-created_at", "-id")
         ),
         "duplicates": list(
-            FeedbackItem.objects.filter(duplicate_of=item).order_by("-received_at", "-id")[:50]
+            FeedbackItem.objects.visible_to(user)
+            .filter(duplicate_of=item)
+            .order_by("-received_at", "-id")[:50]
         ),
     }
 
