@@ -6,6 +6,7 @@ team A; nobody's name, e-mail or phone may reach the product team.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -163,5 +164,9 @@ def roles_awareness_keys() -> list[str]:
 
 
 @pytest.fixture
-def world(db: Any) -> World:
-    return build_world()
+def world(db: Any) -> Iterator[World]:
+    from django.core.cache import cache
+
+    yield build_world()
+    # Pages cache what they computed (e.g. the key drivers); the next test starts afresh.
+    cache.clear()
