@@ -62,6 +62,10 @@ def test_topic_page_shows_only_the_agents_team_items_and_counts(world):
         for row in _client_api(world.users["agent_a"]).get("/api/v1/voc/topics/").json()["results"]
     }
     assert rows[world.topic.id] == 1
+    admin_list = _client(world.users["agent_a"]).get("/admin/voc/topic/").content.decode()
+    assert '<td class="field-visible_items">1</td>' in admin_list
+    admin_list = _client(world.users["admin"]).get("/admin/voc/topic/").content.decode()
+    assert '<td class="field-visible_items">2</td>' in admin_list
 
 
 def _client_api(user) -> APIClient:  # type: ignore[no-untyped-def]
