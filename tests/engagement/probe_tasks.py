@@ -27,7 +27,11 @@ def fail_always(*, key: str) -> None:
     raise ValueError(f"broken input {key}")
 
 
-@shared_task(base=OutboxTask, name="tests.stepwise")
+# Its own queue: only the lease test's workers take it (not the session's shared worker).
+STEPWISE_QUEUE = "tests-stepwise"
+
+
+@shared_task(base=OutboxTask, name="tests.stepwise", queue=STEPWISE_QUEUE)
 def stepwise(*, key: str, steps: int, step_seconds: float) -> None:
     """A long task in steps: each step's side effect is recorded once (idempotent), so a run
     cut short and started again completes the work exactly once. Counts live in Redis."""

@@ -26,7 +26,7 @@ from django.utils import timezone
 from engagement.platform import outbox
 from engagement.platform.models import OutboxMessage, OutboxState
 from tests.conftest import ROOT, _database_url_for_worker, wait_until
-from tests.engagement import probe_tasks  # noqa: F401 (registers tests.stepwise here too)
+from tests.engagement import probe_tasks  # registers tests.stepwise in this process too
 
 LEASE = 3
 
@@ -74,7 +74,7 @@ def _start_worker(name: str, log_path: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "engagement", "worker", "--pool=threads",
          "--concurrency=2", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-         "--include=tests.engagement.probe_tasks", "-n", name],
+         "--include=tests.engagement.probe_tasks", "-Q", probe_tasks.STEPWISE_QUEUE, "-n", name],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
 
