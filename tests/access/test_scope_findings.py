@@ -83,18 +83,21 @@ def test_kwic_search_returns_only_the_agents_team_text(world):
 
 
 def test_cooccurrence_counts_only_the_agents_team(world):
-    from voc.models import FeedbackItem as Item
-
-    Item.objects.filter(pk=world.item_b.pk).update(
-        tokens=["鯖缶", "騒動"], tokenized_at=world.item_b.received_at
-    )
-    Item.objects.filter(pk=world.item_a.pk).update(
-        tokens=["苺大福", "問題"], tokenized_at=world.item_a.received_at
-    )
-    agent = _client(world.users["agent_a"])
-    html = agent.get(reverse("voc:cooccurrence")).content.decode()
-    # min_count=2 hides single terms; the page lists none of team B's terms either way.
-    assert "鯖缶" not in html
+    # Two items a team, each with its own pair of terms (a term shows from two items up).
+    for item, tokens in ((world.item_a, ["苺大福", "問題"]), (world.item_b, ["鯖缶", "騒動"])):
+        FeedbackItem.objects.filter(pk=item.pk).update(tokens=tokens, tokenized_at=item.received_at)
+        FeedbackItem.objects.create(
+            text="同じ話です",
+            channel="support",
+            received_at=item.received_at,
+            team=item.team,
+            tokens=tokens,
+            tokenized_at=item.received_at,
+        )
+    html = _client(world.users["agent_a"]).get(reverse("voc:cooccurrence")).content.decode()
+    assert "苺大福" in html and "鯖缶" not in html
+    html = _client(world.users["admin"]).get(reverse("voc:cooccurrence")).content.decode()
+    assert "苺大福" in html and "鯖缶" in html
 
 
 def test_dashboard_needs_its_permission(world):
