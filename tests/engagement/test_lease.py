@@ -154,3 +154,16 @@ def test_a_worker_killed_mid_task_completes_the_work_exactly_once(settings, tmp_
                 except subprocess.TimeoutExpired:
                     process.kill()
         client.delete(*client.keys(f"{key}*") or [key])
+
+
+@pytest.mark.django_db
+def test_the_daily_analysis_goes_through_the_outbox_once(settings):
+    from engagement.platform.tasks import enqueue_periodic
+
+    entry = settings.CELERY_BEAT_SCHEDULE["voc-run-analysis"]
+    assert entry["task"] == "engagement.enqueue_periodic"
+    OutboxMessage.objects.create(
+        task_name="voc.run_analysis", dedup_key="voc-run-analysis", state=OutboxState.SENT
+    )  # an on-demand run still open
+    assert enqueue_periodic(**entry["kwargs"]) == OutboxMessage.objects.get().id
+    assert OutboxMessage.objects.count() == 1
