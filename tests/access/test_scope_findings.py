@@ -139,3 +139,17 @@ def test_customer_timeline_and_item_page_show_only_visible_feedback(world):
         reverse("dashboard:customer", args=[world.customer_a.pk])
     )
     assert other.text in admin_page.content.decode()
+
+
+def test_the_triage_export_applies_the_rule_whatever_it_is_given(world):
+    from voc.triage.export import export_rows
+
+    rows = "".join(export_rows(queryset=FeedbackItem.objects.all(), user=world.users["agent_a"]))
+    assert A_PHRASE in rows and B_PHRASE not in rows
+    client = _client(world.users["agent_a"])
+    response = client.post(
+        "/admin/voc/feedbackitem/",
+        {"action": "export_csv", "_selected_action": [world.item_a.pk, world.item_b.pk]},
+    )
+    body = b"".join(response.streaming_content if response.streaming else [response.content])
+    assert response.status_code == 200 and B_PHRASE not in body.decode("utf-8-sig")
