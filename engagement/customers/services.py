@@ -216,10 +216,30 @@ def _traces_of(customer: Customer) -> list[str]:
     parts = [part for part in re.split(r"[\s　・]+", customer.name or "") if part]
     if len(parts) > 1:
         values += ["".join(parts), " ".join(parts), "　".join(parts)]
-    values += [value for value in (customer.attributes or {}).values() if isinstance(value, str)]
+    values += [
+        value
+        for key, value in (customer.attributes or {}).items()
+        if isinstance(value, str) and _identifies(str(key), value)
+    ]
     for _receiver, texts in customer_traces.send(sender=Customer, customer=customer):
-        values += list(texts or [])
+        # Short texts ("特になし") identify nobody and would erase other customers' words.
+        values += [text for text in texts or [] if len(text.strip()) >= MIN_TEXT_TRACE]
     return clean_traces(values)
+
+
+MIN_TEXT_TRACE = 10
+_IDENTIFYING_KEYS = re.compile(
+    r"phone|tel|mobile|mail|address|name|birth|電話|携帯|住所|氏名|名前|メール|生年月日", re.I
+)
+
+
+def _identifies(key: str, value: str) -> bool:
+    """An attribute value that points at the person (a phone number, an address, a name…),
+    not a shared category ("gold", "東京都") that would erase other customers' data too."""
+    from engagement.platform.masking import EMAIL_RE, PHONE_RE
+
+    value = value.strip()
+    return bool(PHONE_RE.search(value) or EMAIL_RE.search(value) or _IDENTIFYING_KEYS.search(key))
 
 
 def _erase_platform_traces(traces: list[str]) -> None:

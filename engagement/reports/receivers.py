@@ -46,8 +46,9 @@ def _drop_quotes(node: Any, item_ids: set[int], sentences: list[str]) -> Any:
 def _is_their_quote(node: Any, item_ids: set[int], sentences: list[str]) -> bool:
     if not (isinstance(node, dict) and isinstance(node.get("text"), str)):
         return False
-    if node.get("item_id") in item_ids:
-        return True
+    if "item_id" in node:
+        return node["item_id"] in item_ids
+    # Snapshots from before quotes carried their item: a sentence of the customer's own texts.
     return any(sentence in node["text"] for sentence in sentences)
 
 

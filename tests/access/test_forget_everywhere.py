@@ -23,7 +23,7 @@ from engagement.platform.models import OutboxMessage
 from voc.models import FeedbackItem, Topic
 from voc.triage.models import Alert, Note, TriageEvent
 
-from .conftest import A_PHRASE, B_EMAIL, B_EXTERNAL, B_NAME, B_PHONE, B_PHRASE
+from .conftest import A_NAME, A_PHRASE, B_EMAIL, B_EXTERNAL, B_NAME, B_PHONE, B_PHRASE
 
 ERASED = [B_NAME, B_NAME.replace(" ", ""), B_EMAIL, B_PHONE, B_PHRASE, B_EXTERNAL]
 
@@ -134,3 +134,46 @@ def test_forgotten_customer_leaves_no_trace_in_any_table(world, settings, tmp_pa
     # Forgetting again changes nothing more.
     forget_customer(customer=Customer.objects.get(pk=customer.pk), now=timezone.now())
     assert search_everything(ERASED)[0] == []
+
+
+def test_forgetting_erases_only_what_identifies_the_customer(world):
+    from voc.triage.models import Note
+
+    Customer.objects.filter(pk=world.customer_b.pk).update(
+        attributes={"phone": B_PHONE, "plan": "premium", "prefecture": "東京都"}
+    )
+    note = Note.objects.create(
+        item=world.item_a, author=world.users["admin"], body="premium 東京都 特になし"
+    )
+    FeedbackItem.objects.create(
+        text="特になし", channel="survey", received_at=timezone.now(), customer=world.customer_b
+    )
+    forget_customer(customer=Customer.objects.get(pk=world.customer_b.pk), now=timezone.now())
+    note.refresh_from_db()
+    assert note.body == "premium 東京都 特になし"
+
+
+def test_quotes_in_older_snapshots_are_found_by_the_customers_sentences(world):
+    from engagement.platform.masking import mask_personal_data
+    from engagement.reports.models import Report
+
+    legacy = Report.objects.create(
+        period_start=world.objects["report"].period_start,
+        period_end=world.objects["report"].period_end,
+        data={
+            "topics": [
+                {
+                    "name": "解約",
+                    "quotes": [
+                        {"text": mask_personal_data(world.item_b.text, names=[B_NAME])},
+                        {"text": mask_personal_data(world.item_a.text, names=[A_NAME])},
+                    ],
+                }
+            ]
+        },
+    )
+    forget_customer(customer=world.customer_b, now=timezone.now())
+    legacy.refresh_from_db()
+    quotes = legacy.data["topics"][0]["quotes"]
+    assert len(quotes) == 1 and A_PHRASE in quotes[0]["text"]  # team A's quote stays
+    assert B_PHRASE not in json.dumps(legacy.data, ensure_ascii=False)
