@@ -410,3 +410,38 @@ def test_every_url_is_in_the_matrix_and_holds_for_every_role(matrix_world):
                     )
     print(f"role matrix: {len(routes)} routes × {len(ROLES)} roles = {checked} requests")
     assert not problems, "\n".join(problems)
+
+
+def test_writes_on_another_teams_items_are_refused_and_change_nothing(matrix_world):
+    """The POST side of the matrix: an agent of team A acting on team B's item by id."""
+    from rest_framework.test import APIClient
+
+    from voc.models import FeedbackItem, Topic
+    from voc.triage.models import Note, Reply, Tag
+
+    world = matrix_world
+    agent = Client()
+    agent.force_login(world.users["agent_a"])
+    item = world.item_b
+    tag = Tag.objects.create(name="要確認")
+    other_topic = Topic.objects.create(name="配送", terms=["配送"])
+    before = (Note.objects.count(), Reply.objects.count(), item.item_tags.count())
+    posts = {
+        reverse("triage:note", args=[item.pk]): {"body": "見ました"},
+        reverse("triage:tag", args=[item.pk]): {"name": "要確認"},
+        reverse("triage:untag", args=[item.pk, tag.pk]): {},
+        reverse("triage:reply", args=[item.pk]): {"do": "save", "subject": "x", "body": "y"},
+    }
+    for path, data in posts.items():
+        assert agent.post(path, data).status_code == 404, path
+    agent.post(reverse("voc:item_move"), {"item_id": item.pk, "topic": other_topic.pk})
+    agent.post(
+        reverse("voc:topic_split", args=[world.topic.pk]), {"items": [item.pk], "name": "分割"}
+    )
+    api = APIClient()
+    api.force_authenticate(world.users["agent_a"])
+    response = api.post(f"/api/v1/triage/items/{item.pk}/state/", {"state": "resolved"})
+    assert response.status_code == 404
+    fresh = FeedbackItem.objects.get(pk=item.pk)
+    assert (fresh.state, fresh.topic_id) == (item.state, world.topic.pk)
+    assert (Note.objects.count(), Reply.objects.count(), fresh.item_tags.count()) == before
