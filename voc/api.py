@@ -4,10 +4,11 @@
   inquiry, review, SNS post…): text, channel, received_at, customer_external_id, rating,
   external_id (re-sending the same (channel, external_id) returns the existing item, 200).
   Needs ``voc.add_feedbackitem``.
-- ``GET /api/v1/voc/topics/`` — active topics with their terms and item counts
-  (``voc.view_topic``).
+- ``GET /api/v1/voc/topics/`` — active topics with their terms and item counts, counted over
+  the items the caller may see (``voc.view_topic``).
 - ``GET /api/v1/voc/search/?q=解約`` — feedback whose tokens contain the keyword's tokens
-  (``voc.view_feedbackitem``); no personal data.
+  (``voc.view_feedbackitem``), among the items the caller may see (the one scope rule); the
+  text is masked (names, e-mail, phone) for staff without personal-data access.
 """
 
 from __future__ import annotations
