@@ -6,6 +6,8 @@ permissions).
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -20,6 +22,7 @@ from rest_framework.response import Response as ApiResponse
 from engagement.customers.models import Customer
 from engagement.platform.api_conventions import ERROR_RESPONSES
 from engagement.platform.errors import InvalidInput, NotFound
+from engagement.platform.masking import mask_for
 from surveys import services
 from surveys.models import Answer, Invitation, Response, Survey
 from surveys.services.distribution import personal_url
@@ -124,6 +127,13 @@ class AnswerSerializer(serializers.ModelSerializer):
         model = Answer
         fields = ["question_key", "number", "text", "choices"]
 
+    def to_representation(self, instance: Answer) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and data.get("text"):
+            data["text"] = mask_for(request.user, data["text"], customer=instance.response.customer)
+        return data
+
 
 class ResponseSerializer(serializers.ModelSerializer):
     survey = serializers.CharField(source="survey.slug")
@@ -178,7 +188,8 @@ class ResponseList(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Response]:
         return (
-            Response.objects.select_related("survey", "customer")
+            Response.objects.visible_to(self.request.user)
+            .select_related("survey", "customer")
             .prefetch_related(
                 Prefetch(
                     "answers",

@@ -5,6 +5,8 @@ Responses are scored once, on submit, and the scores stored on the response (see
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -12,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from engagement.customers.models import Touchpoint
 from engagement.platform.models import TimeStampedModel
+from engagement.platform.scope import restrict
 
 
 class Wave(TimeStampedModel):
@@ -311,6 +314,13 @@ class NpsCategory(models.TextChoices):
     DETRACTOR = "detractor", _("Detractor")
 
 
+class ResponseQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ResponseQuerySet:
+        """Responses ``user`` may see: all, or those whose feedback items are in the user's
+        scope (``engagement.platform.scope``)."""
+        return restrict(self, user, prefix="feedback_items__")
+
+
 class Response(TimeStampedModel):
     """A customer's answers to a survey; scores are computed once on submit and stored."""
 
@@ -341,6 +351,8 @@ class Response(TimeStampedModel):
     empathy_index = models.FloatField(_("empathy index"), null=True, blank=True)
     attachment_index = models.FloatField(_("attachment index"), null=True, blank=True)
     awareness_index = models.FloatField(_("awareness index"), null=True, blank=True)
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("response")

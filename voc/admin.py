@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,14 +17,21 @@ from django.utils.translation import gettext_lazy as _
 
 from engagement.platform.errors import DomainError
 from voc import services
-from voc.models import AnalysisRun, AnalysisSettings, CodingRule, Topic, UserDictionaryEntry
+from voc.models import (
+    AnalysisRun,
+    AnalysisSettings,
+    CodingRule,
+    FeedbackItem,
+    Topic,
+    UserDictionaryEntry,
+)
 
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = (
         "name",
-        "item_count",
+        "visible_items",
         "terms_preview",
         "is_active",
         "is_other",
@@ -35,7 +43,7 @@ class TopicAdmin(admin.ModelAdmin):
     fields = (
         "name",
         "terms",
-        "item_count",
+        "visible_items",
         "is_active",
         "is_other",
         "name_is_custom",
@@ -43,13 +51,26 @@ class TopicAdmin(admin.ModelAdmin):
     )
     readonly_fields = (
         "terms",
-        "item_count",
+        "visible_items",
         "is_active",
         "is_other",
         "name_is_custom",
         "merged_into",
     )
     actions = ["merge_into_first"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # Counted over the items the viewer may see (engagement.platform.scope).
+        visible = FeedbackItem.objects.visible_to(request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_visible=Count("items", filter=Q(items__pk__in=visible)))
+        )
+
+    @admin.display(description=_("items"), ordering="n_visible")
+    def visible_items(self, obj: Topic) -> int:
+        return obj.n_visible
 
     @admin.display(description=_("distinctive terms"))
     def terms_preview(self, obj: Topic) -> str:

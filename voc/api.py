@@ -4,16 +4,18 @@
   inquiry, review, SNS post…): text, channel, received_at, customer_external_id, rating,
   external_id (re-sending the same (channel, external_id) returns the existing item, 200).
   Needs ``voc.add_feedbackitem``.
-- ``GET /api/v1/voc/topics/`` — active topics with their terms and item counts
-  (``voc.view_topic``).
+- ``GET /api/v1/voc/topics/`` — active topics with their terms and item counts, counted over
+  the items the caller may see (``voc.view_topic``).
 - ``GET /api/v1/voc/search/?q=解約`` — feedback whose tokens contain the keyword's tokens
-  (``voc.view_feedbackitem``); no personal data.
+  (``voc.view_feedbackitem``), among the items the caller may see (the one scope rule); the
+  text is masked (names, e-mail, phone) for staff without personal-data access.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Q
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -22,6 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from engagement.platform.api_conventions import ERROR_RESPONSES, Pagination, StaffModelPermissions
+from engagement.platform.masking import mask_for
+from engagement.platform.scope import sees_personal_data
 from voc import selectors, services
 from voc.models import Channel, FeedbackItem, Topic
 
@@ -60,8 +64,19 @@ class FeedbackOutSerializer(serializers.ModelSerializer):
             "nps_category",
         ]
 
+    def to_representation(self, instance: FeedbackItem) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not sees_personal_data(request.user):
+            data["text"] = mask_for(request.user, data["text"], customer=instance.customer)
+            data["tokens"] = []
+        return data
+
 
 class TopicSerializer(serializers.ModelSerializer):
+    # Counted over the items the caller may see (engagement.platform.scope).
+    item_count = serializers.IntegerField(source="visible_item_count", read_only=True)
+
     class Meta:
         model = Topic
         fields = ["id", "name", "terms", "item_count", "is_other", "name_is_custom", "updated_at"]
@@ -99,7 +114,10 @@ class TopicList(generics.ListAPIView):
     queryset = Topic.objects.all()
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.active_topics()
+        visible = selectors.visible_items(self.request.user).values("pk")
+        return selectors.active_topics().annotate(
+            visible_item_count=Count("items", filter=Q(items__pk__in=visible))
+        )
 
 
 class FeedbackSearch(generics.ListAPIView):
@@ -114,7 +132,11 @@ class FeedbackSearch(generics.ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         keyword = self.request.query_params.get("q", "")
-        queryset = FeedbackItem.objects.select_related("topic").order_by("-received_at", "-id")
+        queryset = (
+            selectors.visible_items(self.request.user)
+            .select_related("topic", "customer")
+            .order_by("-received_at", "-id")
+        )
         if not keyword.strip():
             return queryset.none()
         return selectors.filter_by_keyword(queryset, keyword[:100])

@@ -365,11 +365,12 @@ def word_segment_table(
 def ca_map(items: Sequence[tuple[str, frozenset[str]]], *, top: int = 40) -> dict[str, Any]:
     """The data of the correspondence-analysis map (words and segments as points)."""
     words, segments, table = word_segment_table(items, top=top)
-    result = correspondence_analysis(table) if words else correspondence_analysis([])
+    # No word frequent enough (few items): an all-zero table, so every segment still has a point.
+    result = correspondence_analysis(table or [[0] * len(segments)])
     return {
         "words": [
             {"label": word, "x": xy[0], "y": xy[1], "n": sum(row)}
-            for word, xy, row in zip(words, result["rows"], table, strict=True)
+            for word, xy, row in zip(words, result["rows"][: len(words)], table, strict=True)
         ],
         "segments": [
             {"label": segment, "x": xy[0], "y": xy[1]}

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from engagement.customers.models import Touchpoint
 from engagement.platform.models import TimeStampedModel
+from engagement.platform.scope import restrict
 
 
 class Channel(models.TextChoices):
@@ -71,6 +72,12 @@ class Priority(models.IntegerChoices):
     NORMAL = 2, _("Normal")
     HIGH = 3, _("High")
     URGENT = 4, _("Urgent")
+
+
+class FeedbackItemQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> FeedbackItemQuerySet:
+        """The items ``user`` may see: the one scope rule (``engagement.platform.scope``)."""
+        return restrict(self, user)
 
 
 class FeedbackItem(TimeStampedModel):
@@ -169,6 +176,8 @@ class FeedbackItem(TimeStampedModel):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
+
+    objects = FeedbackItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("feedback item")

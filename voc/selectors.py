@@ -152,16 +152,23 @@ def latest_model_run() -> AnalysisRun | None:
     )
 
 
+def visible_items(user: Any) -> QuerySet[FeedbackItem]:
+    """The entry point of every VoC page and endpoint: the items ``user`` may see."""
+    return FeedbackItem.objects.visible_to(user)
+
+
 def active_topics() -> QuerySet[Topic]:
     return Topic.objects.filter(is_active=True).order_by("is_other", "-item_count", "id")
 
 
-def topic_overview(*, weeks: int = 8, now: Any = None) -> list[dict[str, Any]]:
-    """One row per active topic: volume, share, weekly trend, NPS mix and mean, sentiment mix."""
+def topic_overview(*, user: Any, weeks: int = 8, now: Any = None) -> list[dict[str, Any]]:
+    """One row per active topic: volume, share, weekly trend, NPS mix and mean, sentiment mix
+    — counted over the items ``user`` may see."""
     now = now or timezone.now()
     topics = list(active_topics())
-    items = FeedbackItem.objects.filter(topic__in=topics)
-    total = FeedbackItem.objects.exclude(topic=None).count() or 1
+    visible = visible_items(user)
+    items = visible.filter(topic__in=topics)
+    total = visible.exclude(topic=None).count() or 1
     counts = {
         row["topic"]: row
         for row in items.values("topic").annotate(
@@ -221,8 +228,12 @@ def topic_overview(*, weeks: int = 8, now: Any = None) -> list[dict[str, Any]]:
     return rows
 
 
-def topic_quotes(topic: Topic) -> list[FeedbackItem]:
-    by_id = FeedbackItem.objects.in_bulk(topic.quote_ids or [])
+def topic_item_count(topic: Topic, *, user: Any) -> int:
+    return visible_items(user).filter(topic=topic).count()
+
+
+def topic_quotes(topic: Topic, *, user: Any) -> list[FeedbackItem]:
+    by_id = visible_items(user).in_bulk(topic.quote_ids or [])
     return [by_id[item_id] for item_id in topic.quote_ids or [] if item_id in by_id]
 
 
@@ -308,12 +319,6 @@ def co_occurrence(
 
 
 # --- feedback as staff may see it; coding rules by segment (issue 12 §6) --------------------
-
-
-def feedback_items(user: Any = None) -> QuerySet[FeedbackItem]:
-    """Every feedback query of the exploration pages starts here, so a visibility rule (a
-    team scope per user) can be added in one place."""
-    return FeedbackItem.objects.all()
 
 
 SEGMENTS = ("nps", "channel", "wave", "store")

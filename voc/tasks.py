@@ -31,9 +31,16 @@ def retokenize(*, version: int) -> int:
 
 @shared_task(base=OutboxTask, name="voc.run_analysis")
 def run_analysis() -> int:
+    from voc.models import AnalysisRun, AnalysisRunStatus
     from voc.services import run_analysis as run
 
-    return run().id
+    done = run()
+    # A run cut short (its worker killed) wrote no topics (they are stored in one transaction
+    # at the end) but left its row "running"; the run that completed the work closes it.
+    AnalysisRun.objects.filter(
+        status=AnalysisRunStatus.RUNNING, started_at__lt=done.started_at
+    ).update(status=AnalysisRunStatus.FAILED, error="interrupted; completed by a later run")
+    return done.id
 
 
 @shared_task(base=OutboxTask, name="voc.analyze_pending")

@@ -34,7 +34,7 @@ from voc.forms import (
     RenameForm,
     SplitForm,
 )
-from voc.models import AnalysisRun, FeedbackItem, Topic
+from voc.models import AnalysisRun, Topic
 
 ITEMS_PER_PAGE = 50
 COOCCURRENCE_ITEMS = 5_000
@@ -52,11 +52,13 @@ def _context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
 @staff_member_required
 def topic_list(request: HttpRequest) -> HttpResponse:
     _require(request, "voc.view_topic", "voc.view_feedbackitem")
-    rows = selectors.topic_overview()
+    rows = selectors.topic_overview(user=request.user)
     peak = max([max(row["trend"]) for row in rows if row["trend"]] or [1]) or 1
-    # The one ranking by effect on behaviour (the dashboard and the reports show the same).
+    # The one ranking by effect on behaviour (the dashboard and the reports show the same),
+    # over what this user may see.
     ranking = impact.cached_rank_topics(
-        items=FeedbackItem.objects.all(), responses=Response.objects.all()
+        items=selectors.visible_items(request.user),
+        responses=Response.objects.visible_to(request.user),
     )
     effects = ranking.by_id()
     for row in rows:
@@ -93,7 +95,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     _require(request, "voc.view_topic", "voc.view_feedbackitem")
     topic = get_object_or_404(Topic, id=topic_id)
     keyword_form = KeywordForm(request.GET or None)
-    items = FeedbackItem.objects.filter(topic=topic).select_related("customer")
+    items = selectors.visible_items(request.user).filter(topic=topic).select_related("customer")
     keyword = ""
     if keyword_form.is_valid():
         keyword = keyword_form.cleaned_data["q"]
@@ -108,7 +110,8 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
             request,
             topic.name,
             topic=topic,
-            quotes=selectors.topic_quotes(topic),
+            quotes=selectors.topic_quotes(topic, user=request.user),
+            item_count=selectors.topic_item_count(topic, user=request.user),
             page=page,
             keyword=keyword,
             keyword_form=keyword_form,
@@ -171,6 +174,9 @@ def topic_split(request: HttpRequest, topic_id: int) -> HttpResponse:
         item_ids = [int(value) for value in request.POST.getlist("items")]
     except ValueError:
         item_ids = []
+    item_ids = list(
+        selectors.visible_items(request.user).filter(id__in=item_ids).values_list("id", flat=True)
+    )
     try:
         new_topic = services.split_topic(topic=topic, item_ids=item_ids, name=name)
     except DomainError as exc:
@@ -188,7 +194,7 @@ def item_move(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose the topic to move the item to."))
         return redirect(request.POST.get("next") or reverse("voc:topics"))
-    item = get_object_or_404(FeedbackItem, id=form.cleaned_data["item_id"])
+    item = get_object_or_404(selectors.visible_items(request.user), id=form.cleaned_data["item_id"])
     try:
         services.move_item(item=item, topic=form.cleaned_data["topic"])
         messages.success(request, _("The item was moved; re-runs will keep it there."))
@@ -206,7 +212,7 @@ def search(request: HttpRequest) -> HttpResponse:
     total = 0
     tokens: list[str] = []
     if keyword.strip():
-        queryset = FeedbackItem.objects.select_related("topic")
+        queryset = selectors.visible_items(request.user).select_related("topic")
         tokens = selectors.keyword_tokens(keyword)
         total = selectors.filter_by_keyword(queryset, keyword).count()
         lines = selectors.keyword_in_context(queryset, keyword, width=25, limit=100)
@@ -265,7 +271,7 @@ def _network(data: dict[str, Any], size: int = 560) -> dict[str, Any]:
 def cooccurrence(request: HttpRequest) -> HttpResponse:
     _require(request, "voc.view_feedbackitem")
     topic = None
-    queryset = FeedbackItem.objects.exclude(tokenized_at=None)
+    queryset = selectors.visible_items(request.user).exclude(tokenized_at=None)
     topic_id = request.GET.get("topic")
     if topic_id and topic_id.isdigit():
         topic = get_object_or_404(Topic, id=int(topic_id))
@@ -353,7 +359,7 @@ def coding(request: HttpRequest) -> HttpResponse:
     segment = request.GET.get("segment", "nps")
     if segment not in SEGMENT_CHOICES:
         segment = "nps"
-    queryset = selectors.feedback_items(request.user)
+    queryset = selectors.visible_items(request.user)
     overview = selectors.coding_overview(queryset, segment)
     if request.GET.get("export") == "csv":
         return _coding_csv(overview)

@@ -23,6 +23,7 @@ from engagement.customers.models import (
     Team,
 )
 from engagement.platform.errors import DomainError
+from engagement.platform.scope import sees_personal_data
 
 admin.site.site_header = _("Engagement platform")
 admin.site.site_title = _("Engagement platform")
@@ -32,7 +33,7 @@ PERSONAL_FIELDS = ("name", "email")
 
 
 def can_see_personal_data(request: HttpRequest) -> bool:
-    return request.user.has_perm("engagement.view_personal_data")
+    return sees_personal_data(request.user)
 
 
 class ImportForm(forms.Form):
@@ -59,6 +60,9 @@ class CustomerAdmin(admin.ModelAdmin):
         if can_see_personal_data(request):
             fields[1:1] = ["name", "email"]
         return fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).visible_to(request.user)
 
     def get_search_fields(self, request: HttpRequest) -> Any:
         if can_see_personal_data(request):
@@ -185,6 +189,9 @@ class BehaviourRecordAdmin(admin.ModelAdmin):
     raw_id_fields = ("customer",)
     date_hierarchy = "occurred_at"
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).visible_to(request.user)
 
 
 @admin.register(Team)

@@ -23,13 +23,14 @@ from rest_framework.views import APIView
 from engagement.customers import services
 from engagement.customers.models import BehaviourRecord, Customer, Touchpoint
 from engagement.platform.api_conventions import ERROR_RESPONSES, Pagination, StaffModelPermissions
+from engagement.platform.scope import sees_personal_data
 
 MAX_BATCH = 1000
 PERSONAL = ("name", "email")
 
 
 def can_see_personal_data(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("engagement.view_personal_data"))
+    return sees_personal_data(user)
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -106,6 +107,10 @@ class BatchSerializer(serializers.Serializer):
 
 class CustomerList(generics.ListAPIView):
     queryset = Customer.objects.order_by("external_id")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Customer.objects.visible_to(self.request.user).order_by("external_id")
+
     serializer_class = CustomerSerializer
     permission_classes = [StaffModelPermissions]
     pagination_class = Pagination

@@ -5,12 +5,15 @@ Surveys, VoC, the dashboard and reports build on these; nothing here imports the
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from engagement.platform.models import TimeStampedModel
+from engagement.platform.scope import restrict, scope_for
 
 
 class Touchpoint(models.TextChoices):
@@ -27,6 +30,11 @@ class Touchpoint(models.TextChoices):
 class CustomerQuerySet(models.QuerySet):
     def active(self) -> CustomerQuerySet:
         return self.filter(forgotten_at__isnull=True)
+
+    def visible_to(self, user: Any) -> CustomerQuerySet:
+        """Customers ``user`` may see: all, or those with feedback in the user's scope
+        (``engagement.platform.scope``)."""
+        return restrict(self, user, prefix="feedback_items__")
 
 
 class Customer(TimeStampedModel):
@@ -47,7 +55,10 @@ class Customer(TimeStampedModel):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["external_id"]
-        permissions = [("view_personal_data", _("Can view customers' personal data"))]
+        permissions = [
+            ("view_personal_data", _("Can view customers' personal data")),
+            ("view_all_teams", _("Can see the records of every team")),
+        ]
 
     def __str__(self) -> str:
         return self.external_id
@@ -86,6 +97,14 @@ class BuiltinBehaviour(models.TextChoices):
     REACTIVATION = "reactivation", _("Re-activation")
 
 
+class BehaviourRecordQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> BehaviourRecordQuerySet:
+        """Records of the customers ``user`` may see (``Customer.objects.visible_to``)."""
+        if scope_for(user).everything:
+            return self
+        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
+
+
 class BehaviourRecord(TimeStampedModel):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="behaviours", verbose_name=_("customer")
@@ -101,6 +120,8 @@ class BehaviourRecord(TimeStampedModel):
     # The source system's id for the event: re-sending the same batch never duplicates.
     event_id = models.CharField(_("event ID"), max_length=100, null=True, blank=True)  # noqa: DJ001
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+
+    objects = BehaviourRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("behaviour record")

@@ -6,12 +6,14 @@ Views, the API, admin actions, commands and tasks all call these functions.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.dispatch import Signal
@@ -26,10 +28,16 @@ from engagement.customers.models import (
     ImportKind,
 )
 from engagement.platform import outbox
-from engagement.platform.errors import InvalidInput
+from engagement.platform.erasure import clean_traces, contains_trace, scrub_rows
+from engagement.platform.errors import DomainError, InvalidInput
 
-# Sent inside forget_customer's transaction (kwargs: customer, now) so that upper layers
-# (survey answers, feedback text) erase what they hold about the customer.
+# Sent inside forget_customer's transaction, before anything is erased (kwargs: customer):
+# each receiver returns the customer's free texts it holds (answers, feedback, replies), so that
+# copies of them elsewhere (report snapshots, notes, alerts) can be found and erased too.
+customer_traces = Signal()
+# Sent inside forget_customer's transaction (kwargs: customer, now, traces) so that upper layers
+# (survey answers, feedback text, triage, reports) erase what they hold about the customer;
+# ``traces`` are the strings that identify the customer (engagement.platform.erasure).
 customer_forgotten = Signal()
 
 CUSTOMER_FIELDS = ("segment", "attributes", "signed_up_on", "name", "email", "contact_allowed")
@@ -179,6 +187,7 @@ def forget_customer(*, customer: Customer, now: datetime) -> Customer:
     """
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        traces = _traces_of(customer)
         if customer.forgotten_at is None:
             customer.external_id = f"{FORGOTTEN_PREFIX}{uuid.uuid4().hex}"
             customer.forgotten_at = now
@@ -191,8 +200,83 @@ def forget_customer(*, customer: Customer, now: datetime) -> Customer:
         BehaviourRecord.objects.filter(customer=customer).update(
             event_id=None, attributes={}, updated_at=now
         )
-        customer_forgotten.send(sender=Customer, customer=customer, now=now)
+        _erase_platform_traces(traces)
+        customer_forgotten.send(sender=Customer, customer=customer, now=now, traces=traces)
     return customer
+
+
+def _traces_of(customer: Customer) -> list[str]:
+    """Name, e-mail, customer ID, attribute values, and the free texts the
+    upper layers hold about the customer. Empty once forgotten (the originals are gone)."""
+    values: list[Any] = [customer.name, customer.email]
+    if customer.forgotten_at is None:
+        values.append(customer.external_id)
+    # The full name as written, without the space and with a full-width one (single parts
+    # are not searched: a common family name would erase other customers' data too).
+    parts = [part for part in re.split(r"[\s　・]+", customer.name or "") if part]
+    if len(parts) > 1:
+        values += ["".join(parts), " ".join(parts), "　".join(parts)]
+    values += [
+        value
+        for key, value in (customer.attributes or {}).items()
+        if isinstance(value, str) and _identifies(str(key), value)
+    ]
+    for _receiver, texts in customer_traces.send(sender=Customer, customer=customer):
+        # Short texts ("特になし") identify nobody and would erase other customers' words.
+        values += [text for text in texts or [] if len(text.strip()) >= MIN_TEXT_TRACE]
+    return clean_traces(values)
+
+
+MIN_TEXT_TRACE = 10
+_IDENTIFYING_KEYS = re.compile(
+    r"phone|tel|mobile|mail|address|name|birth|電話|携帯|住所|氏名|名前|メール|生年月日", re.I
+)
+
+
+def _identifies(key: str, value: str) -> bool:
+    """An attribute value that points at the person (a phone number, an address, a name…),
+    not a shared category ("gold", "東京都") that would erase other customers' data too."""
+    from engagement.platform.masking import EMAIL_RE, PHONE_RE
+
+    value = value.strip()
+    return bool(PHONE_RE.search(value) or EMAIL_RE.search(value) or _IDENTIFYING_KEYS.search(key))
+
+
+def _erase_platform_traces(traces: list[str]) -> None:
+    """What the platform and this app keep besides the customer row: imported files and their
+    errors, queued task arguments, the admin's change history."""
+    from django.contrib.admin.models import LogEntry
+
+    from engagement.platform.models import OutboxMessage
+
+    scrub_rows(OutboxMessage.objects.all(), json_fields=["kwargs"], traces=traces)
+    scrub_rows(OutboxMessage.objects.all(), text_fields=["last_error"], traces=traces)
+    scrub_rows(LogEntry.objects.all(), text_fields=["object_repr", "change_message"], traces=traces)
+    scrub_rows(ImportJob.objects.all(), json_fields=["errors"], traces=traces)
+    scrub_rows(ImportJob.objects.all(), text_fields=["message", "original_name"], traces=traces)
+    for job in ImportJob.objects.exclude(file="").order_by("id"):
+        _erase_rows_of_file(job, traces)
+
+
+def _erase_rows_of_file(job: ImportJob, traces: list[str]) -> None:
+    """Drop the lines of a kept import file that mention the customer (same encoding)."""
+    from engagement.platform.csvfiles import detect_encoding
+
+    try:
+        with job.file.open("rb") as handle:
+            raw = handle.read()
+        encoding = detect_encoding(raw)
+    except (OSError, DomainError):
+        return  # gone, or not text: nothing of the customer's to find in it
+    lines = raw.decode(encoding).splitlines(keepends=True)
+    kept = [line for line in lines if not contains_trace(line, traces)]
+    if len(kept) == len(lines):
+        return
+    data = "".join(kept).encode(encoding)
+    name = job.file.name
+    storage = job.file.storage
+    storage.delete(name)
+    storage.save(name, ContentFile(data))
 
 
 def start_import(

@@ -15,8 +15,9 @@ from rest_framework.views import APIView
 
 from engagement.dashboard import panels
 from engagement.dashboard.selectors import dashboard, filter_choices
-from engagement.dashboard.views import FilterForm
+from engagement.dashboard.views import DASHBOARD_PERM, FilterForm
 from engagement.platform.api_conventions import ERROR_RESPONSES
+from engagement.platform.scope import sees_all_teams
 
 PANEL = inline_serializer(
     name="DashboardPanel",
@@ -32,7 +33,14 @@ PANEL = inline_serializer(
 
 class IsStaff(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        user = request.user
+        return bool(
+            user
+            and user.is_authenticated
+            and user.is_staff
+            and user.has_perm(DASHBOARD_PERM)
+            and sees_all_teams(user)
+        )
 
 
 class DashboardPanels(APIView):

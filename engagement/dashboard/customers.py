@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from engagement.customers.models import BehaviourRecord, Customer
+from engagement.platform.masking import mask_for
 
 MAX_EVENTS = 500
 
@@ -20,8 +21,12 @@ class TimelineEvent:
     data: dict[str, Any]
 
 
-def customer_timeline(*, customer: Customer, limit: int = MAX_EVENTS) -> list[TimelineEvent]:
-    """At most ``limit`` of each kind of event, merged by time (three queries)."""
+def customer_timeline(
+    *, customer: Customer, user: Any, limit: int = MAX_EVENTS
+) -> list[TimelineEvent]:
+    """At most ``limit`` of each kind of event, merged by time (three queries); feedback only
+    as far as ``user`` may see it (``engagement.platform.scope``), masked without personal-data
+    access."""
     from surveys.models import Response, ResponseStatus
     from voc.models import FeedbackItem
 
@@ -50,7 +55,8 @@ def customer_timeline(*, customer: Customer, limit: int = MAX_EVENTS) -> list[Ti
             )
         )
     feedback = (
-        FeedbackItem.objects.filter(customer=customer)
+        FeedbackItem.objects.visible_to(user)
+        .filter(customer=customer)
         .select_related("topic")
         .order_by("-received_at")[:limit]
     )
@@ -60,7 +66,7 @@ def customer_timeline(*, customer: Customer, limit: int = MAX_EVENTS) -> list[Ti
                 at=item.received_at,
                 kind="feedback",
                 title=item.get_channel_display(),
-                detail=item.text,
+                detail=mask_for(user, item.text, customer=customer),
                 data={
                     "topic": item.topic.name if item.topic else "",
                     "sentiment": item.get_sentiment_display() if item.sentiment else "",

@@ -29,6 +29,7 @@ from engagement.dashboard import exports, panels, services
 from engagement.dashboard.customers import customer_timeline
 from engagement.dashboard.models import RollupRun
 from engagement.dashboard.selectors import Filters, dashboard, filter_choices
+from engagement.platform.scope import sees_all_teams, sees_personal_data
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MAX_AGE = timedelta(seconds=getattr(settings, "DASHBOARD_SUMMARY_MAX_AGE_SECONDS", 600))
@@ -93,6 +94,16 @@ def _refresh_if_stale() -> None:
         services.request_refresh()
 
 
+# The dashboard's figures are company-wide daily summaries: only roles that see every team
+# (product team, administrators) open them; CS agents and leads work from their inbox.
+DASHBOARD_PERM = "dashboard.view_dailyrollup"
+
+
+def _require_dashboard(request: HttpRequest) -> None:
+    if not (request.user.has_perm(DASHBOARD_PERM) and sees_all_teams(request.user)):
+        raise PermissionDenied
+
+
 def _context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
     return {**admin.site.each_context(request), "title": title, **extra}
 
@@ -108,6 +119,7 @@ def _csv_response(name: str, columns: list[str], rows: list[list[Any]]) -> HttpR
 
 @staff_member_required
 def index(request: HttpRequest) -> HttpResponse:
+    _require_dashboard(request)
     _refresh_if_stale()
     form, filters = _filters(request)
     data = dashboard(filters=filters)
@@ -130,12 +142,14 @@ def index(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_POST
 def refresh(request: HttpRequest) -> HttpResponse:
+    _require_dashboard(request)
     services.request_refresh()
     return HttpResponseRedirect(reverse("dashboard:index"))
 
 
 @staff_member_required
 def panel_csv(request: HttpRequest, panel: str) -> HttpResponse:
+    _require_dashboard(request)
     _form, filters = _filters(request)
     found = panels.panel_by_name(dashboard(filters=filters), panel)
     if found is None:
@@ -176,6 +190,7 @@ DRIVER_COLUMNS = [
 
 @staff_member_required
 def drivers(request: HttpRequest) -> HttpResponse:
+    _require_dashboard(request)
     form, filters = _filters(request)
     results = key_drivers.key_drivers(filters=filters)
     charts = {
@@ -220,6 +235,7 @@ def drivers(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required
 def drivers_csv(request: HttpRequest) -> HttpResponse:
+    _require_dashboard(request)
     _form, filters = _filters(request)
     rows = _driver_rows(key_drivers.key_drivers(filters=filters))
     return _csv_response("key-drivers", [str(c) for c in DRIVER_COLUMNS], rows)
@@ -299,6 +315,7 @@ METRIC_COLUMNS = [
 
 @staff_member_required
 def customer_metrics(request: HttpRequest) -> HttpResponse:
+    _require_dashboard(request)
     form = PeriodForm(request.GET or None)
     start, end, segment = form.period()
     values = _customer_metrics(start, end, segment)
@@ -323,6 +340,7 @@ def customer_metrics(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required
 def customer_metrics_csv(request: HttpRequest) -> HttpResponse:
+    _require_dashboard(request)
     form = PeriodForm(request.GET or None)
     start, end, segment = form.period()
     rows = _metrics_rows(_customer_metrics(start, end, segment))
@@ -333,8 +351,8 @@ def customer_metrics_csv(request: HttpRequest) -> HttpResponse:
 def customer(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("engagement.view_customer"):
         raise PermissionDenied
-    obj = get_object_or_404(Customer, pk=pk)
-    personal = request.user.has_perm("engagement.view_personal_data")
+    obj = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
+    personal = sees_personal_data(request.user)
     return TemplateResponse(
         request,
         "dashboard/customer.html",
@@ -344,7 +362,7 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
             customer=obj,
             personal=personal,
             values=core.customer_values(customer=obj),
-            events=customer_timeline(customer=obj),
+            events=customer_timeline(customer=obj, user=request.user),
             touchpoints=dict(Touchpoint.choices),
         ),
     )

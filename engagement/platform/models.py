@@ -36,6 +36,9 @@ class OutboxMessage(TimeStampedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The lease of the execution running it (``platform.outbox``): renewed by a heartbeat.
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "engagement_outboxmessage"  # created by the customers app's first migration

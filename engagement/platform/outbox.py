@@ -5,17 +5,27 @@ after the transaction commits. If the broker is down (or not answering), the sen
 the message stays pending, and the ``engagement.sweep_outbox`` beat task sends it later: a broker
 outage delays work but loses none. Tasks run through ``OutboxTask``, which skips a message that
 is already done, so a message delivered twice does its work once.
+
+Long tasks hold a lease: when a delivery starts it claims the message for
+``OUTBOX_LEASE_SECONDS`` and a heartbeat thread renews the claim every third of that while the
+task runs. The sweep re-sends a sent message only when it is older than
+``OUTBOX_RESEND_AFTER_SECONDS`` *and* its lease has run out (the worker died or was killed);
+a second delivery that arrives while the first still beats is dropped, one that arrives after
+it finished finds the message done. Handlers are idempotent besides, so a task cut short and
+run again completes its work exactly once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery import Task, current_app
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -103,7 +113,11 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     stale = now - timedelta(seconds=settings.OUTBOX_RESEND_AFTER_SECONDS)
     ids = list(
         OutboxMessage.objects.filter(
-            Q(state=OutboxState.PENDING) | Q(state=OutboxState.SENT, sent_at__lt=stale)
+            Q(state=OutboxState.PENDING)
+            | (
+                Q(state=OutboxState.SENT, sent_at__lt=stale)
+                & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+            )
         )
         .order_by("id")
         .values_list("id", flat=True)[:limit]
@@ -111,10 +125,79 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     return sum(1 for message_id in ids if send(message_id=message_id))
 
 
+def claim_lease(*, message_id: int, owner: str, now: datetime | None = None) -> bool:
+    """Take the lease of a message that is not done and not held by a live execution."""
+    now = now or timezone.now()
+    return bool(
+        OutboxMessage.objects.filter(id=message_id)
+        .exclude(state=OutboxState.DONE)
+        .filter(
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now) | Q(lease_owner=owner)
+        )
+        .update(
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+            updated_at=now,
+        )
+    )
+
+
+def renew_lease(*, message_id: int, owner: str) -> bool:
+    now = timezone.now()
+    return bool(
+        OutboxMessage.objects.filter(id=message_id, lease_owner=owner)
+        .exclude(state=OutboxState.DONE)
+        .update(lease_expires_at=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS))
+    )
+
+
+def release_lease(*, message_id: int, owner: str) -> None:
+    OutboxMessage.objects.filter(id=message_id, lease_owner=owner).update(
+        lease_owner="", lease_expires_at=None
+    )
+
+
+class Heartbeat:
+    """Renews a lease from a daemon thread (its own database connection) while a task runs."""
+
+    def __init__(self, *, message_id: int, owner: str) -> None:
+        self.message_id = message_id
+        self.owner = owner
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lease-{message_id}")
+
+    def _run(self) -> None:
+        interval = max(0.2, settings.OUTBOX_LEASE_SECONDS / 3)
+        try:
+            while not self._stop.wait(interval):
+                try:
+                    renew_lease(message_id=self.message_id, owner=self.owner)
+                except Exception as exc:  # a lost beat only shortens the lease
+                    logger.warning("lease of %s not renewed: %s", self.message_id, exc)
+                    close_old_connections()
+        finally:
+            connection.close()
+
+    def __enter__(self) -> Heartbeat:
+        if not connection.in_atomic_block:  # tests in one transaction: nothing to beat for
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+
 def mark_done(*, message_id: int) -> None:
     now = timezone.now()
     OutboxMessage.objects.filter(id=message_id).update(
-        state=OutboxState.DONE, done_at=now, last_error="", updated_at=now
+        state=OutboxState.DONE,
+        done_at=now,
+        last_error="",
+        updated_at=now,
+        lease_owner="",
+        lease_expires_at=None,
     )
 
 
@@ -137,13 +220,28 @@ class OutboxTask(Task):
             if state and state[0] == OutboxState.DONE:
                 logger.info("outbox message %s already done; skipped", message_id)
                 return None
+            owner = uuid.uuid4().hex
+            if state and not claim_lease(message_id=message_id, owner=owner):
+                logger.info(
+                    "outbox message %s is running elsewhere (live lease); skipped", message_id
+                )
+                return None
+            heartbeat = Heartbeat(message_id=message_id, owner=owner)
+        else:
+            owner, heartbeat = "", None
         try:
-            result = super().__call__(*args, **kwargs)
+            if heartbeat is None:
+                result = super().__call__(*args, **kwargs)
+            else:
+                with heartbeat:
+                    result = super().__call__(*args, **kwargs)
         except Exception as exc:
             from celery.exceptions import Retry
 
-            if message_id is not None and not isinstance(exc, Retry):
-                mark_failed(message_id=message_id, error=f"{exc.__class__.__name__}: {exc}")
+            if message_id is not None:
+                if not isinstance(exc, Retry):
+                    mark_failed(message_id=message_id, error=f"{exc.__class__.__name__}: {exc}")
+                release_lease(message_id=message_id, owner=owner)
             raise
         if message_id is not None:
             mark_done(message_id=message_id)

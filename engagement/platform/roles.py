@@ -55,7 +55,8 @@ ROLES: dict[str, list[str]] = {
     CS_AGENT: _AGENT,
     CS_LEAD: [
         *_AGENT,
-        "triage.view_all_teams",
+        # Leads route the unassigned queue and balance work between teams: every team's items.
+        "engagement.view_all_teams",
         "triage.view_rule",
         "triage.add_rule",
         "triage.change_rule",
@@ -75,6 +76,8 @@ ROLES: dict[str, list[str]] = {
     ],
     # Topics, reports and anonymised quotes; no personal data, no feedback items, no replies.
     PRODUCT_TEAM: [
+        # Every team's figures, never personal data (engagement.platform.scope).
+        "engagement.view_all_teams",
         "voc.view_topic",
         "reports.view_report",
         "reports.view_improvementaction",

@@ -7,3 +7,13 @@ from engagement.platform import outbox
 @shared_task(name="engagement.sweep_outbox", ignore_result=True)
 def sweep_outbox() -> int:
     return outbox.sweep()
+
+
+@shared_task(name="engagement.enqueue_periodic", ignore_result=True)
+def enqueue_periodic(*, task_name: str, dedup_key: str) -> int:
+    """Beat's way into the outbox for long periodic work: the task runs with a lease, and not
+    at all while a message with the same key (e.g. an on-demand run) is still open."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return outbox.enqueue(task_name=task_name, kwargs={}, dedup_key=dedup_key).id

@@ -135,6 +135,8 @@ def representative_quotes(
     for row in sorted(rows.order_by(), key=lambda r: order[r["id"]]):
         quotes.setdefault(order[row["id"]][0], []).append(
             {
+                # The item's id lets forget_customer find and remove the quote later.
+                "item_id": row["id"],
                 "text": mask_personal_data(
                     row["text"], names=[row["customer__name"]], emails=[row["customer__email"]]
                 ),

@@ -187,11 +187,19 @@ CELERY_BEAT_SCHEDULE = {
     "triage-send-digests": {"task": "triage.send_digests", "schedule": 900.0},
     "triage-apply-pending-rules": {"task": "triage.apply_pending_rules", "schedule": 600.0},
     "reports-weekly": {"task": "reports.schedule_weekly_reports", "schedule": 3600.0},
-    "voc-run-analysis": {"task": "voc.run_analysis", "schedule": 86400.0},
+    # Through the outbox (same dedup key as an on-demand run): one at a time, with a lease.
+    "voc-run-analysis": {
+        "task": "engagement.enqueue_periodic",
+        "schedule": 86400.0,
+        "kwargs": {"task_name": "voc.run_analysis", "dedup_key": "voc-run-analysis"},
+    },
     "voc-analyze-pending": {"task": "voc.analyze_pending", "schedule": 600.0},
     "dashboard-refresh-rollups": {"task": "dashboard.refresh_rollups", "schedule": 600.0},
 }
 OUTBOX_RESEND_AFTER_SECONDS = env_int("OUTBOX_RESEND_AFTER_SECONDS", 120)
+# A running outbox task holds a lease it renews every third of this; the sweep never re-sends a
+# message whose lease is live, and a second delivery of it skips while the first one beats.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from engagement.customers.models import Customer
 from surveys.models import (
     Answer,
     Delivery,
@@ -27,6 +29,10 @@ class InvitationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        visible = Customer.objects.visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(customer__in=visible)
+
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
@@ -41,6 +47,10 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Delivery]:
+        visible = Customer.objects.visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(invitation__customer__in=visible)
 
 
 class AnswerInline(admin.TabularInline):
@@ -87,6 +97,9 @@ class ResponseAdmin(admin.ModelAdmin):
         "awareness_index",
     ]
     fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Response]:
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

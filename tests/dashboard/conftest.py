@@ -126,8 +126,9 @@ def staff_client(client, django_user_model):
 
     user.user_permissions.add(
         *Permission.objects.filter(
-            content_type__app_label="engagement", codename__in=["view_customer"]
-        )
+            content_type__app_label="engagement", codename__in=["view_customer", "view_all_teams"]
+        ),
+        Permission.objects.get(content_type__app_label="dashboard", codename="view_dailyrollup"),
     )
     client.force_login(user)
     return client

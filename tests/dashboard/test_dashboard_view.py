@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -173,9 +174,16 @@ def test_api_returns_the_same_tables(build, django_user_model):
     services.refresh_rollups()
     client = APIClient()
     assert client.get("/api/v1/dashboard/").status_code in (401, 403)
-    client.force_authenticate(
-        django_user_model.objects.create_user(username="s", password="x-secret-99", is_staff=True)
+    user = django_user_model.objects.create_user(
+        username="s", password="x-secret-99", is_staff=True
     )
+    client.force_authenticate(user)
+    # Staff without the dashboard's permission (e.g. a CS agent) get nothing.
+    assert client.get("/api/v1/dashboard/").status_code == 403
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_dailyrollup", "view_all_teams"])
+    )
+    client.force_authenticate(django_user_model.objects.get(pk=user.pk))
     data = client.get("/api/v1/dashboard/?touchpoint=web").json()
     assert data["responses"] == 20
     distribution = next(p for p in data["panels"] if p["name"] == "distribution")

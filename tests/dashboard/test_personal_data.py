@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 EMAIL = "taro.yamada@example.jp"
 NAME = "山田太郎"
 
-PRODUCT_PERMS = ["view_customer", "change_customer", "view_behaviourrecord"]
+PRODUCT_PERMS = ["view_customer", "change_customer", "view_behaviourrecord", "view_all_teams"]
 
 
 def account(django_user_model, username, codenames):
@@ -21,6 +21,8 @@ def account(django_user_model, username, codenames):
         username=username, password="x-secret-99", is_staff=True
     )
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    if codenames:  # the dashboard's own permission (engagement.dashboard.views.DASHBOARD_PERM)
+        user.user_permissions.add(Permission.objects.get(codename="view_dailyrollup"))
     return django_user_model.objects.get(pk=user.pk)
 
 

@@ -93,7 +93,9 @@ def test_admin_action_needs_personal_data_permission(build, client, django_user_
         username="pm", password="x-secret-99", is_staff=True
     )
     user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_customer", "change_customer"])
+        *Permission.objects.filter(
+            codename__in=["view_customer", "change_customer", "view_all_teams"]
+        )
     )
     client.force_login(user)
     data = {"action": "forget_selected", "_selected_action": [c.pk]}

@@ -85,7 +85,7 @@ def test_wave_comparison_flags_significant_change(wave):
 @pytest.fixture
 def staff(db):
     user = User.objects.create_user("staff", password="x", is_staff=True)
-    for codename in ["view_survey", "add_invitation", "view_response"]:
+    for codename in ["view_survey", "add_invitation", "view_response", "view_all_teams"]:
         user.user_permissions.add(Permission.objects.get(codename=codename))
     client = APIClient()
     client.force_authenticate(user)

@@ -42,8 +42,8 @@ def test_roles_are_groups_with_the_expected_permissions(world):
     product = Group.objects.get(name=roles.PRODUCT_TEAM)
     names = lambda g: {f"{p.content_type.app_label}.{p.codename}" for p in g.permissions.all()}  # noqa: E731
     assert {"triage.contact_customer", "voc.change_feedbackitem"} <= names(agent)
-    assert "triage.view_all_teams" not in names(agent)
-    assert {"triage.view_all_teams", "triage.change_rule", "triage.view_alert"} <= names(lead)
+    assert "engagement.view_all_teams" not in names(agent)
+    assert {"engagement.view_all_teams", "triage.change_rule", "triage.view_alert"} <= names(lead)
     assert "voc.view_topic" in names(product)
     assert not names(product) & {
         "engagement.view_personal_data",
@@ -51,7 +51,7 @@ def test_roles_are_groups_with_the_expected_permissions(world):
         "triage.contact_customer",
         "triage.add_reply",
     }
-    assert "triage.view_all_teams" in names(Group.objects.get(name=roles.ADMINISTRATOR))
+    assert "engagement.view_all_teams" in names(Group.objects.get(name=roles.ADMINISTRATOR))
 
 
 def test_migrate_created_the_role_groups(db):

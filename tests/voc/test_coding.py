@@ -141,7 +141,10 @@ def test_correspondence_analysis_shape_and_known_structure():
 
 def _staff_client(*codenames: str) -> Client:
     user = User.objects.create_user("coder", password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    # view_all_teams: the coding table covers every team's items (the one scope rule).
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=[*codenames, "view_all_teams"])
+    )
     client = Client()
     client.force_login(user)
     return client

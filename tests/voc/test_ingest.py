@@ -167,7 +167,8 @@ def test_api_creates_feedback_and_deduplicates():
     client = APIClient()
     payload = {"text": "問い合わせの返信が来ない", "channel": "support", "external_id": "Z-1"}
     assert client.post("/api/v1/voc/feedback/", payload, format="json").status_code in (401, 403)
-    client.force_authenticate(_staff("view_feedbackitem"))
+    # Every team's items (engagement.platform.scope), so the search below finds the new one.
+    client.force_authenticate(_staff("view_feedbackitem", "view_all_teams"))
     assert client.post("/api/v1/voc/feedback/", payload, format="json").status_code == 403
     user = User.objects.get(username="staff")
     user.user_permissions.add(Permission.objects.get(codename="add_feedbackitem"))

@@ -24,7 +24,10 @@ TEXTS = [
 
 def _client(*codenames: str, superuser: bool = False) -> Client:
     user = User.objects.create_user("s", password="pw", is_staff=True, is_superuser=superuser)
-    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    # Every team's items (engagement.platform.scope); the permissions under test come on top.
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=[*codenames, "view_all_teams"])
+    )
     client = Client()
     client.force_login(user)
     return client

@@ -27,6 +27,7 @@ class _Echo:
 
 
 def export_rows(*, queryset: QuerySet[FeedbackItem], user: Any) -> Iterator[str]:
+    queryset = queryset.visible_to(user)  # the one scope rule, whoever calls the export
     personal = user.has_perm(PERSONAL_DATA_PERM)
     writer = csv.writer(_Echo())
     header = [

@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from engagement.customers.models import BehaviourRecord, Customer
+from engagement.platform import scope
 from voc.models import FeedbackItem, TriageState
 
 from .models import ItemTag, Note, Reply, TriageEvent
@@ -19,26 +20,21 @@ OPEN_STATES = (TriageState.NEW, TriageState.IN_PROGRESS, TriageState.WAITING)
 # States in which the deadline clock runs (waiting for the customer pauses escalation).
 ESCALATING_STATES = (TriageState.NEW, TriageState.IN_PROGRESS)
 
-ALL_TEAMS_PERM = "triage.view_all_teams"
 CONTACT_PERM = "triage.contact_customer"
-PERSONAL_DATA_PERM = "engagement.view_personal_data"
+PERSONAL_DATA_PERM = scope.PERSONAL_DATA_PERM
 EXPORT_PERM = "triage.export_feedback"
 
 
 def sees_all_teams(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return bool(user.is_active and (user.is_superuser or user.has_perm(ALL_TEAMS_PERM)))
+    return scope.sees_all_teams(user)
 
 
 def visible_items(
     *, user: AbstractBaseUser | AnonymousUser, queryset: QuerySet[FeedbackItem] | None = None
 ) -> QuerySet[FeedbackItem]:
-    """Items ``user`` may triage: all of them for leads; otherwise their teams' and their own."""
+    """Items ``user`` may triage: ``FeedbackItem.objects.visible_to`` (the one scope rule)."""
     queryset = FeedbackItem.objects.all() if queryset is None else queryset
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return queryset.none()
-    if sees_all_teams(user):
-        return queryset
-    return queryset.filter(Q(team__members=user) | Q(owner=user)).distinct()
+    return queryset.visible_to(user)
 
 
 def search_items_by_keyword(
@@ -107,7 +103,9 @@ def item_page_context(*, item: FeedbackItem, user: Any) -> dict[str, Any]:
             .order_by("-created_at", "-id")
         ),
         "duplicates": list(
-            FeedbackItem.objects.filter(duplicate_of=item).order_by("-received_at", "-id")[:50]
+            FeedbackItem.objects.visible_to(user)
+            .filter(duplicate_of=item)
+            .order_by("-received_at", "-id")[:50]
         ),
     }
 

@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from voc.models import Topic
+from engagement.platform import scope
+from voc.models import FeedbackItem, Topic
 
 from ..models import (
     Alert,
@@ -104,6 +105,13 @@ class AlertAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Alert]:
+        # Alerts about an item follow the item's scope; the others (digests) only for all-teams.
+        qs = super().get_queryset(request)
+        if scope.sees_all_teams(request.user):
+            return qs
+        return qs.filter(item__in=FeedbackItem.objects.visible_to(request.user).values("pk"))
+
 
 @admin.register(BulkJob)
 class BulkJobAdmin(admin.ModelAdmin):
@@ -152,9 +160,7 @@ class BulkJobAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BulkJob]:
         qs = super().get_queryset(request)
-        return (
-            qs if request.user.has_perm("triage.view_all_teams") else qs.filter(actor=request.user)
-        )
+        return qs if scope.sees_all_teams(request.user) else qs.filter(actor=request.user)
 
 
 @admin.register(ReplyTemplate)

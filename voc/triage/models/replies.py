@@ -68,7 +68,6 @@ class Reply(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         permissions = [
             ("contact_customer", _("Can reply to customers and send 'we heard you' messages")),
-            ("view_all_teams", _("Can triage the items of all teams")),
             ("export_feedback", _("Can export feedback items as CSV")),
         ]
         constraints = [
