@@ -4,3 +4,6 @@ from engagement.settings import *  # noqa: F403
 
 # Hashing passwords at full strength is most of the time of a test that creates users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests post survey pages at machine speed; the minimum time on page has its own tests.
+SURVEYS_MIN_SECONDS_ON_PAGE = 0
