@@ -4,9 +4,10 @@ A text cell that a spreadsheet could read as a formula gets a leading apostrophe
 it as text instead of running it: one that starts with ``=``, ``+``, ``-``, ``@`` or their
 full-width forms ``＝＋－＠``, also after leading whitespace (spaces, the full-width space, tab,
 CR, LF), and one that starts with a tab or carriage return. Numbers stay numbers: ints, floats
-and Decimals pass unchanged (xlsx writes them as numeric cells), and so does text that is just a
-signed number (``-3``, ``+1.5``), which Excel reads as that number and never as a formula.
-Other values (dates, None) pass unchanged. Every export calls ``neutralise``.
+and Decimals pass unchanged (xlsx writes them as numeric cells, CSV as ``-3``), so exporters
+pass numbers as numbers, not as text. Text is neutralised whatever follows (``"+81"`` too: as
+text it was meant to stay text). Other values (dates, None) pass unchanged. Every export calls
+``neutralise``.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ FORMULA_CHARACTERS = "=+-@＝＋－＠"
 # Leading whitespace as Excel and LibreOffice skip it (incl. U+3000) before a formula character,
 # or a tab / carriage return at the very start.
 FORMULA_START = re.compile(r"^(?:[\s\u3000\u00a0\ufeff]*[=+\-@＝＋－＠]|[\t\r])")
-PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 def is_formula_like(value: str) -> bool:
     """Whether a spreadsheet could take this text for a formula."""
-    return bool(FORMULA_START.match(value)) and not PLAIN_NUMBER.match(value)
+    return bool(FORMULA_START.match(value))
 
 
 def neutralise(value: Any) -> Any:

@@ -31,6 +31,8 @@ FORMULAS = [
     "\tplain",
     "\rplain",
     "-2+3+cmd|' /C calc'!A0",
+    "+81",
+    "-3",
 ]
 
 
@@ -40,7 +42,7 @@ def test_formula_like_text_gets_an_apostrophe(payload):
 
 
 @pytest.mark.parametrize(
-    "value", [-3, 0, 2.5, -0.25, Decimal("-1.5"), None, True, "-3", "+1.5", "-1e5", "普通の文章"]
+    "value", [-3, 0, 2.5, -0.25, Decimal("-1.5"), None, True, "普通の文章", "3-1"]
 )
 def test_numbers_and_plain_text_stay_as_they_are(value):
     assert neutralise(value) == value
