@@ -53,15 +53,16 @@ def no_throttle(settings) -> None:
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
 
 
-@pytest.mark.django_db
-def test_api_conforms_to_its_schema(token, demo_data, no_throttle):
+def run_schemathesis(token: str, *, max_examples: int = 15) -> tuple[int, int]:
+    """Every operation with generated cases; raises on the first failing one. Returns
+    (operations, cases)."""
     checked = []
     cases = 0
     for operation in operations():
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=15,
+            max_examples=max_examples,
             deadline=None,
             derandomize=True,
             suppress_health_check=list(HealthCheck),
@@ -81,9 +82,15 @@ def test_api_conforms_to_its_schema(token, demo_data, no_throttle):
 
         check()
         checked.append(operation.label)
-    print(f"\nschemathesis: {len(checked)} operations, {cases} cases, 0 failures")
-    assert checked, "the schema lists no API operation"
-    assert cases >= 10 * len(checked)
+    return len(checked), cases
+
+
+@pytest.mark.django_db
+def test_api_conforms_to_its_schema(token, demo_data, no_throttle):
+    operations_checked, cases = run_schemathesis(token)
+    print(f"\nschemathesis: {operations_checked} operations, {cases} cases, 0 failures")
+    assert operations_checked, "the schema lists no API operation"
+    assert cases >= 10 * operations_checked
 
 
 @pytest.mark.django_db

@@ -189,9 +189,10 @@ def admin_urls() -> list[str]:
     return list(dict.fromkeys(urls))
 
 
-def main() -> None:
-    data = seed()
-    params = data.pop("params")
+def discover(params: dict[str, object]) -> dict[str, object]:
+    """Every staff URL to fetch (from the resolver and the admin registry), the exclusions with
+    their reasons, and the link patterns to follow. Exits when a pattern cannot be filled."""
+    params = dict(params)
     staff: list[str] = admin_urls()
     survey_id = params.pop("survey")
     excluded: dict[str, str] = {}
@@ -242,11 +243,17 @@ def main() -> None:
         for each in kwargs:
             staff.append(reverse(name, kwargs=each))
     if unfilled:
-        sys.stderr.write(f"patterns with parameters the crawler cannot fill: {unfilled}\n")
-        sys.exit(2)
-    data["staff"] = list(dict.fromkeys(staff))
-    data["excluded"] = excluded
-    data["follow"] = list(FOLLOWED.values())
+        raise SystemExit(f"patterns with parameters the crawler cannot fill: {unfilled}")
+    return {
+        "staff": list(dict.fromkeys(staff)),
+        "excluded": excluded,
+        "follow": list(FOLLOWED.values()),
+    }
+
+
+def main() -> None:
+    data = seed()
+    data.update(discover(data.pop("params")))
     print(json.dumps(data, ensure_ascii=False))
 
 
