@@ -321,6 +321,7 @@ def test_pages_work_in_a_browser_under_the_csp(site, chromium):
     topic = next(u for u in site["staff"] if re.fullmatch(r"/admin/voc/topics/\d+/", u))
     visit(topic)
     visit(site["customer"][0])
+    csp_console = [line for line in console if "Content Security Policy" in line]
     # The detector works: an inline script added now is refused and reported.
     page.evaluate(
         "() => { const s = document.createElement('script'); s.textContent = 'window.x = 1';"
@@ -329,5 +330,4 @@ def test_pages_work_in_a_browser_under_the_csp(site, chromium):
     page.wait_for_function("window.__csp.length > 0", timeout=5000)
     assert page.evaluate("window.x") is None
     context.close()
-    csp_console = [line for line in console if "Content Security Policy" in line]
     assert not violations and not csp_console, (violations, csp_console)
