@@ -7,6 +7,7 @@ Error shape, for every failure::
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -135,6 +136,22 @@ def document_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str,
                     },
                 )
     return result
+
+
+EARLIEST_DATETIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DATETIME = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+class RecentDateTimeField(serializers.DateTimeField):
+    """A date-time from 2000 to 2099: what feedback and behaviour records can have. (Older
+    times in Asia/Tokyo carry a local-mean-time offset such as +09:18:59, which is not valid
+    RFC 3339 when the record is read back.)"""
+
+    def to_internal_value(self, value: Any) -> datetime:
+        parsed = super().to_internal_value(value)
+        if not EARLIEST_DATETIME <= parsed < LATEST_DATETIME:
+            raise serializers.ValidationError(_("Choose a date and time from 2000 to 2099."))
+        return parsed
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -42,7 +42,6 @@ ENCODINGS = ("utf-8-sig", "cp932")
 # C0 except tab, line feed and carriage return; DEL; C1.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 XLSX_SIGNATURE = b"PK\x03\x04"
-MAX_XLSX_BYTES = 200 * 1024 * 1024
 # Single bytes 0xA0 and 0xFD-0xFF decode to these private-use characters in cp932; Excel never
 # writes them, so text containing them is not Shift_JIS (e.g. a UTF-16 or binary file).
 CP932_NOT_TEXT = frozenset("\uf8f0\uf8f1\uf8f2\uf8f3")

@@ -72,8 +72,7 @@ def _digest(group: str, value: str) -> str:
 
 def count_in_database(*, group: str, value: str, rate: str, now: float | None = None) -> int:
     """Count one hit in the database; returns the count in the current window."""
-    limit, period = parse_rate(rate)
-    del limit
+    _limit, period = parse_rate(rate)
     now = time.time() if now is None else now
     window = int(now) // period * period
     key = _digest(group, value)

@@ -149,3 +149,19 @@ def test_unauthenticated_requests_get_the_error_shape(client):
     assert response.status_code in (401, 403)
     body = response.json()
     assert set(body["error"]) == {"code", "message", "fields"}
+
+
+@pytest.mark.django_db
+def test_feedback_received_before_2000_is_refused_not_stored(client, token):
+    """A year-463 time came back as ``+09:18:59`` (Tokyo's local mean time), not RFC 3339."""
+    from voc.models import FeedbackItem
+
+    response = client.post(
+        "/api/v1/voc/feedback/",
+        {"text": "古い日付", "channel": "sns", "received_at": "0463-04-23T13:51:35Z"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+    assert response.status_code == 400
+    assert "received_at" in str(response.json()["error"]["fields"])
+    assert not FeedbackItem.objects.exists()
