@@ -12,7 +12,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/engagement_it
 REDIS_BASE ?= redis://127.0.0.1:6379
 INTEGRATION_ENV := DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_BASE)/14 REDIS_URL=$(REDIS_BASE)/13
 
-.PHONY: install demo serve test lint unit integration browser messages format bench clean architecture
+.PHONY: install demo serve test lint unit integration production-check browser messages format bench clean architecture
 
 install: $(STAMP)
 
@@ -40,9 +40,14 @@ unit: install
 	$(BIN)/pytest -m "not integration"
 
 integration: install
-	$(INTEGRATION_ENV) $(BIN)/pytest -m integration
+	$(INTEGRATION_ENV) $(BIN)/pytest -m "integration and not production"
 
-test: install browser lint unit integration
+# The README's production steps on PostgreSQL and Redis: DJANGO_DEBUG=0, migrate, collectstatic
+# (manifest storage), gunicorn with 2 workers; every staff and customer page and its assets.
+production-check: install
+	$(INTEGRATION_ENV) $(BIN)/pytest -m production -s -q tests/production
+
+test: install browser lint unit integration production-check
 
 # Debian's Chromium for the Playwright browser tests (Playwright's own download is not used),
 # and a Japanese font so that screenshots and printed PDFs show Japanese text.

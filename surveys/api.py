@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.urls import URLPattern, URLResolver, path
@@ -165,9 +166,20 @@ class ResponseSerializer(serializers.ModelSerializer):
         ]
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A database id: a whole number in the id column's range (anything else is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class ResponseFilter(django_filters.FilterSet):
     survey = django_filters.CharFilter(field_name="survey__slug", help_text="survey slug")
-    wave = django_filters.NumberFilter(field_name="survey__wave_id", help_text="wave id")
+    wave = IdFilter(field_name="survey__wave_id", help_text="wave id")
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time"
     )

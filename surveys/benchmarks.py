@@ -15,7 +15,8 @@ Printed (one JSON object): ``rps`` (requests a second on the survey path), ``bas
 ``duplicates`` (invitations with more than one response, or completed responses that differ
 from the number of thank-you redirects). Needs ``DATABASE_URL`` (PostgreSQL) and
 ``CELERY_BROKER_URL``; rate limits are off in the bench server (one client address sends all the
-load) and HTTPS redirects too (plain HTTP on loopback).
+load) and HTTPS redirects too (plain HTTP on loopback), and so is the minimum time on page (no
+think time is simulated); the honeypot field stays empty.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from surveys.ratelimits import HONEYPOT_FIELD
 
 BENCHMARKS: dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..., None]]] = {}
 
@@ -122,8 +125,8 @@ class _SurveyForm(HTMLParser):
                 self.options.setdefault(name, []).append(a.get("value", ""))
             elif kind == "checkbox":
                 self.checkboxes.setdefault(name, []).append(a.get("value", ""))
-            elif kind in {"text", "number", "email"}:
-                self.texts.append(name)
+            elif kind in {"text", "number", "email"} and name != HONEYPOT_FIELD:
+                self.texts.append(name)  # the honeypot stays empty, as people leave it
         elif tag == "textarea" and name:
             self.texts.append(name)
         elif tag == "select" and name:
@@ -268,6 +271,8 @@ def _server_env(port: int) -> dict[str, str]:
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL or "",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "RATELIMIT_ENABLE": "0",
+        # The respondents answer at machine speed: no think time is simulated.
+        "SURVEYS_MIN_SECONDS_ON_PAGE": "0",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -307,12 +312,12 @@ def run_submit(**options: Any) -> Iterator[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=ROOT, env={**env, "STATIC_ROOT": folder}, check=True,
+            cwd=ROOT, env={**env, "DJANGO_STATIC_ROOT": folder}, check=True,
         )  # fmt: skip
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "engagement.wsgi", "--workers",
              str(options["workers"]), "--bind", f"127.0.0.1:{port}", "--timeout", "60"],
-            cwd=ROOT, env={**env, "STATIC_ROOT": folder},
+            cwd=ROOT, env={**env, "DJANGO_STATIC_ROOT": folder},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
         try:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from engagement.customers.models import Touchpoint
 from engagement.platform.forms import add_domain_error
-from surveys import services, tokens
+from surveys import ratelimits, services, tokens
 from surveys.customer_pages import (
     already_answered_page,
     closed_page,
@@ -108,8 +108,29 @@ def _answer(
     if position is None:
         return closed_page(request, survey)
     form: PageForm | None = None
-    if request.method == "POST":
-        going_back = request.POST.get("action", "next") == "back"
+    notice = ""
+    if request.method == "POST" and ratelimits.honeypot_filled(request):
+        return message_page(
+            request,
+            status=400,
+            title=_("Your answers could not be sent"),
+            text=_(
+                "We are sorry for the trouble. Please open the page again and send your "
+                "answers once more."
+            ),
+            survey=survey,
+        )
+    going_back = request.POST.get("action", "next") == "back"
+    if request.method == "POST" and not going_back and ratelimits.posted_too_fast(request):
+        # Sooner than a person reads the page (or no stamp): show it again with what was
+        # posted, save nothing.
+        form = PageForm(request.POST, questions=position.questions(), lenient=True)
+        form.is_valid()
+        notice = _(
+            "Thank you for your answers. To confirm that they were sent by you, please check "
+            "them and press the button once more."
+        )
+    elif request.method == "POST":
         form = PageForm(request.POST, questions=position.questions(), lenient=going_back)
         if form.is_valid():
             result = pages.answer_page(
@@ -150,6 +171,10 @@ def _answer(
         "is_first": position.is_first,
         "is_last": position.is_last,
         "action_url": here,
+        "notice": notice,
+        "stamp": ratelimits.page_stamp(),
+        "honeypot_field": ratelimits.HONEYPOT_FIELD,
+        "stamp_field": ratelimits.STAMP_FIELD,
     }
     return render(request, "surveys/page.html", context)
 
@@ -227,6 +252,23 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
         return already_answered_page(request, survey)
     if not is_open(survey, timezone.now()):
         return closed_page(request, survey)
+
+    if (
+        response is None
+        and request.method == "POST"
+        and request.POST.get("action", "next") != "back"
+        and ratelimits.public_start_limited(request, link=survey.public_nonce or str(survey.id))
+    ):
+        return message_page(
+            request,
+            status=429,
+            title=_("Too many answers in a short time"),
+            text=_(
+                "Many answers have been sent to this survey from your connection in a short "
+                "time. We are sorry, but please wait a while before answering again."
+            ),
+            survey=survey,
+        )
 
     def start() -> Response:
         created = services.start_response(survey=survey, invitation=None, now=timezone.now())

@@ -39,10 +39,11 @@ def broker_at(url: str) -> Iterator[None]:
 
 
 @contextmanager
-def black_hole() -> Iterator[int]:
+def black_hole(port: int = 0) -> Iterator[int]:
     """A TCP port that accepts connections and never answers (a hung Redis)."""
     server = socket.socket()
-    server.bind(("127.0.0.1", 0))
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))
     server.listen(16)
     accepted: list[socket.socket] = []
     stop = threading.Event()

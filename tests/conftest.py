@@ -196,6 +196,15 @@ def _empty_queue_for_worker_tests(request: pytest.FixtureRequest) -> None:
         app.control.purge()
 
 
+@pytest.fixture(autouse=True)
+def _rate_limit_cache_state() -> Iterator[None]:
+    """A test that took Redis down must not leave the rate limiter counting in the database."""
+    yield
+    from engagement.platform import ratelimits
+
+    ratelimits.reset_cache_state()
+
+
 # --- a real browser ---------------------------------------------------------------------------
 
 

@@ -23,7 +23,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from engagement.platform.api_conventions import ERROR_RESPONSES, Pagination, StaffModelPermissions
+from engagement.platform.api_conventions import (
+    ERROR_RESPONSES,
+    Pagination,
+    RecentDateTimeField,
+    StaffModelPermissions,
+)
 from engagement.platform.masking import mask_for
 from engagement.platform.scope import sees_personal_data
 from voc import selectors, services
@@ -35,7 +40,7 @@ class FeedbackInSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=[choice for choice in Channel.choices if choice[0] != Channel.SURVEY]
     )
-    received_at = serializers.DateTimeField(required=False, allow_null=True)
+    received_at = RecentDateTimeField(required=False, allow_null=True)
     customer_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
     rating = serializers.IntegerField(min_value=0, max_value=10, required=False, allow_null=True)
     external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)

@@ -38,7 +38,7 @@ class MoveForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
     skip_bad_rows = forms.BooleanField(
         label=_("Import the good rows and skip the rows with errors"), required=False
     )

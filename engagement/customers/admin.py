@@ -38,7 +38,7 @@ def can_see_personal_data(request: HttpRequest) -> bool:
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What to import"), choices=ImportKind.choices)
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
     skip_invalid = forms.BooleanField(
         label=_("Import the valid rows only (default: nothing is imported when a row has errors)"),
         required=False,

@@ -22,7 +22,12 @@ from rest_framework.views import APIView
 
 from engagement.customers import services
 from engagement.customers.models import BehaviourRecord, Customer, Touchpoint
-from engagement.platform.api_conventions import ERROR_RESPONSES, Pagination, StaffModelPermissions
+from engagement.platform.api_conventions import (
+    ERROR_RESPONSES,
+    Pagination,
+    RecentDateTimeField,
+    StaffModelPermissions,
+)
 from engagement.platform.scope import sees_personal_data
 
 MAX_BATCH = 1000
@@ -72,7 +77,7 @@ class BehaviourInSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=100)
     customer_external_id = serializers.CharField(max_length=100)
     kind = serializers.SlugField(max_length=50)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = RecentDateTimeField()
     amount = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     touchpoint = serializers.ChoiceField(
         choices=Touchpoint.choices, required=False, allow_blank=True

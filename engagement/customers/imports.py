@@ -57,7 +57,7 @@ from engagement.platform.csvfiles import (
     parse_date,
     parse_datetime,
     parse_int,
-    read_csv,
+    read_table,
 )
 from engagement.platform.errors import DomainError
 
@@ -263,7 +263,7 @@ def _parsed_rows(
 ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
     """Batches of (row number, values) of the valid rows; errors go to ``result.errors``."""
     spec = SPECS[ImportKind(kind)]
-    csv_rows = read_csv(source, required=spec.required)
+    csv_rows = read_table(source, required=spec.required)
     header = csv_rows.header
     kinds = _kind_lookup() if kind == ImportKind.BEHAVIOURS else {}
     touchpoints = _touchpoint_lookup()

@@ -28,6 +28,7 @@ from engagement.customers.models import (
     ImportKind,
 )
 from engagement.platform import outbox
+from engagement.platform.csvfiles import is_xlsx
 from engagement.platform.erasure import clean_traces, contains_trace, scrub_rows
 from engagement.platform.errors import DomainError, InvalidInput
 
@@ -299,7 +300,8 @@ def start_import(
             skip_invalid=skip_invalid,
             created_by=user if user is not None and user.is_authenticated else None,
         )
-        job.file.save(f"{uuid.uuid4().hex}.csv", upload, save=False)
+        suffix = ".xlsx" if is_xlsx(upload) else ".csv"
+        job.file.save(f"{uuid.uuid4().hex}{suffix}", upload, save=False)
         job.save()
         outbox.enqueue(
             task_name="engagement.run_import",

@@ -7,9 +7,11 @@ Error shape, for every failure::
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
@@ -42,6 +44,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, SuspiciousOperation):  # too many fields, a malformed body…
+        exc = exceptions.ParseError(_("The request body could not be read."))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -132,6 +136,22 @@ def document_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str,
                     },
                 )
     return result
+
+
+EARLIEST_DATETIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DATETIME = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+class RecentDateTimeField(serializers.DateTimeField):
+    """A date-time from 2000 to 2099: what feedback and behaviour records can have. (Older
+    times in Asia/Tokyo carry a local-mean-time offset such as +09:18:59, which is not valid
+    RFC 3339 when the record is read back.)"""
+
+    def to_internal_value(self, value: Any) -> datetime:
+        parsed = super().to_internal_value(value)
+        if not EARLIEST_DATETIME <= parsed < LATEST_DATETIME:
+            raise serializers.ValidationError(_("Choose a date and time from 2000 to 2099."))
+        return parsed
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -7,6 +7,14 @@
   ``2026/11/01``, ``¥1,200``) and raise ``CellError`` with a Japanese-translatable message.
 - ``CsvFileError`` carries every ``RowError`` (row, column, message) of a file; importers collect
   errors for the whole file and write nothing when there is one, unless asked to skip bad rows.
+- Control characters (NUL and the other C0 characters except tab, line feed and carriage return;
+  DEL; C1) are **rejected**: a file with one is refused as a whole, naming every row and column
+  that has one (also with "skip bad rows": such a file was not exported as text, and a NUL would
+  otherwise end in a database error). Nothing is written.
+- ``read_table`` is the one interface importers use: an Excel workbook (``.xlsx``, recognised by
+  its content, read with openpyxl in read-only mode, first sheet) or a CSV file, with the same
+  header checks, row numbers and errors. Workbook cells are turned into the text the CSV cell
+  parsers read (dates as ``YYYY-MM-DD``, whole numbers without ``.0``).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import io
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -31,6 +40,9 @@ from django.utils.translation import gettext as _
 from engagement.platform.errors import InvalidInput
 
 ENCODINGS = ("utf-8-sig", "cp932")
+# C0 except tab, line feed and carriage return; DEL; C1.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+XLSX_SIGNATURE = b"PK\x03\x04"
 # Single bytes 0xA0 and 0xFD-0xFF decode to these private-use characters in cp932; Excel never
 # writes them, so text containing them is not Shift_JIS (e.g. a UTF-16 or binary file).
 CP932_NOT_TEXT = frozenset("\uf8f0\uf8f1\uf8f2\uf8f3")
@@ -115,21 +127,7 @@ class CsvRows:
     encoding: str
 
 
-def read_csv(source: Source, *, required: Iterable[str] = (), max_columns: int = 200) -> CsvRows:
-    """Open a CSV file (path, bytes or binary file) and check its header.
-
-    Raises ``CsvFileError`` for a missing, empty or duplicated header column.
-    """
-    encoding = detect_encoding(source)
-    stream = _open_binary(source)
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    reader = csv.reader(text)
-    try:
-        raw_header = next(reader)
-    except StopIteration:
-        raise CsvFileError([RowError(1, None, _("The file is empty."))]) from None
-    except csv.Error as exc:
-        raise CsvFileError([RowError(1, None, _("Not a valid CSV file (%s).") % exc)]) from None
+def _checked_header(raw_header: list[str], required: Iterable[str], max_columns: int) -> list[str]:
     header = [unicodedata.normalize("NFKC", name).strip() for name in raw_header]
     errors = []
     if len(header) > max_columns:
@@ -144,30 +142,183 @@ def read_csv(source: Source, *, required: Iterable[str] = (), max_columns: int =
     for name in required:
         if name not in seen:
             errors.append(RowError(1, name, _("The required column is missing.")))
+    errors.extend(control_character_errors(1, dict(zip(header, raw_header, strict=True))))
     if errors:
         raise CsvFileError(errors)
+    return header
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+
+def control_character_errors(number: int, row: dict[str, str]) -> list[RowError]:
+    """A ``RowError`` for each cell of the row that holds a control character."""
+    return [
+        RowError(
+            number,
+            column,
+            _(
+                "The cell contains a control character (%(code)s), which cannot be imported. "
+                "Remove it and save the file again."
+            )
+            % {"code": f"U+{ord(found.group()):04X}"},
+        )
+        for column, value in row.items()
+        if (found := CONTROL_CHARACTERS.search(value))
+    ]
+
+
+def _rows(
+    header: list[str], records: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows as dicts; blank rows skipped. A row with a control character rejects the file: the
+    rest is still scanned so that the error names every such cell (up to ``MAX_REJECTED``)."""
+    rejected: list[RowError] = []
+    for number, record in records:
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header):
+            raise CsvFileError(
+                [
+                    *rejected,
+                    RowError(number, None, _("The row has more cells than the header.")),
+                ]
+            )
+        row = dict(zip(header, record + [""] * (len(header) - len(record)), strict=True))
+        if found := control_character_errors(number, row):
+            rejected.extend(found)
+            if len(rejected) >= MAX_REJECTED:
+                break
+            continue
+        if not rejected:
+            yield number, row
+    if rejected:
+        raise CsvFileError(rejected[:MAX_REJECTED])
+
+
+MAX_REJECTED = 100
+
+
+def read_csv(source: Source, *, required: Iterable[str] = (), max_columns: int = 200) -> CsvRows:
+    """Open a CSV file (path, bytes or binary file) and check its header.
+
+    Raises ``CsvFileError`` for a missing, empty or duplicated header column, and (while the
+    rows are read) for a control character in any cell.
+    """
+    encoding = detect_encoding(source)
+    stream = _open_binary(source)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    reader = csv.reader(text)
+    try:
+        raw_header = next(reader)
+    except StopIteration:
+        raise CsvFileError([RowError(1, None, _("The file is empty."))]) from None
+    except csv.Error as exc:
+        raise CsvFileError([RowError(1, None, _("Not a valid CSV file (%s).") % exc)]) from None
+    header = _checked_header(raw_header, required, max_columns)
+
+    def records() -> Iterator[tuple[int, list[str]]]:
         number = 1
         try:
             for record in reader:
                 number += 1
-                if not any(cell.strip() for cell in record):
-                    continue
-                if len(record) > len(header):
-                    raise CsvFileError(
-                        [RowError(number, None, _("The row has more cells than the header."))]
-                    )
-                values = record + [""] * (len(header) - len(record))
-                yield number, dict(zip(header, values, strict=True))
+                yield number, record
         except csv.Error as exc:
             raise CsvFileError(
                 [RowError(number + 1, None, _("Not a valid CSV row (%s).") % exc)]
             ) from None
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        try:
+            yield from _rows(header, records())
         finally:
             text.detach() if stream is source else text.close()
 
     return CsvRows(header=header, rows=rows(), encoding=encoding)
+
+
+def is_xlsx(source: Source) -> bool:
+    """Whether the file is a zip archive (an Excel workbook), from its first bytes."""
+    stream = _open_binary(source)
+    try:
+        return stream.read(len(XLSX_SIGNATURE)) == XLSX_SIGNATURE
+    finally:
+        if stream is source:
+            stream.seek(0)
+        else:
+            stream.close()
+
+
+def xlsx_cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV export of it would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        if value.time() == time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(source: Source, *, required: Iterable[str] = (), max_columns: int = 200) -> CsvRows:
+    """Open the first sheet of an Excel workbook (openpyxl, read-only): same checks as CSV."""
+    from openpyxl import load_workbook  # imported here: only imports need it
+
+    stream = _open_binary(source)
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        if stream is not source:
+            stream.close()
+        raise CsvFileError(
+            [RowError(1, None, _("Not a valid Excel file (%s).") % exc.__class__.__name__)]
+        ) from None
+    sheet = workbook.worksheets[0] if workbook.worksheets else None
+    cells = sheet.iter_rows(values_only=True) if sheet is not None else iter(())
+    # Trailing empty cells (a formatted but empty column) are not columns.
+    try:
+        raw_header = [xlsx_cell_text(value) for value in next(cells)]
+    except StopIteration:
+        workbook.close()
+        raise CsvFileError([RowError(1, None, _("The file is empty."))]) from None
+    while raw_header and not raw_header[-1].strip():
+        raw_header.pop()
+    if not raw_header:
+        workbook.close()
+        raise CsvFileError([RowError(1, None, _("The file is empty."))])
+    try:
+        header = _checked_header(raw_header, required, max_columns)
+    except CsvFileError:
+        workbook.close()
+        raise
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        for number, values in enumerate(cells, start=2):
+            record = [xlsx_cell_text(value) for value in values]
+            while len(record) > len(header) and not record[-1].strip():
+                record.pop()
+            yield number, record
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        try:
+            yield from _rows(header, records())
+        finally:
+            workbook.close()
+            if stream is not source:
+                stream.close()
+
+    return CsvRows(header=header, rows=rows(), encoding="xlsx")
+
+
+def read_table(source: Source, *, required: Iterable[str] = (), max_columns: int = 200) -> CsvRows:
+    """The importers' one reader: an Excel workbook (.xlsx) or a CSV file, by content."""
+    reader = read_xlsx if is_xlsx(source) else read_csv
+    return reader(source, required=required, max_columns=max_columns)
 
 
 # --- cell parsers -----------------------------------------------------------------------------

@@ -56,3 +56,24 @@ class OutboxMessage(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.task_name}({self.kwargs}) {self.state}"
+
+
+class RateCounter(models.Model):
+    """A fixed-window hit counter for rate limits, used when the cache (Redis) cannot count
+    (``engagement.platform.ratelimits``). ``key`` is a digest: no client address is stored."""
+
+    key = models.CharField(max_length=64)
+    window = models.BigIntegerField(help_text="start of the window, Unix seconds")
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="ratecounter_key_window")
+        ]
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window}: {self.count}"

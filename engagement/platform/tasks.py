@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from engagement.platform import outbox
+from engagement.platform import outbox, ratelimits
 
 
 # The task keeps the name it was registered under before infrastructure moved to ``platform``.
@@ -17,3 +17,8 @@ def enqueue_periodic(*, task_name: str, dedup_key: str) -> int:
 
     with transaction.atomic():
         return outbox.enqueue(task_name=task_name, kwargs={}, dedup_key=dedup_key).id
+
+
+@shared_task(name="engagement.prune_rate_counters", ignore_result=True)
+def prune_rate_counters() -> int:
+    return ratelimits.prune_counters()

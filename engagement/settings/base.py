@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 from engagement.settings.environment import env, env_bool, env_int, env_list
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "engagement.platform.apps.PlatformConfig",
     "engagement.customers.apps.CustomersConfig",
     "surveys.apps.SurveysConfig",
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -114,7 +118,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")) or "")
+# Where collectstatic writes (and WhiteNoise serves from); ./staticfiles unless set.
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")) or "")
 STATICFILES_DIRS = [BASE_DIR / "engagement" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -133,14 +138,27 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # A black-holed Redis must not hang a request: fail fast, rate limits fail open.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            # A black-holed Redis must not hang a request: fail fast (0.25 s: a local Redis
+            # answers in a millisecond), then the rate limits count in the database for 30 s
+            # (engagement.platform.ratelimits). With the broker's 0.3 s, a submit that meets
+            # both during an outage still answers within a second.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-RATELIMIT_FAIL_OPEN = True
+# A cache that cannot count raises, and engagement.platform.ratelimits counts in the database.
+RATELIMIT_FAIL_OPEN = False
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# Public survey pages (surveys.ratelimits): requests per client address and method, and new
+# answers started through a public link, per client and link and per link in total.
+SURVEYS_RATE_LIMITS = {"GET": "120/m", "POST": "30/m"}
+SURVEYS_PUBLIC_START_LIMITS = {
+    "client": env("SURVEYS_PUBLIC_PER_CLIENT", "10/h"),
+    "link": env("SURVEYS_PUBLIC_PER_LINK", "600/h"),
+}
+# A page posted sooner than this after it was shown is shown again (bots post at once).
+SURVEYS_MIN_SECONDS_ON_PAGE = float(env("SURVEYS_MIN_SECONDS_ON_PAGE", "2") or 2)
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -168,20 +186,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Publishing happens after commit in the web request (engagement.platform.outbox): a broker that
+# is down or black-holed must cost at most one short timeout (0.3 s), never seconds of retries;
+# the message stays pending and the sweep sends it later. With the cache's 0.25 s, a submit
+# that meets both during an outage still answers well within a second (tested).
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.3
+CELERY_BROKER_CONNECTION_MAX_RETRIES = 0
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 # The longest task (a full topic re-run over a large set) stays well under this.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600),
-    "socket_timeout": 2,
-    "socket_connect_timeout": 2,
+    "socket_timeout": 0.3,
+    "socket_connect_timeout": 0.3,
     "max_retries": 0,
 }
 CELERY_TASK_TIME_LIMIT = 3 * 3600
 CELERY_TASK_SOFT_TIME_LIMIT = 3 * 3600 - 300
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "engagement.sweep_outbox", "schedule": 60.0},
+    "prune-rate-counters": {"task": "engagement.prune_rate_counters", "schedule": 3600.0},
     "surveys-distribution": {"task": "surveys.run_distribution", "schedule": 900.0},
     "triage-escalate-overdue": {"task": "triage.escalate_overdue", "schedule": 300.0},
     "triage-send-digests": {"task": "triage.send_digests", "schedule": 900.0},
@@ -244,6 +268,28 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security ---------------------------------------------------------------------------------
+# Content-Security-Policy on every page (django-csp): scripts only from this site or with the
+# request's nonce, never inline handlers. Style attributes are allowed (``style-src-attr``: the
+# admin and the charts set widths with them; they cannot run code); style sheets and <style>
+# elements only from this site or with the nonce. Customer pages send their own, stricter policy
+# (``surveys.customer_pages``).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", False)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True

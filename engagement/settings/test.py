@@ -7,3 +7,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Rankings are cached by a stamp of the data (max ids); ids repeat between rolled-back tests.
 VOC_IMPACT_CACHE_SECONDS = 0
+# Tests post survey pages at machine speed; the minimum time on page has its own tests.
+SURVEYS_MIN_SECONDS_ON_PAGE = 0

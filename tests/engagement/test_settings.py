@@ -49,3 +49,51 @@ def test_defaults_are_japanese_and_tokyo(settings):
     assert settings.LANGUAGE_CODE == "ja"
     assert settings.TIME_ZONE == "Asia/Tokyo"
     assert settings.USE_TZ is True
+
+
+def _production_settings(**extra: str) -> dict:
+    import json
+
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({k: getattr(s, k) "
+        "for k in ('SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', "
+        "'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD', 'CACHES', "
+        "'CELERY_BROKER_TRANSPORT_OPTIONS', 'CELERY_BROKER_CONNECTION_TIMEOUT')}, default=str))"
+    )
+    result = run_manage("shell", "-c", code, env={**PRODUCTION, **extra})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_secure_cookies_and_hsts_come_from_the_environment_and_default_to_secure():
+    defaults = _production_settings()
+    assert defaults["SESSION_COOKIE_SECURE"] is True and defaults["CSRF_COOKIE_SECURE"] is True
+    assert defaults["SECURE_HSTS_SECONDS"] == 31536000
+    assert defaults["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    internal = _production_settings(
+        DJANGO_SESSION_COOKIE_SECURE="0",
+        DJANGO_CSRF_COOKIE_SECURE="0",
+        DJANGO_HSTS_SECONDS="0",
+        DJANGO_HSTS_INCLUDE_SUBDOMAINS="0",
+        DJANGO_HSTS_PRELOAD="0",
+    )
+    assert internal["SESSION_COOKIE_SECURE"] is False and internal["CSRF_COOKIE_SECURE"] is False
+    assert internal["SECURE_HSTS_SECONDS"] == 0 and internal["SECURE_HSTS_PRELOAD"] is False
+
+
+def test_redis_timeouts_are_at_most_half_a_second_for_cache_and_broker():
+    values = _production_settings(REDIS_URL="redis://127.0.0.1:6379/10")
+    options = values["CACHES"]["default"]["OPTIONS"]
+    transport = values["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert options["socket_connect_timeout"] <= 0.5 and options["socket_timeout"] <= 0.5
+    assert transport["socket_connect_timeout"] <= 0.5 and transport["socket_timeout"] <= 0.5
+    assert transport["max_retries"] == 0
+    assert values["CELERY_BROKER_CONNECTION_TIMEOUT"] <= 0.5
+
+
+def test_staff_pages_send_a_csp_without_unsafe_inline_scripts(client):
+    response = client.get("/admin/login/")
+    policy = response["Content-Security-Policy"]
+    script_src = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+    assert "'self'" in script_src and "unsafe-inline" not in script_src
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy

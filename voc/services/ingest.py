@@ -26,7 +26,7 @@ from engagement.platform.csvfiles import (
     Source,
     parse_datetime,
     parse_int,
-    read_csv,
+    read_table,
 )
 from engagement.platform.errors import InvalidInput
 from voc.models import Channel, FeedbackItem
@@ -215,7 +215,7 @@ def import_feedback(
     the row's content when it has no external_id.
     """
     now = now or timezone.now()
-    csv_rows = read_csv(source, required=["text"])
+    csv_rows = read_table(source, required=["text"])
     rows = list(csv_rows.rows)
     wanted = {(row.get("customer_external_id") or "").strip() for _n, row in rows} - {""}
     customers = dict(

@@ -13,19 +13,34 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from engagement.customers.models import Touchpoint
 from engagement.platform.api_conventions import ERROR_RESPONSES, StaffModelPermissions
-from voc.models import FeedbackItem, TriageState
+from voc.models import FeedbackItem, Sentiment, TriageState
 
 from . import services
 from .selectors import search_items_by_keyword, visible_items
 
 
 class FeedbackItemSerializer(serializers.ModelSerializer):
-    customer_id = serializers.CharField(source="customer.external_id", default=None, read_only=True)
-    segment = serializers.CharField(source="customer.segment", default=None, read_only=True)
-    topic_name = serializers.CharField(source="topic.name", default=None, read_only=True)
-    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
-    team = serializers.CharField(source="team.name", default=None, read_only=True)
+    # Null when the item has no customer, topic, owner or team (documented as nullable).
+    customer_id = serializers.CharField(
+        source="customer.external_id", default=None, read_only=True, allow_null=True
+    )
+    segment = serializers.CharField(
+        source="customer.segment", default=None, read_only=True, allow_null=True
+    )
+    topic_name = serializers.CharField(
+        source="topic.name", default=None, read_only=True, allow_null=True
+    )
+    owner = serializers.CharField(
+        source="owner.username", default=None, read_only=True, allow_null=True
+    )
+    team = serializers.CharField(source="team.name", default=None, read_only=True, allow_null=True)
+    # Blank when the item names no touchpoint / is not analysed yet.
+    touchpoint = serializers.ChoiceField(
+        choices=Touchpoint.choices, allow_blank=True, read_only=True
+    )
+    sentiment = serializers.ChoiceField(choices=Sentiment.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = FeedbackItem

@@ -16,7 +16,10 @@ class ImportCommand(BaseCommand):
     kind: str
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="CSV file (UTF-8 with or without BOM, or Shift_JIS/cp932)")
+        parser.add_argument(
+            "file",
+            help="CSV (UTF-8 with or without BOM, or Shift_JIS/cp932) or Excel workbook (.xlsx)",
+        )
         parser.add_argument(
             "--skip-invalid",
             action="store_true",
