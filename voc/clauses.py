@@ -51,7 +51,8 @@ def _cuts(text: str) -> list[tuple[int, bool]]:
         position = end
         feature = word.feature
         pos1, pos2 = feature[0], feature[1] if len(feature) > 1 else ""
-        # unidic-lite tags the が of 「美味しいが高い」 as 格助詞: after a predicate it joins clauses.
+        # unidic-lite tags the が of 「美味しいが高い」 as 格助詞: after a predicate it joins
+        # clauses.
         conjunctive = pos2 == "接続助詞" or (surface == "が" and previous_pos in PREDICATES)
         if surface in CONTRAST_PARTICLES and pos1 == "助詞" and conjunctive:
             cuts.append((_after_punctuation(text, end), True))
@@ -112,7 +113,9 @@ def _merge_short(pieces: list[Clause], text: str) -> list[Clause]:
         core = piece.text.strip("。！？!?…・ー〜~♪☆★ ")
         if merged and len(core) < MIN_CHARS:
             last = merged[-1]
-            merged[-1] = Clause(text[last.start : piece.end], last.start, piece.end, last.after_contrast)
+            merged[-1] = Clause(
+                text[last.start : piece.end], last.start, piece.end, last.after_contrast
+            )
         else:
             merged.append(piece)
     if len(merged) > 1 and len(merged[0].text.strip("。！？!? ")) < MIN_CHARS:
