@@ -63,7 +63,7 @@ def _macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
 
 
 def clause_rows(
-    normalized: str, model: topics.TopicModel, names: dict[int, str]
+    normalized: str, model: topics.TopicModel, names: dict[int, str], lexicon: Any = None
 ) -> list[dict[str, Any]]:
     """The clauses of one item, each with its topic (index and label) and sentiment."""
     from voc.clauses import split_clauses
@@ -71,7 +71,9 @@ def clause_rows(
     clauses = split_clauses(normalized, normalized=True)
     if not clauses:
         return []
-    token_lists = tokenize_many_normalized([clause.text for clause in clauses])
+    token_lists = tokenize_many_normalized(
+        [clause.text for clause in clauses], *([lexicon] if lexicon is not None else [])
+    )
     assigned, scores = model.assign(token_lists)
     rows = []
     for clause, tokens, cluster, score in zip(
@@ -112,8 +114,11 @@ def evaluate(
         v_measure_score,
     )
 
+    from voc.dictionary_seed import seed_lexicon
+
     started = time.perf_counter()
-    analysed = analyze_many(texts)
+    lexicon = seed_lexicon()
+    analysed = analyze_many(texts, lexicon)
     normalized = [pair[0] for pair in analysed]
     token_lists = [pair[1] for pair in analysed]
     tokenize_seconds = time.perf_counter() - started
@@ -214,7 +219,7 @@ def evaluate(
         for text, tokens, cluster, score in zip(
             normalized, token_lists, predicted, result.scores.tolist(), strict=True
         ):
-            clauses = clause_rows(text, result.model, names) if text else []
+            clauses = clause_rows(text, result.model, names, lexicon) if text else []
             label = _item_sentiment(tokens, clauses)
             item_sentiments.append(label)
             confidences.append(round(float(score), 4) if cluster >= 0 else 0.0)
