@@ -32,7 +32,14 @@ from typing import Any
 
 from django.conf import settings
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "quasi_japanese_reviews"
+DATA = next(
+    (
+        parent / "shared" / "data" / "quasi_japanese_reviews"
+        for parent in Path(settings.BASE_DIR).resolve().parents
+        if (parent / "shared" / "data" / "quasi_japanese_reviews").is_dir()
+    ),
+    Path(settings.BASE_DIR).parent / "shared" / "data" / "quasi_japanese_reviews",
+)
 
 OPENERS = [
     "",

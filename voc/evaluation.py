@@ -31,7 +31,8 @@ import numpy as np
 
 from voc import labels as phrase_labels_module
 from voc import topics
-from voc.tokenize import analyze, analyze_many, tokenize_many_normalized
+from voc.aspects import clause_topics
+from voc.tokenize import analyze, analyze_many
 
 UNASSIGNED_LABEL = "その他・未分類"
 
@@ -60,39 +61,6 @@ def _macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
 
     classes = sorted(set(gold))
     return float(f1_score(gold, predicted, labels=classes, average="macro", zero_division=0))
-
-
-def clause_rows(
-    normalized: str, model: topics.TopicModel, names: dict[int, str], lexicon: Any = None
-) -> list[dict[str, Any]]:
-    """The clauses of one item, each with its topic (index and label) and sentiment."""
-    from voc.clauses import split_clauses
-
-    clauses = split_clauses(normalized, normalized=True)
-    if not clauses:
-        return []
-    token_lists = tokenize_many_normalized(
-        [clause.text for clause in clauses], *([lexicon] if lexicon is not None else [])
-    )
-    assigned, scores = model.assign(token_lists)
-    rows = []
-    for clause, tokens, cluster, score in zip(
-        clauses, token_lists, assigned.tolist(), scores.tolist(), strict=True
-    ):
-        label, _value = _sentiment_of(tokens)
-        rows.append(
-            {
-                "text": clause.text,
-                "start": clause.start,
-                "end": clause.end,
-                "cluster": int(cluster),
-                "topic_label": names.get(int(cluster), UNASSIGNED_LABEL),
-                "sentiment": label,
-                "score": round(float(score), 4),
-                "weight": len(tokens),
-            }
-        )
-    return rows
 
 
 def evaluate(
@@ -211,17 +179,26 @@ def evaluate(
             for i, cluster in enumerate(result.clusters)
         ],
     }
+    item_aspects = clause_topics(
+        result.model, list(zip(normalized, token_lists, predicted, strict=True)), lexicon
+    )
+    primary = [aspect.primary for aspect in item_aspects]
+    report["primary_ari"] = round(adjusted_rand_score(labels, primary), 4)
+    report["primary_ami"] = round(adjusted_mutual_info_score(labels, primary), 4)
+    report["items_with_several_topics"] = sum(1 for a in item_aspects if len(a.clusters) > 1)
     item_sentiments: list[str] | None = None
     if sentiments is not None or predictions is not None:
         item_sentiments = []
         confidences = []
         aspects = []
-        for text, tokens, cluster, score in zip(
-            normalized, token_lists, predicted, result.scores.tolist(), strict=True
+        for tokens, cluster, score, aspect in zip(
+            token_lists, predicted, result.scores.tolist(), item_aspects, strict=True
         ):
-            clauses = clause_rows(text, result.model, names, lexicon) if text else []
-            label = _item_sentiment(tokens, clauses)
-            item_sentiments.append(label)
+            clauses = [
+                {**c, "topic_label": names.get(c["cluster"], UNASSIGNED_LABEL)}
+                for c in aspect.clauses
+            ]
+            item_sentiments.append(_item_sentiment(tokens, clauses))
             confidences.append(round(float(score), 4) if cluster >= 0 else 0.0)
             aspects.append(clauses)
     if sentiments is not None and item_sentiments is not None:

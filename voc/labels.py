@@ -30,6 +30,7 @@ MIN_ITEMS = 3
 MAX_CHARS = 16
 MIN_CHARS = 2
 KEYWORDS = 3
+KEEP_PREVIOUS = 0.6
 PATTERN_BONUS = {"noun": 1.0, "noun_no_noun": 1.15, "noun_pred": 1.3}
 SUBJECT_PARTICLES = frozenset({"が", "を", "は", "も"})
 NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
@@ -201,12 +202,18 @@ class Label:
 
 
 def phrase_labels(
-    texts_by_topic: Sequence[Sequence[str]], fallback: Sequence[Sequence[str]] | None = None
+    texts_by_topic: Sequence[Sequence[str]],
+    fallback: Sequence[Sequence[str]] | None = None,
+    previous: Sequence[str | None] | None = None,
+    reserved: set[str] | None = None,
 ) -> list[Label]:
     """One label (and up to three keywords) per topic from (a sample of) its items' texts.
 
     ``fallback``: per topic, terms to use when no phrase occurs in ``MIN_ITEMS`` items (the
-    label is then the most frequent candidate, or the first term).
+    label is then the most frequent candidate, or the first term). ``previous``: per topic, its
+    current label, kept while it still qualifies and scores at least ``KEEP_PREVIOUS`` of the
+    best (labels hold still across re-runs). ``reserved``: labels no topic may take (staff's
+    names of other topics).
     """
     per_topic: list[Counter[str]] = []
     patterns: dict[str, str] = {}
@@ -233,12 +240,16 @@ def phrase_labels(
         scored.sort(key=lambda pair: (-pair[0], -len(pair[1]), pair[1]))
         ranked.append(scored)
     order = sorted(range(len(texts_by_topic)), key=lambda i: -sizes[i])
-    used: set[str] = set()
+    used: set[str] = set(reserved or ())
     results: list[Label | None] = [None] * len(texts_by_topic)
     for i in order:
         counts = per_topic[i]
         eligible = [p for _s, p in ranked[i] if counts[p] >= MIN_ITEMS and p not in used]
-        if eligible:
+        scores = {p: score for score, p in ranked[i]}
+        old = previous[i] if previous else None
+        if eligible and old in eligible and scores[old] >= KEEP_PREVIOUS * scores[eligible[0]]:
+            label = old
+        elif eligible:
             label = eligible[0]
         else:
             frequent = [p for p, _c in counts.most_common() if p not in used]

@@ -54,6 +54,9 @@ K_MIN, K_MAX = 2, 40
 K_RANGE = range(K_MIN, 16)  # the former fixed range (tests and callers may still pass one)
 OTHER_THRESHOLD = 0.2
 OTHER_RELATIVE = 0.5
+# With the common component removed, vector embeddings spread around the origin and a topic's
+# items are less similar to its centre (k = 2 on long reviews: ±): a lower relative bar.
+OTHER_RELATIVE_VECTORS = 0.25
 CHUNK = 10_000
 LABEL_TERMS = 10
 QUOTES = 5
@@ -98,6 +101,7 @@ class TopicModel:
     n_fit: int = 0  # items in the set the model was fitted on
     _index: dict[str, int] | None = None
     _term_vectors: np.ndarray | None = None
+    _unknown_cache: dict[str, np.ndarray | None] = field(default_factory=dict)
 
     @property
     def index(self) -> dict[str, int]:
@@ -119,14 +123,52 @@ class TopicModel:
         return tfidf_rows(token_lists, self.index, self.idf)
 
     def embed(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
-        return self.embed_tfidf(self.tfidf(token_lists))
+        return self.embed_tfidf(self.tfidf(token_lists), token_lists)
 
-    def embed_tfidf(self, matrix: sparse.csr_matrix) -> np.ndarray:
+    def _unknown_vectors(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray | None:
+        """Σ weight · vector of the tokens outside the vocabulary that the table knows.
+
+        A word the fitted sample never saw still says what the item is about (滝, 紅葉): it
+        weighs as a rare word (the largest idf), scaled like the rows of ``tfidf_rows``.
+        """
+        from voc.vectors import word_vectors
+
+        table = word_vectors()
+        if table is None or not len(self.idf):
+            return None
+        cache = self._unknown_cache
+        weight = float(self.idf.max())
+        index = self.index
+        result = np.zeros((len(token_lists), self.term_vectors.shape[1]), np.float32)
+        any_found = False
+        for row, tokens in enumerate(token_lists):
+            counts = Counter(t for t in tokens if t not in index)
+            if not counts:
+                continue
+            known = [(index[t], c) for t, c in Counter(tokens).items() if t in index]
+            norm_sq = sum(((1 + math.log(c)) * float(self.idf[i])) ** 2 for i, c in known)
+            norm_sq += sum(((1 + math.log(c)) * weight) ** 2 for c in counts.values())
+            scale = 1.0 / math.sqrt(norm_sq) if norm_sq else 0.0
+            for token, count in counts.items():
+                if token not in cache:
+                    if len(cache) > 50_000:
+                        cache.clear()
+                    cache[token] = table.token_vector(token)
+                vector = cache[token]
+                if vector is not None:
+                    result[row] += (1 + math.log(count)) * weight * scale * vector
+                    any_found = True
+        return result if any_found else None
+
+    def embed_tfidf(
+        self, matrix: sparse.csr_matrix, token_lists: Sequence[Sequence[str]] | None = None
+    ) -> np.ndarray:
         parts = []
         if _uses_vectors(self.method):
+            extra = self._unknown_vectors(token_lists) if token_lists is not None else None
             parts.append(
                 math.sqrt(self.vector_weight if self.method == "hybrid" else 1.0)
-                * vector_rows(matrix, self.term_vectors, self.common)
+                * vector_rows(matrix, self.term_vectors, self.common, extra)
             )
         if _uses_tfidf_projection(self.method):
             weight = 1.0 - self.vector_weight if self.method == "hybrid" else 1.0
@@ -247,10 +289,15 @@ def term_vector_matrix(vocabulary: Sequence[str]) -> np.ndarray:
 
 
 def vector_rows(
-    matrix: sparse.csr_matrix, term_vectors: np.ndarray, common: np.ndarray | None
+    matrix: sparse.csr_matrix,
+    term_vectors: np.ndarray,
+    common: np.ndarray | None,
+    extra: np.ndarray | None = None,
 ) -> np.ndarray:
     """The tf-idf-weighted mean word vector of each row, common components removed, L2-normed."""
     dense = np.asarray(matrix @ term_vectors, dtype=np.float32)
+    if extra is not None:
+        dense = dense + extra
     known = np.linalg.norm(dense, axis=1) > 0
     if common is not None and len(common):
         dense = dense - (dense @ common.T) @ common
@@ -591,7 +638,8 @@ def _fit_topics(
         # "Other" is relative to how tight the topics are: below half the median similarity
         # of the sample to its nearest centre (never above the absolute ``threshold``).
         nearest = (sample_embeddings @ centroids.T).max(axis=1)
-        threshold = float(min(threshold, OTHER_RELATIVE * float(np.median(nearest))))
+        relative = OTHER_RELATIVE_VECTORS if _uses_vectors(method) else OTHER_RELATIVE
+        threshold = float(min(threshold, relative * float(np.median(nearest))))
     model.centroids = centroids
     model.threshold = threshold
     model.n_fit = model.n_fit if warm else n_items

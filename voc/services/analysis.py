@@ -28,11 +28,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement import outbox
+from voc import labels as phrase_labels
 from voc import sentiment, topics
+from voc.aspects import clause_topics
 from voc.models import (
     AnalysisRun,
     AnalysisRunStatus,
     FeedbackItem,
+    SkipReason,
     Topic,
 )
 from voc.selectors import analysis_settings, current_lexicon, latest_model_run
@@ -41,6 +44,8 @@ from voc.tokenize import Lexicon, analyze_many, join_tokens
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2_000
+LABEL_SAMPLE = 300  # texts per topic read to choose its phrase label
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 MATCH_SHARE = 0.5  # a new cluster keeps an old topic's id when most of its items were in it
 TERM_MATCH = 0.3  # … or, failing that, when their top terms overlap this much (Jaccard)
 
@@ -101,14 +106,26 @@ def _update_rows(
             cursor.executemany(sql, [dict(zip(names, row, strict=True)) for row in rows])
 
 
+def skip_reason(normalized: str, tokens: Sequence[str]) -> str:
+    """Why an item is left out of the topic analysis ("" when it is not)."""
+    if not normalized.strip():
+        return SkipReason.EMPTY
+    if not JAPANESE.search(normalized):
+        return SkipReason.NO_JAPANESE
+    if not tokens:
+        return SkipReason.NO_WORDS
+    return ""
+
+
 def _store_analysis(rows: Sequence[tuple[Any, ...]]) -> None:
     """rows: (normalized_text, tokens JSON, token_text, tokenized_at, version, sentiment, score,
-    id)."""
+    skip reason, id)."""
     _update_rows(
         sets=(
             "normalized_text = v.normalized_text, tokens = v.tokens, token_text = v.token_text, "
             "tokenized_at = v.tokenized_at, dictionary_version = v.version, "
-            "sentiment = v.sentiment, sentiment_score = v.score, updated_at = v.tokenized_at"
+            "sentiment = v.sentiment, sentiment_score = v.score, updated_at = v.tokenized_at, "
+            "analysis_skipped_reason = v.reason"
         ),
         columns=[
             ("normalized_text", "text"),
@@ -118,8 +135,18 @@ def _store_analysis(rows: Sequence[tuple[Any, ...]]) -> None:
             ("version", "integer"),
             ("sentiment", "text"),
             ("score", "double precision"),
+            ("reason", "text"),
             ("id", "bigint"),
         ],
+        rows=rows,
+    )
+
+
+def _store_aspects(rows: Sequence[tuple[str, int]]) -> None:
+    """rows: (aspects JSON, item id)."""
+    _update_rows(
+        sets="aspects = v.aspects",
+        columns=[("aspects", "jsonb"), ("id", "bigint")],
         rows=rows,
     )
 
@@ -165,6 +192,7 @@ def analysis_rows(
                 version,
                 label,
                 round(score, 4),
+                skip_reason(normalized, tokens),
                 item_id,
             )
         )
@@ -188,20 +216,47 @@ def analyze_items(
         with transaction.atomic():
             _store_analysis(rows)
             if model is not None and rows:
-                ids = [row[-1] for row in rows]
-                labels, scores = model.assign([json.loads(row[1]) for row in rows])
+                token_lists = [json.loads(row[1]) for row in rows]
+                labels, scores = model.assign(token_lists)
+                found = clause_topics(
+                    model,
+                    list(zip([row[0] for row in rows], token_lists, labels.tolist(), strict=True)),
+                    lexicon,
+                )
                 placed = []
-                for item_id, cluster, score in zip(
-                    ids, labels.tolist(), scores.tolist(), strict=True
-                ):
+                aspect_rows = []
+                for row, aspect, score in zip(rows, found, scores.tolist(), strict=True):
+                    item_id = row[-1]
+                    cluster = -1 if row[-2] else aspect.primary  # a skip reason: "other"
+                    if row[-2]:
+                        aspect.clauses = []
                     topic_id = model.topic_ids[cluster] if cluster >= 0 else other_id
                     placed.append((topic_id, round(float(score), 4), item_id))
+                    aspect_rows.append((_aspects_json(aspect, model.topic_ids, other_id), item_id))
                     touched_topics.add(topic_id)
                 _store_topics(placed)
+                _store_aspects(aspect_rows)
         total += len(rows)
     if touched_topics:
         refresh_topic_counts(sorted(touched_topics))
     return total
+
+
+def _aspects_json(aspect: Any, topic_ids: Sequence[int], other_id: int | None) -> str:
+    entries = []
+    for clause in aspect.clauses:
+        cluster = clause["cluster"]
+        entries.append(
+            {
+                "text": clause["text"],
+                "start": clause["start"],
+                "end": clause["end"],
+                "sentiment": clause["sentiment"],
+                "score": clause["score"],
+                "topic_id": topic_ids[cluster] if cluster >= 0 else other_id,
+            }
+        )
+    return json.dumps(entries, ensure_ascii=False)
 
 
 def pending_ids(*, version: int | None = None) -> Iterator[int]:
@@ -314,7 +369,11 @@ def dispatch_tokenization(*, chunk_size: int = CHUNK_SIZE) -> int:
 def _db_chunks() -> topics.TokenChunks:
     def iterate() -> Iterator[tuple[Sequence[int], Sequence[Sequence[str]]]]:
         last = 0
-        queryset = FeedbackItem.objects.exclude(tokenized_at=None).order_by("id")
+        queryset = (
+            FeedbackItem.objects.exclude(tokenized_at=None)
+            .filter(analysis_skipped_reason="")
+            .order_by("id")
+        )
         while True:
             rows = list(queryset.filter(id__gt=last).values_list("id", "tokens")[:10_000])
             if not rows:
@@ -418,14 +477,80 @@ def _pick_quotes(candidate_ids: Sequence[int], count: int = 5) -> list[int]:
     return chosen
 
 
+def _label_texts(result: topics.FitResult) -> list[list[str]]:
+    """Up to ``LABEL_SAMPLE`` normalised texts of each cluster (evenly spread over its items)."""
+    wanted: dict[int, int] = {}
+    for cluster in result.clusters:
+        ids = result.item_ids[result.labels == cluster.index]
+        step = max(1, len(ids) // LABEL_SAMPLE)
+        for item_id in ids[::step][:LABEL_SAMPLE].tolist():
+            wanted[int(item_id)] = cluster.index
+    texts: dict[int, list[str]] = {cluster.index: [] for cluster in result.clusters}
+    chosen = sorted(wanted)
+    for start in range(0, len(chosen), 5_000):
+        batch = chosen[start : start + 5_000]
+        for item_id, text in FeedbackItem.objects.filter(id__in=batch).values_list(
+            "id", "normalized_text"
+        ):
+            texts[wanted[item_id]].append(text)
+    return [texts[cluster.index] for cluster in result.clusters]
+
+
+def _clause_pass(
+    result: topics.FitResult, topic_of_cluster: dict[int, int], other_id: int, lexicon: Lexicon
+) -> None:
+    """Place every clause, store aspects, and store each item's primary topic."""
+    order = np.argsort(result.item_ids)
+    sorted_ids = result.item_ids[order]
+    topic_ids = [topic_of_cluster.get(i, other_id) for i in range(result.model.k)]
+    last = 0
+    queryset = (
+        FeedbackItem.objects.exclude(tokenized_at=None)
+        .filter(analysis_skipped_reason="")
+        .order_by("id")
+    )
+    while True:
+        rows = list(
+            queryset.filter(id__gt=last).values_list("id", "normalized_text", "tokens")[:5_000]
+        )
+        if not rows:
+            break
+        last = rows[-1][0]
+        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        positions = np.clip(np.searchsorted(sorted_ids, ids), 0, max(0, len(sorted_ids) - 1))
+        known = sorted_ids[positions] == ids if len(sorted_ids) else np.zeros(len(ids), bool)
+        clusters = np.where(known, result.labels[order[positions]], -1)
+        scores = np.where(known, result.scores[order[positions]], 0.0)
+        found = clause_topics(
+            result.model,
+            [(row[1], row[2] or [], int(c)) for row, c in zip(rows, clusters, strict=True)],
+            lexicon,
+        )
+        placed, aspect_rows = [], []
+        for (item_id, _text, _tokens), aspect, score in zip(
+            rows, found, scores.tolist(), strict=True
+        ):
+            cluster = aspect.primary
+            topic_id = topic_ids[cluster] if cluster >= 0 else other_id
+            placed.append((topic_id, round(float(score), 4), item_id))
+            aspect_rows.append((_aspects_json(aspect, topic_ids, other_id), item_id))
+        _store_topics(placed)
+        _store_aspects(aspect_rows)
+
+
 def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -> AnalysisRun:
-    """The full topic analysis (``manage.py analyze_voc``, the beat task, on demand)."""
+    """The full topic analysis (``manage.py analyze_voc``, the beat task, on demand).
+
+    The previous run's model is handed to ``fit_topics``: on about the same items it reuses that
+    representation and starts k-means from its centres, so topics (and their ids) hold still.
+    """
     now = now or timezone.now()
     run = AnalysisRun.objects.create(started_at=now)
     try:
         analyze_pending(assign=False, processes=processes)
         k = k or analysis_settings().topic_count
-        result = topics.fit_topics(_db_chunks(), k=k)
+        previous_model = _current_model()
+        result = topics.fit_topics(_db_chunks(), k=k, previous=previous_model)
         previous = _previous_topics(result.item_ids)
         old_topics = {
             topic.id: topic
@@ -437,18 +562,18 @@ def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -
             previous=previous,
             old_topics=old_topics,
         )
+        label_texts = _label_texts(result)
         with transaction.atomic():
             other = other_topic()
             topic_of_cluster: dict[int, int] = {}
             kept: set[int] = set()
             terms_of_topic: dict[int, list[str]] = {}
             quotes_of_topic: dict[int, list[int]] = defaultdict(list)
+            texts_of_topic: dict[int, list[str]] = defaultdict(list)
             for cluster in result.clusters:
                 topic_id = mapping[cluster.index]
                 if topic_id is None:
-                    topic = Topic.objects.create(
-                        name=topics.topic_name(cluster.terms) or _("Topic"), terms=cluster.terms
-                    )
+                    topic = Topic.objects.create(name=_("Topic"), terms=cluster.terms)
                     topic_id = topic.id
                 topic_of_cluster[cluster.index] = topic_id
                 if topic_id in terms_of_topic:
@@ -459,15 +584,38 @@ def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -
                 else:
                     terms_of_topic[topic_id] = cluster.terms
                 quotes_of_topic[topic_id] += cluster.quote_ids
+                texts_of_topic[topic_id] += label_texts[cluster.index]
                 kept.add(topic_id)
-            for topic_id, terms in terms_of_topic.items():
-                topic = Topic.objects.get(id=topic_id)
-                topic.terms = terms
+            topic_order = list(terms_of_topic)
+            stored = {t.id: t for t in Topic.objects.filter(id__in=topic_order)}
+            # Staff-named topics keep their name; it is taken, so no other topic gets it.
+            reserved = {stored[t].name for t in topic_order if stored[t].name_is_custom}
+            found = phrase_labels.phrase_labels(
+                [texts_of_topic[t] for t in topic_order],
+                fallback=[terms_of_topic[t] for t in topic_order],
+                previous=[
+                    None if stored[t].name_is_custom else stored[t].name for t in topic_order
+                ],
+                reserved=reserved,
+            )
+            for topic_id, label in zip(topic_order, found, strict=True):
+                topic = stored[topic_id]
+                topic.terms = terms_of_topic[topic_id]
+                topic.keywords = label.keywords
                 if not topic.name_is_custom:
-                    topic.name = topics.topic_name(terms) or topic.name
+                    topic.name = label.label or topic.name
                 topic.is_active = True
                 topic.quote_ids = _pick_quotes(quotes_of_topic[topic_id])
-                topic.save(update_fields=["terms", "name", "is_active", "quote_ids", "updated_at"])
+                topic.save(
+                    update_fields=[
+                        "terms",
+                        "keywords",
+                        "name",
+                        "is_active",
+                        "quote_ids",
+                        "updated_at",
+                    ]
+                )
             other.terms = result.other_terms
             other.is_active = True
             other.save(update_fields=["terms", "is_active", "updated_at"])
@@ -481,29 +629,25 @@ def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -
             Topic.objects.filter(is_other=False, is_active=True).exclude(
                 id__in=kept | locked_topics
             ).update(is_active=False)
-            rows = []
-            for item_id, cluster, score in zip(
-                result.item_ids.tolist(),
-                result.labels.tolist(),
-                result.scores.tolist(),
-                strict=True,
-            ):
-                topic_id = topic_of_cluster[cluster] if cluster >= 0 else other.id
-                rows.append((topic_id, round(float(score), 4), item_id))
-                if len(rows) >= 20_000:
-                    _store_topics(rows)
-                    rows = []
-            _store_topics(rows)
-            # Items never tokenised into anything (empty text) go to "other".
+            _clause_pass(result, topic_of_cluster, other.id, current_lexicon())
+            # Items that cannot be analysed (empty, no Japanese, no usable word) go to "other"
+            # with their reason (shown as 「分析対象外」).
+            FeedbackItem.objects.filter(topic_locked=False).exclude(tokenized_at=None).exclude(
+                analysis_skipped_reason=""
+            ).update(topic=other, topic_score=None, aspects=[])
             FeedbackItem.objects.filter(topic=None, topic_locked=False).exclude(
                 tokenized_at=None
             ).update(topic=other)
             refresh_topic_counts()
+            # A topic left without items is retired (not listed).
+            Topic.objects.filter(is_other=False, is_active=True, item_count=0).update(
+                is_active=False
+            )
             result.model.topic_ids = [topic_of_cluster[c.index] for c in result.clusters]
             run.status = AnalysisRunStatus.DONE
             run.finished_at = timezone.now()
             run.n_items = len(result.item_ids)
-            run.n_topics = len(set(topic_of_cluster.values()))
+            run.n_topics = Topic.objects.filter(is_other=False, is_active=True).count()
             run.selection = result.selection
             run.model = result.model.to_bytes()
             run.save()
