@@ -11,7 +11,9 @@ in the items it was counted in), found on fugashi's parse:
 Each topic takes the candidate with the best class-based TF-IDF score (its share of the topic's
 items × how much more often it occurs there than in the other topics; BERTopic's c-TF-IDF on
 phrases), among candidates found in at least ``MIN_ITEMS`` of the topic's items; longer phrase
-patterns get a small bonus. No two topics get the same label (the larger topic chooses first).
+patterns get a small bonus, and a longer phrase containing the best one wins while it occurs in
+at least ``SPECIFIC`` of the same items (配送 → 配送が遅い). No two topics get the same label
+(the larger topic chooses first).
 Up to three keywords beside it: the next best candidates that the label does not contain.
 No lone function words, no glosses (UniDic's ログ-log is never shown: only surfaces are).
 """
@@ -31,6 +33,7 @@ MAX_CHARS = 16
 MIN_CHARS = 2
 KEYWORDS = 3
 KEEP_PREVIOUS = 0.6
+SPECIFIC = 0.6
 PATTERN_BONUS = {"noun": 1.0, "noun_no_noun": 1.15, "noun_pred": 1.3}
 SUBJECT_PARTICLES = frozenset({"が", "を", "は", "も"})
 NEGATIONS = frozenset({"ない", "無い", "ず", "ぬ", "ん"})
@@ -251,6 +254,15 @@ def phrase_labels(
             label = old
         elif eligible:
             label = eligible[0]
+            # A phrase that says more about the same thing wins while it covers most of the
+            # same items (配送 → 配送が遅い, ポイント → ポイントの有効期限).
+            longer = [
+                p
+                for p in eligible
+                if label in p and p != label and counts[p] >= SPECIFIC * counts[label]
+            ]
+            if longer:
+                label = max(longer, key=lambda p: (counts[p], len(p)))
         else:
             frequent = [p for p, _c in counts.most_common() if p not in used]
             terms = [t for t in (fallback[i] if fallback else []) if "_" not in t]

@@ -49,18 +49,19 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 MATCH_SHARE = 0.5  # a new cluster keeps an old topic's id when most of its items were in it
 TERM_MATCH = 0.3  # … or, failing that, when their top terms overlap this much (Jaccard)
 
-_model_cache: dict[int, topics.TopicModel] = {}
+_model_cache: dict[tuple[int, str], topics.TopicModel] = {}
 
 
 def _current_model() -> topics.TopicModel | None:
     run = latest_model_run()
     if run is None:
         return None
-    model = _model_cache.get(run.id)
+    key = (run.id, run.started_at.isoformat())  # ids are reused after a rollback (tests)
+    model = _model_cache.get(key)
     if model is None:
         model = topics.TopicModel.from_bytes(run.model)
         _model_cache.clear()
-        _model_cache[run.id] = model
+        _model_cache[key] = model
     return model
 
 
@@ -477,23 +478,15 @@ def _pick_quotes(candidate_ids: Sequence[int], count: int = 5) -> list[int]:
     return chosen
 
 
-def _label_texts(result: topics.FitResult) -> list[list[str]]:
-    """Up to ``LABEL_SAMPLE`` normalised texts of each cluster (evenly spread over its items)."""
-    wanted: dict[int, int] = {}
-    for cluster in result.clusters:
-        ids = result.item_ids[result.labels == cluster.index]
-        step = max(1, len(ids) // LABEL_SAMPLE)
-        for item_id in ids[::step][:LABEL_SAMPLE].tolist():
-            wanted[int(item_id)] = cluster.index
-    texts: dict[int, list[str]] = {cluster.index: [] for cluster in result.clusters}
-    chosen = sorted(wanted)
-    for start in range(0, len(chosen), 5_000):
-        batch = chosen[start : start + 5_000]
-        for item_id, text in FeedbackItem.objects.filter(id__in=batch).values_list(
-            "id", "normalized_text"
-        ):
-            texts[wanted[item_id]].append(text)
-    return [texts[cluster.index] for cluster in result.clusters]
+def _label_texts(topic_id: int) -> list[str]:
+    """Up to ``LABEL_SAMPLE`` normalised texts of a topic's items (evenly spread over them)."""
+    queryset = FeedbackItem.objects.filter(topic_id=topic_id, analysis_skipped_reason="")
+    ids = list(queryset.order_by("id").values_list("id", flat=True))
+    step = max(1, len(ids) // LABEL_SAMPLE)
+    chosen = ids[::step][:LABEL_SAMPLE]
+    return list(
+        FeedbackItem.objects.filter(id__in=chosen).values_list("normalized_text", flat=True)
+    )
 
 
 def _clause_pass(
@@ -562,14 +555,12 @@ def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -
             previous=previous,
             old_topics=old_topics,
         )
-        label_texts = _label_texts(result)
         with transaction.atomic():
             other = other_topic()
             topic_of_cluster: dict[int, int] = {}
             kept: set[int] = set()
             terms_of_topic: dict[int, list[str]] = {}
             quotes_of_topic: dict[int, list[int]] = defaultdict(list)
-            texts_of_topic: dict[int, list[str]] = defaultdict(list)
             for cluster in result.clusters:
                 topic_id = mapping[cluster.index]
                 if topic_id is None:
@@ -584,14 +575,35 @@ def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -
                 else:
                     terms_of_topic[topic_id] = cluster.terms
                 quotes_of_topic[topic_id] += cluster.quote_ids
-                texts_of_topic[topic_id] += label_texts[cluster.index]
                 kept.add(topic_id)
+            other.terms = result.other_terms
+            other.is_active = True
+            other.save(update_fields=["terms", "is_active", "updated_at"])
+            # Topics no cluster kept are retired, unless staff placed items in them by hand.
+            locked_topics = set(
+                FeedbackItem.objects.filter(topic_locked=True)
+                .exclude(topic=None)
+                .values_list("topic_id", flat=True)
+                .distinct()
+            )
+            Topic.objects.filter(is_other=False, is_active=True).exclude(
+                id__in=kept | locked_topics
+            ).update(is_active=False)
+            _clause_pass(result, topic_of_cluster, other.id, current_lexicon())
+            # Items that cannot be analysed (empty, no Japanese, no usable word) go to "other"
+            # with their reason (shown as 「分析対象外」).
+            FeedbackItem.objects.filter(topic_locked=False).exclude(tokenized_at=None).exclude(
+                analysis_skipped_reason=""
+            ).update(topic=other, topic_score=None, aspects=[])
+            FeedbackItem.objects.filter(topic=None, topic_locked=False).exclude(
+                tokenized_at=None
+            ).update(topic=other)
             topic_order = list(terms_of_topic)
             stored = {t.id: t for t in Topic.objects.filter(id__in=topic_order)}
             # Staff-named topics keep their name; it is taken, so no other topic gets it.
             reserved = {stored[t].name for t in topic_order if stored[t].name_is_custom}
             found = phrase_labels.phrase_labels(
-                [texts_of_topic[t] for t in topic_order],
+                [_label_texts(t) for t in topic_order],
                 fallback=[terms_of_topic[t] for t in topic_order],
                 previous=[
                     None if stored[t].name_is_custom else stored[t].name for t in topic_order
@@ -616,28 +628,6 @@ def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -
                         "updated_at",
                     ]
                 )
-            other.terms = result.other_terms
-            other.is_active = True
-            other.save(update_fields=["terms", "is_active", "updated_at"])
-            # Topics no cluster kept are retired, unless staff placed items in them by hand.
-            locked_topics = set(
-                FeedbackItem.objects.filter(topic_locked=True)
-                .exclude(topic=None)
-                .values_list("topic_id", flat=True)
-                .distinct()
-            )
-            Topic.objects.filter(is_other=False, is_active=True).exclude(
-                id__in=kept | locked_topics
-            ).update(is_active=False)
-            _clause_pass(result, topic_of_cluster, other.id, current_lexicon())
-            # Items that cannot be analysed (empty, no Japanese, no usable word) go to "other"
-            # with their reason (shown as 「分析対象外」).
-            FeedbackItem.objects.filter(topic_locked=False).exclude(tokenized_at=None).exclude(
-                analysis_skipped_reason=""
-            ).update(topic=other, topic_score=None, aspects=[])
-            FeedbackItem.objects.filter(topic=None, topic_locked=False).exclude(
-                tokenized_at=None
-            ).update(topic=other)
             refresh_topic_counts()
             # A topic left without items is retired (not listed).
             Topic.objects.filter(is_other=False, is_active=True, item_count=0).update(
