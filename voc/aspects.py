@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voc import sentiment
-from voc.clauses import split_clauses
-from voc.tokenize import EMPTY_LEXICON, Lexicon, tokenize_many_normalized
+from voc.clauses import clauses_with_tokens_many
+from voc.tokenize import EMPTY_LEXICON, Lexicon
 
 MAY_SPLIT = re.compile(
     r"[。！？!?\n].|けど|けれど|のに|ものの|しかし|でも|ただ|一方|[いただする]が"
@@ -43,12 +43,20 @@ def clause_topics(
 ) -> list[ItemAspects]:
     """items: (normalised text, its tokens, its whole-item cluster) → clauses and primary."""
     results = [ItemAspects(primary=cluster) for _text, _tokens, cluster in items]
-    pending: list[tuple[int, Any]] = []
+    pending: list[tuple[int, Any, list[str]]] = []
+    splittable = [i for i, (text, _t, _c) in enumerate(items) if text and MAY_SPLIT.search(text)]
+    parsed = dict(
+        zip(
+            splittable,
+            clauses_with_tokens_many([items[i][0] for i in splittable], lexicon),
+            strict=True,
+        )
+    )
     for index, (text, tokens, cluster) in enumerate(items):
         if not text:
             continue
-        clauses = split_clauses(text, normalized=True) if MAY_SPLIT.search(text) else []
-        if len(clauses) <= 1:
+        found = parsed.get(index, [])
+        if len(found) <= 1:
             label, score = sentiment.classify_tokens(tokens)
             results[index].clauses = [
                 {
@@ -62,15 +70,12 @@ def clause_topics(
                 }
             ]
             continue
-        pending.extend((index, clause) for clause in clauses)
+        pending.extend((index, clause, clause_tokens) for clause, clause_tokens in found)
     if not pending:
         return results
-    token_lists = tokenize_many_normalized([clause.text for _i, clause in pending], lexicon)
-    assigned, _similarity = model.assign(token_lists)
-    for (index, clause), tokens, cluster in zip(
-        pending, token_lists, assigned.tolist(), strict=True
-    ):
-        label, score = sentiment.classify_tokens(tokens)
+    assigned, _similarity = model.assign([clause_tokens for _i, _c, clause_tokens in pending])
+    for (index, clause, clause_tokens), cluster in zip(pending, assigned.tolist(), strict=True):
+        label, score = sentiment.classify_tokens(clause_tokens)
         results[index].clauses.append(
             {
                 "text": clause.text,
@@ -79,7 +84,7 @@ def clause_topics(
                 "cluster": int(cluster),
                 "sentiment": label,
                 "score": round(float(score), 4),
-                "weight": len(tokens),
+                "weight": len(clause_tokens),
             }
         )
     for index, result in enumerate(results):

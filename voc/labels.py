@@ -43,24 +43,27 @@ WEAK_NOUNS = frozenset(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     surface: str
     lemma: str
     pos: str
     start: int
     end: int
+    major: str = ""
+    noun: bool = False
 
-    @property
-    def major(self) -> str:
-        return self.pos.split("-", 1)[0]
+    def __post_init__(self) -> None:
+        self.major = self.pos.split("-", 1)[0]
+        if self.major == "名詞":
+            self.noun = not self.pos.startswith(("名詞-数詞", "名詞-代名詞"))
+        else:
+            self.noun = self.major == "接頭辞" or (
+                self.major == "接尾辞" and self.pos.startswith("接尾辞-名詞的")
+            )
 
     def is_noun(self) -> bool:
-        if self.major == "名詞":
-            return not self.pos.startswith(("名詞-数詞", "名詞-代名詞"))
-        if self.major == "接頭辞":
-            return True
-        return self.major == "接尾辞" and self.pos.startswith("接尾辞-名詞的")
+        return self.noun
 
     def is_predicate(self) -> bool:
         return self.major in ("動詞", "形容詞", "形状詞") or self.pos.startswith(

@@ -16,11 +16,13 @@ Pipeline (``fit_topics``):
    items (and in ≥ 2 of them for the TF-IDF methods), at most ``MAX_FEATURES`` terms. Items
    become sparse TF-IDF rows (sublinear tf, L2-normalised), then embeddings (above),
    L2-normalised (cosine geometry).
-2. Number of topics: unless given, the k in the range (``k_range_for``, growing with the number
-   of items) with the best silhouette (cosine) of k-means on a sample of the embeddings.
-3. Clustering: k-means (several starts, seeded by ``seed``) on the sample; larger sets continue
-   with mini-batch k-means over chunks (bounded memory). With ``previous`` (the last run's
-   model, same method, a set of about the same size), the previous representation is reused and
+2. Number of topics, unless given: for the vector methods the smallest k at which the median item
+   is at least ``COHESION`` similar to its centre (binary search over 2 … 40); for the TF-IDF
+   methods the k (``k_range_for``) with the best silhouette (cosine) of k-means on a sample.
+3. Clustering: k-means (several starts, seeded by ``seed``) on the sample (≤ 10,000 items, so
+   memory is bounded whatever the size; every item is then assigned chunk by chunk). With
+   ``previous`` (the last run's model, same method, a set of about the same size), the previous
+   representation is reused and
    k-means starts from its centres: the same data give the same topics, a few more items move
    few of them (see ``bench stability``).
 4. An item whose cosine similarity to every centre is below the threshold, or that has no known
@@ -256,7 +258,11 @@ def tfidf_rows(
     indices: list[int] = []
     data: list[float] = []
     for tokens in token_lists:
-        counts = Counter(index[t] for t in tokens if t in index)
+        counts: dict[int, int] = {}
+        for token in tokens:
+            column = index.get(token)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
         for column, count in counts.items():
             indices.append(column)
             data.append((1.0 + math.log(count)) * idf[column])
@@ -402,7 +408,7 @@ def cohesion(embeddings: np.ndarray, k: int, *, seed: int = RANDOM_STATE) -> flo
     """Median cosine similarity of the items to their k-means centre."""
     from sklearn.cluster import KMeans
 
-    kmeans = KMeans(n_clusters=k, n_init=3, max_iter=100, random_state=seed).fit(embeddings)
+    kmeans = KMeans(n_clusters=k, n_init=1, max_iter=100, random_state=seed).fit(embeddings)
     centres = _normalize_rows(kmeans.cluster_centers_)
     return float(np.median((embeddings * centres[kmeans.labels_]).sum(axis=1)))
 
@@ -560,7 +566,7 @@ def _fit_topics(
     seed: int,
     previous: TopicModel | None,
 ) -> FitResult:
-    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.cluster import KMeans
 
     # Pass 0: a reservoir sample (bounded memory whatever the size).
     sample, n_items = _reservoir(chunks, sample_size, seed)
@@ -584,7 +590,7 @@ def _fit_topics(
     sample_embeddings = sample_embeddings[np.linalg.norm(sample_embeddings, axis=1) > 0]
     selection: dict[str, object] = {"criterion": "given", "k": k, "method": method}
     init: np.ndarray | str = "k-means++"
-    starts = 10 if len(sample_embeddings) <= 5_000 else 3
+    starts = 10 if len(sample_embeddings) <= 2_000 else 3
     if len(sample_embeddings) < 3:
         k = 1 if len(sample_embeddings) else 0
     elif k is None:
@@ -622,19 +628,9 @@ def _fit_topics(
         kmeans = KMeans(n_clusters=k, n_init=starts, init=init, random_state=seed).fit(
             sample_embeddings
         )
-        centroids = kmeans.cluster_centers_.astype(np.float32)
-        if n_items > len(sample):
-            # Stream the whole set through mini-batch k-means, starting from the sample's centres.
-            mini = MiniBatchKMeans(
-                n_clusters=k, init=centroids, n_init=1, random_state=seed, batch_size=2048
-            )
-            for _ids, token_lists in chunks():
-                embedded = model.embed(token_lists)
-                embedded = embedded[np.linalg.norm(embedded, axis=1) > 0]
-                if len(embedded) >= k:
-                    mini.partial_fit(embedded)
-            centroids = mini.cluster_centers_.astype(np.float32)
-        centroids = _normalize_rows(centroids)
+        # The centres of a 10,000-item sample (at most 40 topics) are what a pass of mini-batch
+        # k-means over every item would give, give or take; one pass fewer over the whole set.
+        centroids = _normalize_rows(kmeans.cluster_centers_.astype(np.float32))
         # "Other" is relative to how tight the topics are: below half the median similarity
         # of the sample to its nearest centre (never above the absolute ``threshold``).
         nearest = (sample_embeddings @ centroids.T).max(axis=1)

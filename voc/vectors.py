@@ -88,7 +88,16 @@ class WordVectors:
         """(vectors of ``terms`` (len × DIM), mask of the terms that have one)."""
         result = np.zeros((len(terms), DIM), np.float32)
         known = np.zeros(len(terms), bool)
-        for i, term in enumerate(terms):
+        if not terms:
+            return result, known
+        # Whole words in one vectorised search; compounds and negations one by one.
+        probe = np.array([t if len(t) <= MAX_WORD else "" for t in terms], dtype=f"<U{MAX_WORD}")
+        positions = np.clip(np.searchsorted(self.words, probe), 0, len(self.words) - 1)
+        hits = (self.words[positions] == probe) & (probe != "")
+        result[hits] = self.vectors[self.rows[positions[hits]]]
+        known[hits] = True
+        for i in np.flatnonzero(~hits).tolist():
+            term = terms[i]
             vector = self.token_vector(term)
             if vector is not None:
                 result[i] = vector
@@ -97,11 +106,13 @@ class WordVectors:
 
 
 def package_vocab_dir() -> Path | None:
-    try:
-        import ja_ginza
-    except ImportError:
+    """The package's ``vocab`` folder, found without importing it (that would import spaCy)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("ja_ginza")
+    if spec is None or not spec.origin:
         return None
-    root = Path(ja_ginza.__file__).parent
+    root = Path(spec.origin).parent
     for candidate in sorted(root.glob("ja_ginza-*/vocab")):
         if (candidate / "vectors").exists() and (candidate / "key2row").exists():
             return candidate

@@ -44,7 +44,7 @@ from voc.tokenize import Lexicon, analyze_many, join_tokens
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2_000
-LABEL_SAMPLE = 300  # texts per topic read to choose its phrase label
+LABEL_SAMPLE = 100  # texts per topic read to choose its phrase label
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 MATCH_SHARE = 0.5  # a new cluster keeps an old topic's id when most of its items were in it
 TERM_MATCH = 0.3  # … or, failing that, when their top terms overlap this much (Jaccard)
