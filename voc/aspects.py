@@ -5,8 +5,11 @@ clause is tokenised and assigned to the nearest topic centre like a whole item; 
 primary topic is the one its clauses give the most weight (their number of content tokens),
 the whole-item assignment deciding ties and standing alone when no clause is placed.
 
-Texts without a sentence end inside and without a contrast marker (``MAY_SPLIT``) are one
-clause, the whole text: they need no second parse, which keeps the cost of a run low.
+The clauses and their tokens are computed when the item is tokenised, from the same parse
+(``voc.clauses.analyze_with_clauses``, in ``analysis_rows``), and stored in
+``FeedbackItem.aspects`` (``stored_clauses``), so placing them costs an embedding, not a second
+parse. Texts without a sentence end inside and without a contrast marker (``MAY_SPLIT``) are one
+clause, the whole text. Items stored before that (no aspects) are split here.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voc import sentiment
-from voc.clauses import clauses_with_tokens_many
+from voc.clauses import Clause, clauses_with_tokens_many
 from voc.tokenize import EMPTY_LEXICON, Lexicon
 
 MAY_SPLIT = re.compile(
@@ -36,57 +39,93 @@ class ItemAspects:
         return {c["cluster"] for c in self.clauses if c["cluster"] >= 0}
 
 
-def clause_topics(
-    model: Any,
-    items: Sequence[tuple[str, Sequence[str], int]],
-    lexicon: Lexicon = EMPTY_LEXICON,
-) -> list[ItemAspects]:
-    """items: (normalised text, its tokens, its whole-item cluster) → clauses and primary."""
-    results = [ItemAspects(primary=cluster) for _text, _tokens, cluster in items]
-    pending: list[tuple[int, Any, list[str]]] = []
-    splittable = [i for i, (text, _t, _c) in enumerate(items) if text and MAY_SPLIT.search(text)]
-    parsed = dict(
-        zip(
-            splittable,
-            clauses_with_tokens_many([items[i][0] for i in splittable], lexicon),
-            strict=True,
-        )
-    )
-    for index, (text, tokens, cluster) in enumerate(items):
-        if not text:
-            continue
-        found = parsed.get(index, [])
-        if len(found) <= 1:
-            label, score = sentiment.classify_tokens(tokens)
-            results[index].clauses = [
-                {
-                    "text": text,
-                    "start": 0,
-                    "end": len(text),
-                    "cluster": int(cluster),
-                    "sentiment": label,
-                    "score": round(float(score), 4),
-                    "weight": len(tokens),
-                }
-            ]
-            continue
-        pending.extend((index, clause, clause_tokens) for clause, clause_tokens in found)
-    if not pending:
-        return results
-    assigned, _similarity = model.assign([clause_tokens for _i, _c, clause_tokens in pending])
-    for (index, clause, clause_tokens), cluster in zip(pending, assigned.tolist(), strict=True):
+def stored_clauses(
+    text: str, tokens: Sequence[str], clauses: Sequence[tuple[Clause, list[str]]]
+) -> list[dict[str, Any]]:
+    """The ``aspects`` an item gets when tokenised: one entry per clause (its tokens kept when
+    there are several clauses), sentiment per clause, no topic yet."""
+    if not text:
+        return []
+    if len(clauses) <= 1:
+        label, score = sentiment.classify_tokens(tokens)
+        return [
+            {
+                "text": text,
+                "start": 0,
+                "end": len(text),
+                "sentiment": label,
+                "score": round(float(score), 4),
+            }
+        ]
+    entries = []
+    for clause, clause_tokens in clauses:
         label, score = sentiment.classify_tokens(clause_tokens)
-        results[index].clauses.append(
+        entries.append(
             {
                 "text": clause.text,
                 "start": clause.start,
                 "end": clause.end,
-                "cluster": int(cluster),
                 "sentiment": label,
                 "score": round(float(score), 4),
-                "weight": len(clause_tokens),
+                "tokens": list(clause_tokens),
             }
         )
+    return entries
+
+
+def _from_stored(stored: Sequence[Any], tokens: Sequence[str]) -> list[tuple[Any, list[str]]]:
+    """(clause entry, tokens) from stored aspects; [] when they are missing or unusable."""
+    if not stored or not all(isinstance(entry, dict) and "text" in entry for entry in stored):
+        return []
+    if len(stored) == 1:
+        return [(stored[0], list(tokens))]
+    if not all(isinstance(entry.get("tokens"), list) for entry in stored):
+        return []
+    return [(entry, entry["tokens"]) for entry in stored]
+
+
+def clause_topics(
+    model: Any,
+    items: Sequence[tuple[Any, ...]],
+    lexicon: Lexicon = EMPTY_LEXICON,
+) -> list[ItemAspects]:
+    """items: (normalised text, its tokens, its whole-item cluster[, stored aspects]) → the
+    clauses with their topic (cluster) and sentiment, and the item's primary cluster."""
+    results = [ItemAspects(primary=item[2]) for item in items]
+    known: dict[int, list[tuple[Any, list[str]]]] = {}
+    missing: list[int] = []
+    for index, item in enumerate(items):
+        text, tokens = item[0], item[1]
+        if not text:
+            continue
+        found = _from_stored(item[3], tokens) if len(item) > 3 else []
+        if found:
+            known[index] = found
+        elif MAY_SPLIT.search(text):
+            missing.append(index)
+        else:
+            known[index] = [({"text": text, "start": 0, "end": len(text)}, list(tokens))]
+    for index, pairs in zip(
+        missing, clauses_with_tokens_many([items[i][0] for i in missing], lexicon), strict=True
+    ):
+        if len(pairs) <= 1:
+            text = items[index][0]
+            known[index] = [({"text": text, "start": 0, "end": len(text)}, list(items[index][1]))]
+        else:
+            known[index] = [
+                ({"text": c.text, "start": c.start, "end": c.end}, clause_tokens)
+                for c, clause_tokens in pairs
+            ]
+    single = [i for i, pairs in known.items() if len(pairs) == 1]
+    several = [
+        (i, entry, toks) for i, pairs in known.items() if len(pairs) > 1 for entry, toks in pairs
+    ]
+    assigned = model.assign([toks for _i, _e, toks in several])[0].tolist() if several else []
+    for index in single:
+        entry, clause_tokens = known[index][0]
+        results[index].clauses.append(_clause(entry, clause_tokens, items[index][2], False))
+    for (index, entry, clause_tokens), cluster in zip(several, assigned, strict=True):
+        results[index].clauses.append(_clause(entry, clause_tokens, cluster, True))
     for index, result in enumerate(results):
         weights: dict[int, int] = defaultdict(int)
         for clause in result.clauses:
@@ -96,3 +135,22 @@ def clause_topics(
             own = items[index][2]
             result.primary = max(weights, key=lambda c: (weights[c], c == own, -c))
     return results
+
+
+def _clause(entry: dict[str, Any], tokens: list[str], cluster: int, keep: bool) -> dict[str, Any]:
+    if "sentiment" in entry:
+        label, score = entry["sentiment"], entry.get("score", 0.0)
+    else:
+        label, score = sentiment.classify_tokens(tokens)
+    clause = {
+        "text": entry["text"],
+        "start": entry["start"],
+        "end": entry["end"],
+        "cluster": int(cluster),
+        "sentiment": label,
+        "score": round(float(score), 4),
+        "weight": len(tokens),
+    }
+    if keep:
+        clause["tokens"] = tokens
+    return clause

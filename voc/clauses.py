@@ -223,3 +223,43 @@ def _from_lines(text: str, lines: list[str], lexicon: Any) -> list[tuple[Clause,
     return [
         (clause, lexicon.apply(tokens)) for clause, tokens in zip(clauses, segments, strict=True)
     ]
+
+
+def analyze_with_clauses(
+    texts: Sequence[str], lexicon: Any = None, may_split: Any = None
+) -> list[tuple[list[str], list[tuple[Clause, list[str]]]]]:
+    """(item tokens, clauses with their tokens) of many normalised texts, from ONE batched parse.
+
+    The item tokens are those of ``tokenize_many_normalized``; the clauses those of
+    ``split_clauses`` (computed only for texts that ``may_split`` matches; the others are one
+    clause, the whole text, returned as an empty list).
+    """
+    from voc.tokenize import BATCH_TEXTS, BOUNDARY, EMPTY_LEXICON, SENTINEL, segments_from_parse
+    from voc.tokenize import tagger as get_tagger
+
+    lexicon = lexicon or EMPTY_LEXICON
+    results: list[tuple[list[str], list[tuple[Clause, list[str]]]]] = [([], []) for _ in texts]
+    wanted = [i for i, text in enumerate(texts) if text]
+    parse = get_tagger().parse
+    for start in range(0, len(wanted), BATCH_TEXTS):
+        batch = wanted[start : start + BATCH_TEXTS]
+        joined = BOUNDARY + BOUNDARY.join(texts[i] for i in batch) + BOUNDARY
+        parsed = parse(joined)
+        token_segments = segments_from_parse(parsed)[1:-1]
+        line_segments: list[list[str]] = [[]]
+        for line in parsed.split("\n"):
+            if not line or line == "EOS":
+                continue
+            if line.startswith(SENTINEL):
+                line_segments.append([])
+            else:
+                line_segments[-1].append(line)
+        for index, tokens, lines in zip(batch, token_segments, line_segments[1:-1], strict=True):
+            text = texts[index]
+            clauses: list[tuple[Clause, list[str]]] = []
+            if text.strip() and (may_split is None or may_split.search(text)):
+                clauses = _from_lines(text, lines[1:-1], lexicon)
+                if len(clauses) <= 1:
+                    clauses = []
+            results[index] = (lexicon.apply(tokens), clauses)
+    return results

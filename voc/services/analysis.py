@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from engagement import outbox
 from voc import labels as phrase_labels
 from voc import sentiment, topics
-from voc.aspects import clause_topics
+from voc.aspects import MAY_SPLIT, clause_topics, stored_clauses
+from voc.clauses import analyze_with_clauses
 from voc.models import (
     AnalysisRun,
     AnalysisRunStatus,
@@ -38,8 +39,9 @@ from voc.models import (
     SkipReason,
     Topic,
 )
+from voc.normalize import normalize_text
 from voc.selectors import analysis_settings, current_lexicon, latest_model_run
-from voc.tokenize import Lexicon, analyze_many, join_tokens
+from voc.tokenize import Lexicon, join_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -120,13 +122,13 @@ def skip_reason(normalized: str, tokens: Sequence[str]) -> str:
 
 def _store_analysis(rows: Sequence[tuple[Any, ...]]) -> None:
     """rows: (normalized_text, tokens JSON, token_text, tokenized_at, version, sentiment, score,
-    skip reason, id)."""
+    skip reason, aspects JSON, id)."""
     _update_rows(
         sets=(
             "normalized_text = v.normalized_text, tokens = v.tokens, token_text = v.token_text, "
             "tokenized_at = v.tokenized_at, dictionary_version = v.version, "
             "sentiment = v.sentiment, sentiment_score = v.score, updated_at = v.tokenized_at, "
-            "analysis_skipped_reason = v.reason"
+            "analysis_skipped_reason = v.reason, aspects = v.aspects"
         ),
         columns=[
             ("normalized_text", "text"),
@@ -137,6 +139,7 @@ def _store_analysis(rows: Sequence[tuple[Any, ...]]) -> None:
             ("sentiment", "text"),
             ("score", "double precision"),
             ("reason", "text"),
+            ("aspects", "jsonb"),
             ("id", "bigint"),
         ],
         rows=rows,
@@ -181,8 +184,13 @@ def analysis_rows(
 ) -> list[tuple[Any, ...]]:
     """(id, text) pairs → rows for ``_store_analysis`` (pure: runs in worker processes too)."""
     rows = []
-    analysed = analyze_many([text for _id, text in pairs], lexicon)
-    for (item_id, _text), (normalized, tokens) in zip(pairs, analysed, strict=True):
+    normalized_texts = [normalize_text(text) for _id, text in pairs]
+    # One parse gives the item's tokens and its clauses with theirs (voc.clauses); the clauses'
+    # topics are set when the item is placed (``clause_topics``).
+    analysed = analyze_with_clauses(normalized_texts, lexicon, MAY_SPLIT)
+    for (item_id, _text), normalized, (tokens, clauses) in zip(
+        pairs, normalized_texts, analysed, strict=True
+    ):
         label, score = sentiment.classify_tokens(tokens)
         rows.append(
             (
@@ -194,6 +202,7 @@ def analysis_rows(
                 label,
                 round(score, 4),
                 skip_reason(normalized, tokens),
+                json.dumps(stored_clauses(normalized, tokens, clauses), ensure_ascii=False),
                 item_id,
             )
         )
@@ -221,15 +230,20 @@ def analyze_items(
                 labels, scores = model.assign(token_lists)
                 found = clause_topics(
                     model,
-                    list(zip([row[0] for row in rows], token_lists, labels.tolist(), strict=True)),
+                    [
+                        (row[0], tokens, cluster, json.loads(row[-2]))
+                        for row, tokens, cluster in zip(
+                            rows, token_lists, labels.tolist(), strict=True
+                        )
+                    ],
                     lexicon,
                 )
                 placed = []
                 aspect_rows = []
                 for row, aspect, score in zip(rows, found, scores.tolist(), strict=True):
                     item_id = row[-1]
-                    cluster = -1 if row[-2] else aspect.primary  # a skip reason: "other"
-                    if row[-2]:
+                    cluster = -1 if row[-3] else aspect.primary  # a skip reason: "other"
+                    if row[-3]:
                         aspect.clauses = []
                     topic_id = model.topic_ids[cluster] if cluster >= 0 else other_id
                     placed.append((topic_id, round(float(score), 4), item_id))
@@ -255,6 +269,7 @@ def _aspects_json(aspect: Any, topic_ids: Sequence[int], other_id: int | None) -
                 "sentiment": clause["sentiment"],
                 "score": clause["score"],
                 "topic_id": topic_ids[cluster] if cluster >= 0 else other_id,
+                **({"tokens": clause["tokens"]} if "tokens" in clause else {}),
             }
         )
     return json.dumps(entries, ensure_ascii=False)
@@ -504,7 +519,9 @@ def _clause_pass(
     )
     while True:
         rows = list(
-            queryset.filter(id__gt=last).values_list("id", "normalized_text", "tokens")[:5_000]
+            queryset.filter(id__gt=last).values_list("id", "normalized_text", "tokens", "aspects")[
+                :5_000
+            ]
         )
         if not rows:
             break
@@ -516,11 +533,14 @@ def _clause_pass(
         scores = np.where(known, result.scores[order[positions]], 0.0)
         found = clause_topics(
             result.model,
-            [(row[1], row[2] or [], int(c)) for row, c in zip(rows, clusters, strict=True)],
+            [
+                (row[1], row[2] or [], int(c), row[3] or [])
+                for row, c in zip(rows, clusters, strict=True)
+            ],
             lexicon,
         )
         placed, aspect_rows = [], []
-        for (item_id, _text, _tokens), aspect, score in zip(
+        for (item_id, _text, _tokens, _aspects), aspect, score in zip(
             rows, found, scores.tolist(), strict=True
         ):
             cluster = aspect.primary
