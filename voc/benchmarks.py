@@ -32,7 +32,14 @@ from typing import Any
 
 from django.conf import settings
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "quasi_japanese_reviews"
+DATA = next(
+    (
+        parent / "shared" / "data" / "quasi_japanese_reviews"
+        for parent in Path(settings.BASE_DIR).resolve().parents
+        if (parent / "shared" / "data" / "quasi_japanese_reviews").is_dir()
+    ),
+    Path(settings.BASE_DIR).parent / "shared" / "data" / "quasi_japanese_reviews",
+)
 
 OPENERS = [
     "",
@@ -278,3 +285,46 @@ BENCHMARKS: dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..
     "tokenize": (run_tokenize, add_tokenize_arguments),
     "cluster": (run_cluster, add_cluster_arguments),
 }
+
+
+def run_stability(
+    *, quasi: int = 1_000, extra_share: float = 0.02, **_options: Any
+) -> Iterator[dict[str, Any]]:
+    """Topic stability on text no generator of ours wrote (``voc.stability``), rolled back."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from voc.models import FeedbackItem, Topic
+    from voc.stability import measure_stability, stability_texts
+
+    settings.DEBUG = False
+    texts = stability_texts(quasi=quasi)
+    # Every 50th text is held back and added later (2%): new items of the same kinds.
+    step = max(2, round(1 / extra_share)) if extra_share > 0 else 0
+    extra = texts[::step] if step else []
+    base = [text for i, text in enumerate(texts) if not step or i % step]
+    rows: list[dict[str, Any]] = []
+    try:
+        with transaction.atomic():
+            FeedbackItem.objects.all().delete()
+            Topic.objects.all().delete()
+            from voc.models import AnalysisRun
+
+            AnalysisRun.objects.all().delete()
+            started = time.perf_counter()
+            rows = measure_stability(base, extra)
+            seconds = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    for row in rows:
+        yield {"name": "stability", **row}
+    yield {"name": "stability", "seconds": round(seconds, 3), "peak_rss_mb": peak_rss_mb()}
+
+
+def add_stability_arguments(parser: Any) -> None:
+    parser.add_argument("--quasi", type=int, default=1_000, help="quasi-review sentences to add")
+    parser.add_argument("--extra-share", type=float, default=0.02)
+
+
+BENCHMARKS["stability"] = (run_stability, add_stability_arguments)

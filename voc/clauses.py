@@ -13,7 +13,10 @@ shorter than ``MIN_CHARS`` characters are joined to their neighbour.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from voc.normalize import normalize_text
 
@@ -21,6 +24,10 @@ SENTENCE_ENDS = frozenset("。！？!?\n")
 CONTRAST_PARTICLES = frozenset({"が", "けど", "けれど", "けれども", "のに", "ものの", "けども"})
 CONTRAST_CONJUNCTIONS = frozenset({"しかし", "でも", "ただ", "ただし", "ところが", "だが", "一方"})
 MIN_CHARS = 2
+# Any word that may open or join a contrast; a text without one is cut at sentence ends only.
+_CONTRAST = re.compile(
+    "|".join(sorted(CONTRAST_PARTICLES | CONTRAST_CONJUNCTIONS | {"の"}, key=len))
+)
 PREDICATES = frozenset({"形容詞", "助動詞", "動詞"})
 
 
@@ -34,23 +41,31 @@ class Clause:
     after_contrast: bool = False
 
 
-def _cuts(text: str) -> list[tuple[int, bool]]:
-    """Offsets where a new clause starts, each with whether a contrast introduced it."""
+def _words(text: str) -> Iterator[tuple[str, str, str, int]]:
+    """(surface, pos1, pos2, start offset or −1) of each word of ``text`` (fugashi's nodes)."""
     from voc.tokenize import tagger
 
-    cuts: list[tuple[int, bool]] = []
     position = 0
-    sentence_start = True
-    previous_pos = ""
     for word in tagger()(text):
+        feature = word.feature
         surface = word.surface
         found = text.find(surface, position)
+        if found >= 0:
+            position = found + len(surface)
+        yield surface, feature[0], feature[1] if len(feature) > 1 else "", found
+
+
+def _cuts(
+    text: str, words: Iterable[tuple[str, str, str, int]] | None = None
+) -> list[tuple[int, bool]]:
+    """Offsets where a new clause starts, each with whether a contrast introduced it."""
+    cuts: list[tuple[int, bool]] = []
+    sentence_start = True
+    previous_pos = ""
+    for surface, pos1, pos2, found in words if words is not None else _words(text):
         if found < 0:
             continue
         start, end = found, found + len(surface)
-        position = end
-        feature = word.feature
-        pos1, pos2 = feature[0], feature[1] if len(feature) > 1 else ""
         # unidic-lite tags the が of 「美味しいが高い」 as 格助詞; after a predicate it is a
         # conjunction all the same.
         conjunctive = pos2 == "接続助詞" or (surface == "が" and previous_pos in PREDICATES)
@@ -130,3 +145,85 @@ def _merge_short(pieces: list[Clause], text: str) -> list[Clause]:
         first, second = merged[0], merged[1]
         merged[:2] = [Clause(text[first.start : second.end], first.start, second.end, False)]
     return merged
+
+
+def clauses_with_tokens(text: str, lexicon: Any = None) -> list[tuple[Clause, list[str]]]:
+    """``split_clauses(text, normalized=True)`` with each clause's analysis tokens."""
+    return clauses_with_tokens_many([text], lexicon)[0]
+
+
+def clauses_with_tokens_many(
+    texts: Sequence[str], lexicon: Any = None
+) -> list[list[tuple[Clause, list[str]]]]:
+    """Clauses and their tokens of many normalised texts, from the compact MeCab output the
+    tokeniser reads, parsed a batch at a time (a run places every clause of every item)."""
+    from voc.tokenize import BATCH_TEXTS, BOUNDARY, EMPTY_LEXICON, SENTINEL, tagger
+
+    lexicon = lexicon or EMPTY_LEXICON
+    results: list[list[tuple[Clause, list[str]]]] = [[] for _ in texts]
+    wanted = [i for i, text in enumerate(texts) if text and text.strip()]
+    parse = tagger().parse
+    for start in range(0, len(wanted), BATCH_TEXTS):
+        batch = wanted[start : start + BATCH_TEXTS]
+        joined = BOUNDARY + BOUNDARY.join(texts[i] for i in batch) + BOUNDARY
+        segments: list[list[str]] = [[]]
+        for line in parse(joined).split("\n"):
+            if not line or line == "EOS":
+                continue
+            if line.startswith(SENTINEL):
+                segments.append([])
+            else:
+                segments[-1].append(line)
+        # Each text sits between the full stops of two boundaries.
+        for index, lines in zip(batch, segments[1:-1], strict=True):
+            results[index] = _from_lines(texts[index], lines[1:-1], lexicon)
+    return results
+
+
+def _from_lines(text: str, lines: list[str], lexicon: Any) -> list[tuple[Clause, list[str]]]:
+    from voc.tokenize import SENTINEL, segments_from_parse
+
+    words: list[tuple[str, str, str, int]] = []
+    position = 0
+    if not _CONTRAST.search(text):
+        # Sentence ends only (most multi-sentence comments): the cuts without the full rules.
+        cuts = []
+        for line in lines:
+            surface = line.partition("\t")[0]
+            found = text.find(surface, position)
+            if found >= 0:
+                position = found + len(surface)
+                if all(character in SENTENCE_ENDS for character in surface):
+                    cuts.append((position, False))
+            words.append((surface, "", "", found))
+    else:
+        for line in lines:
+            fields = line.split("\t")
+            surface = fields[0]
+            pos = fields[2] if len(fields) == 3 else (fields[4] if len(fields) >= 5 else "")
+            pos1, _, rest = pos.partition("-")
+            found = text.find(surface, position)
+            if found >= 0:
+                position = found + len(surface)
+            words.append((surface, pos1, rest.partition("-")[0], found))
+        cuts = _cuts(text, words)
+    clauses = clauses_from_cuts(text, cuts)
+    if not clauses:
+        return []
+    if len(clauses) == 1:
+        return [(clauses[0], lexicon.apply(segments_from_parse("\n".join(lines))[0]))]
+    marker = f"{SENTINEL}\t{SENTINEL}\t補助記号-一般"  # read as a boundary between segments
+    joined: list[str] = []
+    current = 0
+    for line, word in zip(lines, words, strict=True):
+        while current + 1 < len(clauses) and word[3] >= clauses[current + 1].start:
+            joined.append(marker)
+            current += 1
+        joined.append(line)
+    while current + 1 < len(clauses):
+        joined.append(marker)
+        current += 1
+    segments = segments_from_parse("\n".join(joined))
+    return [
+        (clause, lexicon.apply(tokens)) for clause, tokens in zip(clauses, segments, strict=True)
+    ]

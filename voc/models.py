@@ -41,6 +41,8 @@ class Topic(TimeStampedModel):
     # True once staff renamed it: re-runs keep the name.
     name_is_custom = models.BooleanField(_("renamed by staff"), default=False)
     terms = models.JSONField(_("distinctive terms"), default=list, blank=True)
+    # Up to three keywords shown beside the phrase label (voc.labels), set by each analysis.
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
     is_other = models.BooleanField(_("other / unassigned"), default=False)
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_topics"
@@ -78,6 +80,14 @@ class FeedbackItemQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> FeedbackItemQuerySet:
         """The items ``user`` may see: the one scope rule (``engagement.platform.scope``)."""
         return restrict(self, user)
+
+
+class SkipReason(models.TextChoices):
+    """Why an item is left out of the topic analysis (shown as 「分析対象外」 with the reason)."""
+
+    EMPTY = "empty", _("Empty text")
+    NO_JAPANESE = "no_japanese", _("No Japanese text (only emoji, symbols or another language)")
+    NO_WORDS = "no_words", _("No words the analysis can use")
 
 
 class FeedbackItem(TimeStampedModel):
@@ -132,6 +142,10 @@ class FeedbackItem(TimeStampedModel):
     # "topic_id"}; the item counts for every topic among its clauses, its own ``topic`` being
     # the primary one.
     aspects = models.JSONField(_("aspects"), default=list, blank=True)
+    # Set when the item cannot be analysed (it then sits in "other / unassigned" with the reason).
+    analysis_skipped_reason = models.CharField(
+        _("not analysed because"), max_length=20, choices=SkipReason.choices, blank=True
+    )
     topic = models.ForeignKey(
         Topic,
         on_delete=models.SET_NULL,

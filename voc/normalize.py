@@ -7,10 +7,13 @@
 - Laughter marks (ｗｗｗ, 笑笑, (笑)) become one ``笑``; repeated punctuation and long-vowel
   marks are collapsed (！！！ → !, 。。。 → …, すごーーい → すごーい).
 - Control characters are removed and whitespace collapsed.
+- HTML (a form or an e-mail pasted as markup): tags, comments, scripts and styles are removed
+  and entities decoded (``&amp;`` → ``&``), so only the words remain.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -33,9 +36,44 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff\ue000-\uf8ff]"
 )
 _SPACE = re.compile(r"\s+")
+_HTML_BLOCK = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,500})?/?>")
+_HTML_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
 _DIGITS = re.compile(r"\d{3}")
 # Anything any of the steps below could change (most feedback has none of it: one search).
 _WORK = re.compile(r"[@wW笑…\s]|https?:|\d{3}|\.\.|。。|・・・|([!?、,~〜ー♪☆★])\1", re.IGNORECASE)
+
+
+_BLOCK_TAGS = frozenset(
+    [
+        "br",
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "blockquote",
+        "hr",
+    ]
+)
+
+
+def _tag_break(match: re.Match[str]) -> str:
+    """A block tag separates words (a space); an inline tag (b, span, a) joins them."""
+    name = match.group(0).strip("</>").split()[0].rstrip("/").lower() if match.group(0) else ""
+    return " " if name in _BLOCK_TAGS else ""
 
 
 def normalize_text(text: str | None) -> str:
@@ -43,6 +81,14 @@ def normalize_text(text: str | None) -> str:
     if not text:
         return ""
     value = unicodedata.normalize("NFKC", text)
+    if "<" in value and ">" in value:
+        value = _HTML_TAG.sub(_tag_break, _HTML_BLOCK.sub(" ", value))
+    if "&" in value and ";" in value:
+        value = (
+            unicodedata.normalize("NFKC", html.unescape(value))
+            if _HTML_ENTITY.search(value)
+            else value
+        )
     if value.isprintable() and not _WORK.search(value):
         return value
     # Each pattern runs only when a cheap test says it may match.

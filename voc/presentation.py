@@ -33,7 +33,7 @@ def clauses_html(
     """The clauses as highlighted spans; an empty string when the item has none yet."""
     rows = [aspect for aspect in aspects or [] if isinstance(aspect, dict) and aspect.get("text")]
     if not rows:
-        return format_html("")
+        return SafeString("")
     names = names if names is not None else topic_names([rows])
     labels = dict(Sentiment.choices)
     parts = []

@@ -161,6 +161,32 @@ def active_topics() -> QuerySet[Topic]:
     return Topic.objects.filter(is_active=True).order_by("is_other", "-item_count", "id")
 
 
+def topic_mentions(
+    items: QuerySet[FeedbackItem], topic_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """Items (of ``items``: start from ``visible_items``) that mention each topic in at least
+    one clause (``FeedbackItem.aspects``), or whose primary topic it is: one comment counts for
+    every topic it speaks of."""
+    wanted = set(topic_ids) if topic_ids is not None else None
+    counts: Counter[int] = Counter()
+    last = 0
+    queryset = items.exclude(topic=None).order_by("id")
+    while True:
+        rows = list(queryset.filter(id__gt=last).values_list("id", "topic_id", "aspects")[:5_000])
+        if not rows:
+            break
+        last = rows[-1][0]
+        for _id, topic_id, aspects in rows:
+            mentioned = {topic_id}
+            for aspect in aspects or []:
+                if isinstance(aspect, dict) and aspect.get("topic_id"):
+                    mentioned.add(aspect["topic_id"])
+            for topic in mentioned:
+                if wanted is None or topic in wanted:
+                    counts[topic] += 1
+    return dict(counts)
+
+
 def topic_overview(*, user: Any, weeks: int = 8, now: Any = None) -> list[dict[str, Any]]:
     """One row per active topic: volume, share, weekly trend, NPS mix and mean, sentiment mix
     — counted over the items ``user`` may see."""
@@ -198,6 +224,7 @@ def topic_overview(*, user: Any, weeks: int = 8, now: Any = None) -> list[dict[s
     ):
         week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
         trend[row["topic"]][week] = row["n"]
+    mentions = topic_mentions(visible, (topic.id for topic in topics))
     rows = []
     for topic in topics:
         row = counts.get(topic.id, {})
@@ -207,6 +234,8 @@ def topic_overview(*, user: Any, weeks: int = 8, now: Any = None) -> list[dict[s
             {
                 "topic": topic,
                 "count": n,
+                # Items mentioning the topic in any clause (≥ count: several topics a comment).
+                "mentions": mentions.get(topic.id, n),
                 "share": n / total,
                 "trend": [trend[topic.id].get(week, 0) for week in week_starts],
                 "promoters": row.get("promoters", 0),

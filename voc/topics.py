@@ -1,25 +1,38 @@
 """Topic clustering of token lists (scikit-learn), independent of the database.
 
+Representations (``method``; measured in voc/README.md, the default is ``DEFAULT_METHOD``):
+
+- ``lsa``: lemma TF-IDF → truncated SVD (30 dimensions) — the former pipeline.
+- ``nmf``: lemma TF-IDF → NMF (30 non-negative parts); items are their part loadings.
+- ``vectors``: the idf-weighted mean of the static word vectors that ``ja-ginza`` ships
+  (``voc.vectors``; a compound the table lacks is split into known pieces, ``lemma_ない`` adds
+  the vector of ない), with the common component removed (Arora et al. 2017, "SIF").
+- ``hybrid``: both, concatenated: the vectors part (weight ``HYBRID_VECTOR_WEIGHT``) and the
+  LSA part; the words a team repeats (TF-IDF) and what they mean (vectors).
+
 Pipeline (``fit_topics``):
 
-1. Vocabulary and IDF from a sample (≤ ``SAMPLE_SIZE`` items): terms in ≥ 2 items and in at most
-   half of them, at most ``MAX_FEATURES`` terms. Items become sparse TF-IDF rows (sublinear tf,
-   L2-normalised).
-2. LSA: a truncated SVD fitted on the sample projects rows to ≤ 30 dimensions, re-normalised
-   (cosine geometry).
-3. Number of topics: unless given, the k in ``K_RANGE`` with the best silhouette score (cosine)
-   of k-means on the sample's embeddings — the stated criterion; staff can override it.
-4. Clustering: k-means (10 starts; 3 above 5,000 items) on the sample; for larger sets
-   MiniBatchKMeans continues from those centres with ``partial_fit`` over chunks, so memory
-   stays bounded by the chunk size (items are streamed twice: once to fit, once to assign).
-5. An item whose cosine similarity to every centre is below the threshold (``OTHER_THRESHOLD``,
-   or half the sample's median similarity to its nearest centre when that is lower), or that has
-   no known term, goes to the "other / unassigned" bucket (label −1) instead of being forced.
-6. Labels: class-based TF-IDF (c-TF-IDF, as in BERTopic): ``tf(t, c) · log(1 + A / f(t))``; the
-   top terms name the topic. Representative quotes: the items closest to the centre.
+1. Vocabulary and IDF from a sample (≤ ``SAMPLE_SIZE`` items): terms in at most half of the
+   items (and in ≥ 2 of them for the TF-IDF methods), at most ``MAX_FEATURES`` terms. Items
+   become sparse TF-IDF rows (sublinear tf, L2-normalised), then embeddings (above),
+   L2-normalised (cosine geometry).
+2. Number of topics, unless given: for the vector methods the smallest k at which the median item
+   is at least ``COHESION`` similar to its centre (binary search over 2 … 40); for the TF-IDF
+   methods the k (``k_range_for``) with the best silhouette (cosine) of k-means on a sample.
+3. Clustering: k-means (several starts, seeded by ``seed``) on the sample (≤ 10,000 items, so
+   memory is bounded whatever the size; every item is then assigned chunk by chunk). With
+   ``previous`` (the last run's model, same method, a set of about the same size), the previous
+   representation is reused and
+   k-means starts from its centres: the same data give the same topics, a few more items move
+   few of them (see ``bench stability``).
+4. An item whose cosine similarity to every centre is below the threshold, or that has no known
+   term, goes to the "other / unassigned" bucket (label −1) instead of being forced.
+5. Terms: class-based TF-IDF (c-TF-IDF, as in BERTopic) per cluster; representative quotes are
+   the items closest to the centre. Phrase labels are made from the items' text by
+   ``voc.labels`` (the service and the evaluation call it; this module sees tokens only).
 
-``TopicModel`` keeps what is needed to assign a new item on arrival (vocabulary, IDF, projection,
-centres) and serialises to an ``.npz`` archive (no pickle).
+``TopicModel`` keeps what is needed to assign a new item (or a clause) on arrival and serialises
+to an ``.npz`` archive (no pickle); word vectors are looked up again from the package on load.
 """
 
 from __future__ import annotations
@@ -39,16 +52,41 @@ SAMPLE_SIZE = 10_000
 SELECTION_SAMPLE = 2_000
 MAX_FEATURES = 20_000
 N_COMPONENTS = 30
-K_RANGE = range(2, 16)
+K_MIN, K_MAX = 2, 40
+K_RANGE = range(K_MIN, 16)  # the former fixed range (tests and callers may still pass one)
 OTHER_THRESHOLD = 0.2
 OTHER_RELATIVE = 0.5
+# With the common component removed, vector embeddings spread around the origin and a topic's
+# items are less similar to its centre (k = 2 on long reviews: ±): a lower relative bar.
+OTHER_RELATIVE_VECTORS = 0.25
 CHUNK = 10_000
 LABEL_TERMS = 10
 QUOTES = 5
 RANDOM_STATE = 0
+METHODS = ("hybrid", "vectors", "nmf", "lsa")
+DEFAULT_METHOD = "vectors"
+HYBRID_VECTOR_WEIGHT = 0.8
+COMMON_COMPONENTS = 1
+# Re-use the previous run's representation and centres when the set changed by at most this
+# share of items; keep its k unless another k's silhouette is better by more than the margin.
+WARM_CHANGE = 0.25
+KEEP_K_MARGIN = 0.03
+KEEP_K_SHARE = 0.2
+# The vector methods choose k by cohesion: the smallest k at which the median item is at least
+# this similar (cosine) to its topic's centre. Silhouette is nearly flat on short comments and
+# picks 2 or 3 topics; cohesion is a property of the topics, not of how many items there are.
+COHESION = 0.5
 
 TokenChunks = Callable[[], Iterator[tuple[Sequence[int], Sequence[Sequence[str]]]]]
 """A callable returning a fresh iterator of (ids, token lists) chunks (called once per pass)."""
+
+
+def _uses_vectors(method: str) -> bool:
+    return method in ("vectors", "hybrid")
+
+
+def _uses_tfidf_projection(method: str) -> bool:
+    return method in ("lsa", "nmf", "hybrid")
 
 
 @dataclass
@@ -59,7 +97,13 @@ class TopicModel:
     centroids: np.ndarray  # (k, dim), L2-normalised
     threshold: float = OTHER_THRESHOLD
     topic_ids: list[int] = field(default_factory=list)  # database ids, one per centre
+    method: str = "lsa"
+    common: np.ndarray | None = None  # (m, 300) common components removed from vectors
+    vector_weight: float = HYBRID_VECTOR_WEIGHT
+    n_fit: int = 0  # items in the set the model was fitted on
     _index: dict[str, int] | None = None
+    _term_vectors: np.ndarray | None = None
+    _unknown_cache: dict[str, np.ndarray | None] = field(default_factory=dict)
 
     @property
     def index(self) -> dict[str, int]:
@@ -71,11 +115,69 @@ class TopicModel:
     def k(self) -> int:
         return int(self.centroids.shape[0])
 
+    @property
+    def term_vectors(self) -> np.ndarray:
+        if self._term_vectors is None:
+            self._term_vectors = term_vector_matrix(self.vocabulary)
+        return self._term_vectors
+
     def tfidf(self, token_lists: Sequence[Sequence[str]]) -> sparse.csr_matrix:
         return tfidf_rows(token_lists, self.index, self.idf)
 
     def embed(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
-        return embed_rows(self.tfidf(token_lists), self.components)
+        return self.embed_tfidf(self.tfidf(token_lists), token_lists)
+
+    def _unknown_vectors(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray | None:
+        """Σ weight · vector of the tokens outside the vocabulary that the table knows.
+
+        A word the fitted sample never saw still says what the item is about (滝, 紅葉): it
+        weighs as a rare word (the largest idf), scaled like the rows of ``tfidf_rows``.
+        """
+        from voc.vectors import word_vectors
+
+        table = word_vectors()
+        if table is None or not len(self.idf):
+            return None
+        cache = self._unknown_cache
+        weight = float(self.idf.max())
+        index = self.index
+        result = np.zeros((len(token_lists), self.term_vectors.shape[1]), np.float32)
+        any_found = False
+        for row, tokens in enumerate(token_lists):
+            counts = Counter(t for t in tokens if t not in index)
+            if not counts:
+                continue
+            known = [(index[t], c) for t, c in Counter(tokens).items() if t in index]
+            norm_sq = sum(((1 + math.log(c)) * float(self.idf[i])) ** 2 for i, c in known)
+            norm_sq += sum(((1 + math.log(c)) * weight) ** 2 for c in counts.values())
+            scale = 1.0 / math.sqrt(norm_sq) if norm_sq else 0.0
+            for token, count in counts.items():
+                if token not in cache:
+                    if len(cache) > 50_000:
+                        cache.clear()
+                    cache[token] = table.token_vector(token)
+                vector = cache[token]
+                if vector is not None:
+                    result[row] += (1 + math.log(count)) * weight * scale * vector
+                    any_found = True
+        return result if any_found else None
+
+    def embed_tfidf(
+        self, matrix: sparse.csr_matrix, token_lists: Sequence[Sequence[str]] | None = None
+    ) -> np.ndarray:
+        parts = []
+        if _uses_vectors(self.method):
+            extra = self._unknown_vectors(token_lists) if token_lists is not None else None
+            parts.append(
+                math.sqrt(self.vector_weight if self.method == "hybrid" else 1.0)
+                * vector_rows(matrix, self.term_vectors, self.common, extra)
+            )
+        if _uses_tfidf_projection(self.method):
+            weight = 1.0 - self.vector_weight if self.method == "hybrid" else 1.0
+            parts.append(math.sqrt(weight) * embed_rows(matrix, self.components))
+        if len(parts) == 1:
+            return parts[0]
+        return _normalize_rows(np.hstack(parts))
 
     def assign(self, token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """(cluster index or −1 for other, cosine similarity to the nearest centre)."""
@@ -95,6 +197,14 @@ class TopicModel:
             centroids=self.centroids.astype(np.float32),
             threshold=np.array([self.threshold]),
             topic_ids=np.array(self.topic_ids, dtype=np.int64),
+            method=np.array([self.method]),
+            common=(
+                self.common.astype(np.float32)
+                if self.common is not None
+                else np.zeros((0, 0), np.float32)
+            ),
+            vector_weight=np.array([self.vector_weight]),
+            n_fit=np.array([self.n_fit], dtype=np.int64),
         )
         return buffer.getvalue()
 
@@ -102,6 +212,8 @@ class TopicModel:
     def from_bytes(cls, data: bytes) -> TopicModel:
         with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as archive:
             components = archive["components"]
+            files = set(archive.files)
+            common = archive["common"] if "common" in files else np.zeros((0, 0))
             return cls(
                 vocabulary=[str(term) for term in archive["vocabulary"]],
                 idf=archive["idf"],
@@ -109,6 +221,14 @@ class TopicModel:
                 centroids=archive["centroids"],
                 threshold=float(archive["threshold"][0]),
                 topic_ids=[int(i) for i in archive["topic_ids"]],
+                method=str(archive["method"][0]) if "method" in files else "lsa",
+                common=common if common.size else None,
+                vector_weight=(
+                    float(archive["vector_weight"][0])
+                    if "vector_weight" in files
+                    else HYBRID_VECTOR_WEIGHT
+                ),
+                n_fit=int(archive["n_fit"][0]) if "n_fit" in files else 0,
             )
 
 
@@ -138,7 +258,11 @@ def tfidf_rows(
     indices: list[int] = []
     data: list[float] = []
     for tokens in token_lists:
-        counts = Counter(index[t] for t in tokens if t in index)
+        counts: dict[int, int] = {}
+        for token in tokens:
+            column = index.get(token)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
         for column, count in counts.items():
             indices.append(column)
             data.append((1.0 + math.log(count)) * idf[column])
@@ -160,6 +284,44 @@ def embed_rows(matrix: sparse.csr_matrix, components: np.ndarray | None) -> np.n
     return dense / norms
 
 
+def term_vector_matrix(vocabulary: Sequence[str]) -> np.ndarray:
+    """(terms × 300) word vectors of the vocabulary (zero rows for unknown words)."""
+    from voc.vectors import DIM, word_vectors
+
+    table = word_vectors()
+    if table is None:
+        return np.zeros((len(vocabulary), DIM), np.float32)
+    return table.matrix(list(vocabulary))[0]
+
+
+def vector_rows(
+    matrix: sparse.csr_matrix,
+    term_vectors: np.ndarray,
+    common: np.ndarray | None,
+    extra: np.ndarray | None = None,
+) -> np.ndarray:
+    """The tf-idf-weighted mean word vector of each row, common components removed, L2-normed."""
+    dense = np.asarray(matrix @ term_vectors, dtype=np.float32)
+    if extra is not None:
+        dense = dense + extra
+    known = np.linalg.norm(dense, axis=1) > 0
+    if common is not None and len(common):
+        dense = dense - (dense @ common.T) @ common
+    dense[~known] = 0.0
+    return _normalize_rows(dense)
+
+
+def common_components(embeddings: np.ndarray, count: int = COMMON_COMPONENTS) -> np.ndarray:
+    """The first principal directions (uncentred, as in SIF) of the rows: (count, dim)."""
+    usable = embeddings[np.linalg.norm(embeddings, axis=1) > 0]
+    if len(usable) < 3:
+        return np.zeros((0, embeddings.shape[1]), np.float32)
+    gram = usable.T.astype(np.float64) @ usable
+    values, vectors = np.linalg.eigh(gram)
+    order = np.argsort(values)[::-1][:count]
+    return vectors[:, order].T.astype(np.float32)
+
+
 def assign_embeddings(
     embeddings: np.ndarray, centroids: np.ndarray, threshold: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +330,8 @@ def assign_embeddings(
     similarity = embeddings @ centroids.T
     labels = similarity.argmax(axis=1)
     best = similarity[np.arange(len(labels)), labels]
-    labels = np.where(best >= threshold, labels, -1)
+    empty = np.linalg.norm(embeddings, axis=1) == 0
+    labels = np.where((best >= threshold) & ~empty, labels, -1)
     return labels, best
 
 
@@ -179,13 +342,14 @@ def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
 
 
 def build_vocabulary(
-    sample: Sequence[Sequence[str]], *, max_features: int = MAX_FEATURES
+    sample: Sequence[Sequence[str]], *, max_features: int = MAX_FEATURES, min_df: int | None = None
 ) -> tuple[list[str], np.ndarray]:
     n = len(sample)
     df: Counter[str] = Counter()
     for tokens in sample:
         df.update(set(tokens))
-    min_df = 2 if n >= 20 else 1
+    if min_df is None:
+        min_df = 2 if n >= 20 else 1
     max_df = max(min_df, int(0.5 * n)) if n >= 20 else n
     terms = [(term, count) for term, count in df.items() if min_df <= count <= max_df]
     terms.sort(key=lambda pair: (-pair[1], pair[0]))
@@ -197,32 +361,81 @@ def build_vocabulary(
     return vocabulary, idf
 
 
-def choose_k(
-    embeddings: np.ndarray, k_range: Iterable[int] = K_RANGE
-) -> tuple[int, dict[str, float]]:
-    """The k with the best silhouette (cosine) of k-means on ``embeddings``."""
+def k_range_for(n_items: int) -> range:
+    """Candidate numbers of topics: 2 … about √(n/2), at most ``K_MAX`` (5 items a topic)."""
+    upper = int(min(K_MAX, max(K_MIN + 1, round(math.sqrt(n_items / 2) * 1.5)), n_items // 5))
+    return range(K_MIN, max(K_MIN + 1, upper) + 1)
+
+
+def _selection_sample(embeddings: np.ndarray, seed: int) -> np.ndarray:
+    usable = embeddings[np.linalg.norm(embeddings, axis=1) > 0]
+    if len(usable) > SELECTION_SAMPLE:
+        rng = np.random.default_rng(seed)
+        usable = usable[rng.choice(len(usable), SELECTION_SAMPLE, replace=False)]
+    return usable
+
+
+def silhouette_scores(
+    embeddings: np.ndarray, k_range: Iterable[int], *, seed: int = RANDOM_STATE
+) -> dict[int, float]:
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    usable = embeddings[np.linalg.norm(embeddings, axis=1) > 0]
-    if len(usable) > SELECTION_SAMPLE:
-        rng = np.random.default_rng(RANDOM_STATE)
-        usable = usable[rng.choice(len(usable), SELECTION_SAMPLE, replace=False)]
-    scores: dict[str, float] = {}
-    best_k, best_score = 2, -2.0
+    usable = _selection_sample(embeddings, seed)
+    scores: dict[int, float] = {}
     for k in k_range:
         if k >= len(usable):
             break
-        labels = KMeans(
-            n_clusters=k, n_init=3, max_iter=100, random_state=RANDOM_STATE
-        ).fit_predict(usable)
+        labels = KMeans(n_clusters=k, n_init=3, max_iter=100, random_state=seed).fit_predict(usable)
         if len(set(labels)) < 2:
             continue
-        score = float(silhouette_score(usable, labels, metric="cosine"))
-        scores[str(k)] = round(score, 4)
-        if score > best_score:
-            best_k, best_score = k, score
-    return best_k, scores
+        scores[k] = float(silhouette_score(usable, labels, metric="cosine"))
+    return scores
+
+
+def choose_k(
+    embeddings: np.ndarray, k_range: Iterable[int] = K_RANGE, *, seed: int = RANDOM_STATE
+) -> tuple[int, dict[str, float]]:
+    """The k with the best silhouette (cosine) of k-means on ``embeddings``."""
+    scores = silhouette_scores(embeddings, k_range, seed=seed)
+    if not scores:
+        return 2, {}
+    best_k = max(scores, key=lambda k: (scores[k], -k))
+    return best_k, {str(k): round(score, 4) for k, score in scores.items()}
+
+
+def cohesion(embeddings: np.ndarray, k: int, *, seed: int = RANDOM_STATE) -> float:
+    """Median cosine similarity of the items to their k-means centre."""
+    from sklearn.cluster import KMeans
+
+    kmeans = KMeans(n_clusters=k, n_init=1, max_iter=100, random_state=seed).fit(embeddings)
+    centres = _normalize_rows(kmeans.cluster_centers_)
+    return float(np.median((embeddings * centres[kmeans.labels_]).sum(axis=1)))
+
+
+def choose_k_by_cohesion(
+    embeddings: np.ndarray,
+    k_range: Iterable[int],
+    *,
+    seed: int = RANDOM_STATE,
+    target: float = COHESION,
+) -> tuple[int, dict[str, float]]:
+    """The smallest k whose cohesion reaches ``target`` (binary search: cohesion grows with k)."""
+    usable = _selection_sample(embeddings, seed)
+    candidates = [k for k in k_range if k < len(usable)]
+    if not candidates:
+        return 1, {}
+    scores: dict[str, float] = {}
+    low, high = 0, len(candidates) - 1
+    while low < high:
+        middle = (low + high) // 2
+        value = cohesion(usable, candidates[middle], seed=seed)
+        scores[str(candidates[middle])] = round(value, 4)
+        if value >= target:
+            high = middle
+        else:
+            low = middle + 1
+    return candidates[low], scores
 
 
 def c_tf_idf(cluster_term_counts: list[Counter[str]], *, top: int = LABEL_TERMS) -> list[list[str]]:
@@ -253,13 +466,18 @@ def fit_topics(
     k: int | None = None,
     sample_size: int = SAMPLE_SIZE,
     threshold: float = OTHER_THRESHOLD,
-    k_range: Iterable[int] = K_RANGE,
+    k_range: Iterable[int] | None = None,
     quote_ok: Callable[[int], bool] | None = None,
+    method: str = DEFAULT_METHOD,
+    seed: int = RANDOM_STATE,
+    previous: TopicModel | None = None,
 ) -> FitResult:
     """Cluster every item that ``chunks`` yields; see the module docstring for the steps."""
     import sklearn.cluster  # noqa: F401 (loads the OpenMP runtime, so the limit below applies)
     from threadpoolctl import threadpool_limits
 
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r} (one of {', '.join(METHODS)})")
     # One BLAS/OpenMP thread: on a shared two-core machine oversubscription is far slower.
     with threadpool_limits(limits=1):
         return _fit_topics(
@@ -269,23 +487,14 @@ def fit_topics(
             threshold=threshold,
             k_range=k_range,
             quote_ok=quote_ok,
+            method=method,
+            seed=seed,
+            previous=previous,
         )
 
 
-def _fit_topics(
-    chunks: TokenChunks,
-    *,
-    k: int | None,
-    sample_size: int,
-    threshold: float,
-    k_range: Iterable[int],
-    quote_ok: Callable[[int], bool] | None,
-) -> FitResult:
-    from sklearn.cluster import KMeans, MiniBatchKMeans
-    from sklearn.decomposition import TruncatedSVD
-
-    # Pass 0: a reservoir sample (bounded memory whatever the size).
-    rng = np.random.default_rng(RANDOM_STATE)
+def _reservoir(chunks: TokenChunks, sample_size: int, seed: int) -> tuple[list, int]:
+    rng = np.random.default_rng(seed)
     sample: list[Sequence[str]] = []
     seen = 0
     for _ids, token_lists in chunks():
@@ -300,63 +509,136 @@ def _fit_topics(
                 if slot < sample_size:
                     sample[slot] = tokens
             seen += 1
-    n_items = seen
-    vocabulary, idf = build_vocabulary(sample)
-    index = {term: i for i, term in enumerate(vocabulary)}
-    sample_tfidf = tfidf_rows(sample, index, idf) if vocabulary else None
-    components = None
-    if sample_tfidf is not None:
+    return sample, seen
+
+
+def _fit_representation(
+    sample: Sequence[Sequence[str]], method: str, seed: int, n_items: int
+) -> TopicModel:
+    from sklearn.decomposition import NMF, TruncatedSVD
+
+    vocabulary, idf = build_vocabulary(sample, min_df=1 if _uses_vectors(method) else None)
+    model = TopicModel(
+        vocabulary=vocabulary,
+        idf=idf,
+        components=None,
+        centroids=np.zeros((0, 1), np.float32),
+        method=method,
+        n_fit=n_items,
+    )
+    if not vocabulary:
+        return model
+    sample_tfidf = model.tfidf(sample)
+    if _uses_tfidf_projection(method):
         n_components = min(N_COMPONENTS, len(vocabulary) - 1, max(2, len(sample) // 4))
         if n_components >= 2 and len(vocabulary) > n_components:
-            svd = TruncatedSVD(n_components=n_components, random_state=RANDOM_STATE)
-            svd.fit(sample_tfidf)
-            components = svd.components_.astype(np.float32)
-    sample_embeddings = (
-        embed_rows(sample_tfidf, components)
-        if sample_tfidf is not None
-        else np.zeros((0, 1), np.float32)
-    )
+            if method == "nmf":
+                nmf = NMF(
+                    n_components=n_components, init="nndsvda", random_state=seed, max_iter=300
+                )
+                nmf.fit(sample_tfidf)
+                model.components = _normalize_rows(nmf.components_)
+            else:
+                svd = TruncatedSVD(n_components=n_components, random_state=seed)
+                svd.fit(sample_tfidf)
+                model.components = svd.components_.astype(np.float32)
+    if _uses_vectors(method):
+        raw = np.asarray(sample_tfidf @ model.term_vectors, dtype=np.float32)
+        model.common = common_components(_normalize_rows(raw))
+    return model
+
+
+def _compatible(previous: TopicModel | None, method: str, n_items: int) -> bool:
+    if previous is None or previous.method != method or previous.k == 0 or not previous.n_fit:
+        return False
+    return abs(n_items - previous.n_fit) <= WARM_CHANGE * previous.n_fit
+
+
+def _fit_topics(
+    chunks: TokenChunks,
+    *,
+    k: int | None,
+    sample_size: int,
+    threshold: float,
+    k_range: Iterable[int] | None,
+    quote_ok: Callable[[int], bool] | None,
+    method: str,
+    seed: int,
+    previous: TopicModel | None,
+) -> FitResult:
+    from sklearn.cluster import KMeans
+
+    # Pass 0: a reservoir sample (bounded memory whatever the size).
+    sample, n_items = _reservoir(chunks, sample_size, seed)
+    warm = _compatible(previous, method, n_items)
+    if warm:
+        assert previous is not None
+        model = TopicModel(
+            vocabulary=previous.vocabulary,
+            idf=previous.idf,
+            components=previous.components,
+            centroids=previous.centroids,
+            method=method,
+            common=previous.common,
+            vector_weight=previous.vector_weight,
+            n_fit=previous.n_fit,
+        )
+        model._term_vectors = previous._term_vectors
+    else:
+        model = _fit_representation(sample, method, seed, n_items)
+    sample_embeddings = model.embed(sample) if model.vocabulary else np.zeros((0, 1), np.float32)
     sample_embeddings = sample_embeddings[np.linalg.norm(sample_embeddings, axis=1) > 0]
-    selection: dict[str, object] = {"criterion": "given", "k": k}
+    selection: dict[str, object] = {"criterion": "given", "k": k, "method": method}
+    init: np.ndarray | str = "k-means++"
+    starts = 10 if len(sample_embeddings) <= 2_000 else 3
     if len(sample_embeddings) < 3:
         k = 1 if len(sample_embeddings) else 0
     elif k is None:
-        k, scores = choose_k(sample_embeddings, k_range)
-        selection = {"criterion": "silhouette (cosine) of k-means on a sample", "k": k, **scores}
+        if _uses_vectors(method) and k_range is None:
+            candidates = range(K_MIN, min(K_MAX, max(K_MIN, len(sample_embeddings) // 4)) + 1)
+            k, cohesion_scores = choose_k_by_cohesion(sample_embeddings, candidates, seed=seed)
+            selection = {
+                "criterion": f"smallest k with median similarity to the centre ≥ {COHESION}",
+                "method": method,
+                "k": k,
+                **cohesion_scores,
+            }
+        else:
+            candidates = k_range if k_range is not None else k_range_for(len(sample_embeddings))
+            scores = silhouette_scores(sample_embeddings, candidates, seed=seed)
+            k = max(scores, key=lambda c: (scores[c], -c)) if scores else 2
+            selection = {
+                "criterion": "silhouette (cosine) of k-means on a sample",
+                "method": method,
+                "k": k,
+                **{str(c): round(s, 4) for c, s in scores.items()},
+            }
+        if warm and previous is not None and abs(k - previous.k) <= KEEP_K_SHARE * previous.k:
+            # Topics hold still: the previous number unless the data clearly want another.
+            k = previous.k
+            selection.update({"k": k, "kept_previous_k": True})
+    if warm and previous is not None and k == previous.k:
+        init, starts = previous.centroids.astype(np.float64), 1
+        selection["warm_start"] = True
     k = max(0, min(k, len(sample_embeddings)))
     dim = sample_embeddings.shape[1] if len(sample_embeddings) else 1
     if k == 0:
         centroids = np.zeros((0, dim), np.float32)
     else:
-        # More starts when they are cheap (small sets), fewer for a 10,000-item sample.
-        starts = 10 if len(sample_embeddings) <= 5_000 else 3
-        kmeans = KMeans(n_clusters=k, n_init=starts, random_state=RANDOM_STATE).fit(
+        kmeans = KMeans(n_clusters=k, n_init=starts, init=init, random_state=seed).fit(
             sample_embeddings
         )
-        centroids = kmeans.cluster_centers_.astype(np.float32)
-        if n_items > len(sample):
-            # Stream the whole set through mini-batch k-means, starting from the sample's centres.
-            mini = MiniBatchKMeans(
-                n_clusters=k, init=centroids, n_init=1, random_state=RANDOM_STATE, batch_size=2048
-            )
-            for _ids, token_lists in chunks():
-                embedded = embed_rows(tfidf_rows(token_lists, index, idf), components)
-                embedded = embedded[np.linalg.norm(embedded, axis=1) > 0]
-                if len(embedded) >= k:
-                    mini.partial_fit(embedded)
-            centroids = mini.cluster_centers_.astype(np.float32)
-        centroids = _normalize_rows(centroids)
+        # The centres of a 10,000-item sample (at most 40 topics) are what a pass of mini-batch
+        # k-means over every item would give, give or take; one pass fewer over the whole set.
+        centroids = _normalize_rows(kmeans.cluster_centers_.astype(np.float32))
         # "Other" is relative to how tight the topics are: below half the median similarity
         # of the sample to its nearest centre (never above the absolute ``threshold``).
         nearest = (sample_embeddings @ centroids.T).max(axis=1)
-        threshold = float(min(threshold, OTHER_RELATIVE * float(np.median(nearest))))
-    model = TopicModel(
-        vocabulary=vocabulary,
-        idf=idf,
-        components=components,
-        centroids=centroids,
-        threshold=threshold,
-    )
+        relative = OTHER_RELATIVE_VECTORS if _uses_vectors(method) else OTHER_RELATIVE
+        threshold = float(min(threshold, relative * float(np.median(nearest))))
+    model.centroids = centroids
+    model.threshold = threshold
+    model.n_fit = model.n_fit if warm else n_items
     # Pass 2: assign every item, count terms per cluster, keep the closest items as quotes.
     all_ids = np.zeros(n_items, dtype=np.int64)
     all_labels = np.full(n_items, -1, dtype=np.int32)

@@ -9,7 +9,15 @@ import pytest
 
 from voc.evaluation import quasi_reviews_rows
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "quasi_japanese_reviews"
+# ../shared beside the repository (or beside the folder of work trees).
+DATA = next(
+    (
+        parent / "shared" / "data" / "quasi_japanese_reviews"
+        for parent in Path(__file__).resolve().parents
+        if (parent / "shared" / "data" / "quasi_japanese_reviews").is_dir()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "data" / "quasi_japanese_reviews",
+)
 
 
 def load_reviews(unit: str = "review") -> dict[str, list[str]]:

@@ -39,10 +39,11 @@ pytestmark = pytest.mark.django_db
 
 def _has(expression: str, text: str) -> bool:
     from voc.normalize import normalize_text
-    from voc.selectors import keyword_tokens
+    from voc.selectors import current_lexicon, keyword_tokens
 
+    # Rule words and item text both through the user dictionary (seeded synonyms included).
     rule = parse_expression(expression, tokenizer=keyword_tokens)
-    return matches(rule, item_terms(tokenize(text)), normalize_text(text))
+    return matches(rule, item_terms(tokenize(text, current_lexicon())), normalize_text(text))
 
 
 def test_precedence_not_binds_tightest_then_and_then_or():
@@ -65,6 +66,13 @@ def test_definition_line_and_full_width_operators():
 
 
 def test_matching_is_by_whole_word_and_phrase():
+    from voc.models import UserDictionaryEntry
+    from voc.selectors import _lexicon_cache
+
+    # The words as written: with the shipped synonyms (料金, 値段 → 価格) the rule's 値段 would
+    # match 料金 too, by design.
+    UserDictionaryEntry.objects.all().delete()
+    _lexicon_cache.clear()
     rule = "高い | 値段 | 料金 & !安い"
     assert _has(rule, "月額が高かった")  # 高かった → 高い
     assert _has(rule, "料金プランがわかりにくい") is False  # 料金プラン is another word

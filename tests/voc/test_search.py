@@ -42,6 +42,11 @@ def test_keyword_matches_tokens_not_substrings():
 def test_user_dictionary_change_applies_to_search_and_retokenises(
     django_capture_on_commit_callbacks,
 ):
+    from voc.models import UserDictionaryEntry
+    from voc.selectors import _lexicon_cache
+
+    UserDictionaryEntry.objects.filter(term="退会").delete()  # shipped list (migration 0007)
+    _lexicon_cache.clear()
     (item,) = _items("退会したい")
     assert not filter_by_keyword(FeedbackItem.objects.all(), "解約").exists()
     with django_capture_on_commit_callbacks(execute=True):

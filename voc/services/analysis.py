@@ -28,11 +28,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement.platform import outbox
+from voc import labels as phrase_labels
 from voc import sentiment, topics
+from voc.aspects import clause_topics, with_clause_tokens
+from voc.clauses import clauses_with_tokens_many
 from voc.models import (
     AnalysisRun,
     AnalysisRunStatus,
     FeedbackItem,
+    SkipReason,
     Topic,
 )
 from voc.selectors import analysis_settings, current_lexicon, latest_model_run
@@ -41,21 +45,24 @@ from voc.tokenize import Lexicon, join_tokens
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2_000
+LABEL_SAMPLE = 100  # texts per topic read to choose its phrase label
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 MATCH_SHARE = 0.5  # a new cluster keeps an old topic's id when most of its items were in it
 TERM_MATCH = 0.3  # … or, failing that, when their top terms overlap this much (Jaccard)
 
-_model_cache: dict[int, topics.TopicModel] = {}
+_model_cache: dict[tuple[int, str], topics.TopicModel] = {}
 
 
 def _current_model() -> topics.TopicModel | None:
     run = latest_model_run()
     if run is None:
         return None
-    model = _model_cache.get(run.id)
+    key = (run.id, run.started_at.isoformat())  # ids are reused after a rollback (tests)
+    model = _model_cache.get(key)
     if model is None:
         model = topics.TopicModel.from_bytes(run.model)
         _model_cache.clear()
-        _model_cache[run.id] = model
+        _model_cache[key] = model
     return model
 
 
@@ -101,15 +108,26 @@ def _update_rows(
             cursor.executemany(sql, [dict(zip(names, row, strict=True)) for row in rows])
 
 
+def skip_reason(normalized: str, tokens: Sequence[str]) -> str:
+    """Why an item is left out of the topic analysis ("" when it is not)."""
+    if not normalized.strip():
+        return SkipReason.EMPTY
+    if not JAPANESE.search(normalized):
+        return SkipReason.NO_JAPANESE
+    if not tokens:
+        return SkipReason.NO_WORDS
+    return ""
+
+
 def _store_analysis(rows: Sequence[tuple[Any, ...]]) -> None:
     """rows: (normalized_text, tokens JSON, token_text, tokenized_at, version, sentiment, score,
-    aspects JSON, id)."""
+    skip reason, aspects JSON, id)."""
     _update_rows(
         sets=(
             "normalized_text = v.normalized_text, tokens = v.tokens, token_text = v.token_text, "
             "tokenized_at = v.tokenized_at, dictionary_version = v.version, "
-            "sentiment = v.sentiment, sentiment_score = v.score, aspects = v.aspects, "
-            "updated_at = v.tokenized_at"
+            "sentiment = v.sentiment, sentiment_score = v.score, updated_at = v.tokenized_at, "
+            "analysis_skipped_reason = v.reason, aspects = v.aspects"
         ),
         columns=[
             ("normalized_text", "text"),
@@ -119,9 +137,19 @@ def _store_analysis(rows: Sequence[tuple[Any, ...]]) -> None:
             ("version", "integer"),
             ("sentiment", "text"),
             ("score", "double precision"),
+            ("reason", "text"),
             ("aspects", "jsonb"),
             ("id", "bigint"),
         ],
+        rows=rows,
+    )
+
+
+def _store_aspects(rows: Sequence[tuple[str, int]]) -> None:
+    """rows: (aspects JSON, item id)."""
+    _update_rows(
+        sets="aspects = v.aspects",
+        columns=[("aspects", "jsonb"), ("id", "bigint")],
         rows=rows,
     )
 
@@ -155,9 +183,21 @@ def analysis_rows(
 ) -> list[tuple[Any, ...]]:
     """(id, text) pairs → rows for ``_store_analysis`` (pure: runs in worker processes too)."""
     rows = []
+    # One parse gives each item's tokens and its clauses with their sentiment (voc.sentiment);
+    # the clauses of items that have several get their own tokens too, for their topics
+    # (``clause_topics``, when the item is placed).
     analysed = sentiment.analyse_many_with_tokens([text for _id, text in pairs], lexicon)
-    for (item_id, _text), (normalized, tokens, scored) in zip(pairs, analysed, strict=True):
-        label, score = scored.label, scored.score
+    several = [i for i, (_n, _t, scored) in enumerate(analysed) if len(scored.clauses) > 1]
+    clause_tokens = dict(
+        zip(
+            several,
+            clauses_with_tokens_many([analysed[i][0] for i in several], lexicon),
+            strict=True,
+        )
+    )
+    for index, ((item_id, _text), (normalized, tokens, scored)) in enumerate(
+        zip(pairs, analysed, strict=True)
+    ):
         rows.append(
             (
                 normalized,
@@ -165,9 +205,13 @@ def analysis_rows(
                 join_tokens(tokens),
                 now,
                 version,
-                label,
-                round(score, 4),
-                json.dumps(scored.aspects(), ensure_ascii=False),
+                scored.label,
+                round(scored.score, 4),
+                skip_reason(normalized, tokens),
+                json.dumps(
+                    with_clause_tokens(scored.aspects(), clause_tokens.get(index, [])),
+                    ensure_ascii=False,
+                ),
                 item_id,
             )
         )
@@ -191,20 +235,53 @@ def analyze_items(
         with transaction.atomic():
             _store_analysis(rows)
             if model is not None and rows:
-                ids = [row[-1] for row in rows]
-                labels, scores = model.assign([json.loads(row[1]) for row in rows])
+                token_lists = [json.loads(row[1]) for row in rows]
+                labels, scores = model.assign(token_lists)
+                found = clause_topics(
+                    model,
+                    [
+                        (row[0], tokens, cluster, json.loads(row[-2]))
+                        for row, tokens, cluster in zip(
+                            rows, token_lists, labels.tolist(), strict=True
+                        )
+                    ],
+                    lexicon,
+                )
                 placed = []
-                for item_id, cluster, score in zip(
-                    ids, labels.tolist(), scores.tolist(), strict=True
-                ):
+                aspect_rows = []
+                for row, aspect, score in zip(rows, found, scores.tolist(), strict=True):
+                    item_id = row[-1]
+                    cluster = -1 if row[-3] else aspect.primary  # a skip reason: "other"
+                    if row[-3]:
+                        aspect.clauses = []
                     topic_id = model.topic_ids[cluster] if cluster >= 0 else other_id
                     placed.append((topic_id, round(float(score), 4), item_id))
+                    aspect_rows.append((_aspects_json(aspect, model.topic_ids, other_id), item_id))
                     touched_topics.add(topic_id)
                 _store_topics(placed)
+                _store_aspects(aspect_rows)
         total += len(rows)
     if touched_topics:
         refresh_topic_counts(sorted(touched_topics))
     return total
+
+
+def _aspects_json(aspect: Any, topic_ids: Sequence[int], other_id: int | None) -> str:
+    entries = []
+    for clause in aspect.clauses:
+        cluster = clause["cluster"]
+        entries.append(
+            {
+                "text": clause["text"],
+                "start": clause["start"],
+                "end": clause["end"],
+                "sentiment": clause["sentiment"],
+                "score": clause["score"],
+                "topic_id": topic_ids[cluster] if cluster >= 0 else other_id,
+                **({"tokens": clause["tokens"]} if "tokens" in clause else {}),
+            }
+        )
+    return json.dumps(entries, ensure_ascii=False)
 
 
 def pending_ids(*, version: int | None = None) -> Iterator[int]:
@@ -317,7 +394,11 @@ def dispatch_tokenization(*, chunk_size: int = CHUNK_SIZE) -> int:
 def _db_chunks() -> topics.TokenChunks:
     def iterate() -> Iterator[tuple[Sequence[int], Sequence[Sequence[str]]]]:
         last = 0
-        queryset = FeedbackItem.objects.exclude(tokenized_at=None).order_by("id")
+        queryset = (
+            FeedbackItem.objects.exclude(tokenized_at=None)
+            .filter(analysis_skipped_reason="")
+            .order_by("id")
+        )
         while True:
             rows = list(queryset.filter(id__gt=last).values_list("id", "tokens")[:10_000])
             if not rows:
@@ -421,14 +502,77 @@ def _pick_quotes(candidate_ids: Sequence[int], count: int = 5) -> list[int]:
     return chosen
 
 
+def _label_texts(topic_id: int) -> list[str]:
+    """Up to ``LABEL_SAMPLE`` normalised texts of a topic's items (evenly spread over them)."""
+    queryset = FeedbackItem.objects.filter(topic_id=topic_id, analysis_skipped_reason="")
+    ids = list(queryset.order_by("id").values_list("id", flat=True))
+    step = max(1, len(ids) // LABEL_SAMPLE)
+    chosen = ids[::step][:LABEL_SAMPLE]
+    return list(
+        FeedbackItem.objects.filter(id__in=chosen).values_list("normalized_text", flat=True)
+    )
+
+
+def _clause_pass(
+    result: topics.FitResult, topic_of_cluster: dict[int, int], other_id: int, lexicon: Lexicon
+) -> None:
+    """Place every clause, store aspects, and store each item's primary topic."""
+    order = np.argsort(result.item_ids)
+    sorted_ids = result.item_ids[order]
+    topic_ids = [topic_of_cluster.get(i, other_id) for i in range(result.model.k)]
+    last = 0
+    queryset = (
+        FeedbackItem.objects.exclude(tokenized_at=None)
+        .filter(analysis_skipped_reason="")
+        .order_by("id")
+    )
+    while True:
+        rows = list(
+            queryset.filter(id__gt=last).values_list("id", "normalized_text", "tokens", "aspects")[
+                :5_000
+            ]
+        )
+        if not rows:
+            break
+        last = rows[-1][0]
+        ids = np.array([row[0] for row in rows], dtype=np.int64)
+        positions = np.clip(np.searchsorted(sorted_ids, ids), 0, max(0, len(sorted_ids) - 1))
+        known = sorted_ids[positions] == ids if len(sorted_ids) else np.zeros(len(ids), bool)
+        clusters = np.where(known, result.labels[order[positions]], -1)
+        scores = np.where(known, result.scores[order[positions]], 0.0)
+        found = clause_topics(
+            result.model,
+            [
+                (row[1], row[2] or [], int(c), row[3] or [])
+                for row, c in zip(rows, clusters, strict=True)
+            ],
+            lexicon,
+        )
+        placed, aspect_rows = [], []
+        for (item_id, _text, _tokens, _aspects), aspect, score in zip(
+            rows, found, scores.tolist(), strict=True
+        ):
+            cluster = aspect.primary
+            topic_id = topic_ids[cluster] if cluster >= 0 else other_id
+            placed.append((topic_id, round(float(score), 4), item_id))
+            aspect_rows.append((_aspects_json(aspect, topic_ids, other_id), item_id))
+        _store_topics(placed)
+        _store_aspects(aspect_rows)
+
+
 def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -> AnalysisRun:
-    """The full topic analysis (``manage.py analyze_voc``, the beat task, on demand)."""
+    """The full topic analysis (``manage.py analyze_voc``, the beat task, on demand).
+
+    The previous run's model is handed to ``fit_topics``: on about the same items it reuses that
+    representation and starts k-means from its centres, so topics (and their ids) hold still.
+    """
     now = now or timezone.now()
     run = AnalysisRun.objects.create(started_at=now)
     try:
         analyze_pending(assign=False, processes=processes)
         k = k or analysis_settings().topic_count
-        result = topics.fit_topics(_db_chunks(), k=k)
+        previous_model = _current_model()
+        result = topics.fit_topics(_db_chunks(), k=k, previous=previous_model)
         previous = _previous_topics(result.item_ids)
         old_topics = {
             topic.id: topic
@@ -449,9 +593,7 @@ def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -
             for cluster in result.clusters:
                 topic_id = mapping[cluster.index]
                 if topic_id is None:
-                    topic = Topic.objects.create(
-                        name=topics.topic_name(cluster.terms) or _("Topic"), terms=cluster.terms
-                    )
+                    topic = Topic.objects.create(name=_("Topic"), terms=cluster.terms)
                     topic_id = topic.id
                 topic_of_cluster[cluster.index] = topic_id
                 if topic_id in terms_of_topic:
@@ -463,14 +605,6 @@ def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -
                     terms_of_topic[topic_id] = cluster.terms
                 quotes_of_topic[topic_id] += cluster.quote_ids
                 kept.add(topic_id)
-            for topic_id, terms in terms_of_topic.items():
-                topic = Topic.objects.get(id=topic_id)
-                topic.terms = terms
-                if not topic.name_is_custom:
-                    topic.name = topics.topic_name(terms) or topic.name
-                topic.is_active = True
-                topic.quote_ids = _pick_quotes(quotes_of_topic[topic_id])
-                topic.save(update_fields=["terms", "name", "is_active", "quote_ids", "updated_at"])
             other.terms = result.other_terms
             other.is_active = True
             other.save(update_fields=["terms", "is_active", "updated_at"])
@@ -484,29 +618,55 @@ def run_analysis(*, k: int | None = None, now: Any = None, processes: int = 1) -
             Topic.objects.filter(is_other=False, is_active=True).exclude(
                 id__in=kept | locked_topics
             ).update(is_active=False)
-            rows = []
-            for item_id, cluster, score in zip(
-                result.item_ids.tolist(),
-                result.labels.tolist(),
-                result.scores.tolist(),
-                strict=True,
-            ):
-                topic_id = topic_of_cluster[cluster] if cluster >= 0 else other.id
-                rows.append((topic_id, round(float(score), 4), item_id))
-                if len(rows) >= 20_000:
-                    _store_topics(rows)
-                    rows = []
-            _store_topics(rows)
-            # Items never tokenised into anything (empty text) go to "other".
+            _clause_pass(result, topic_of_cluster, other.id, current_lexicon())
+            # Items that cannot be analysed (empty, no Japanese, no usable word) go to "other"
+            # with their reason (shown as 「分析対象外」).
+            FeedbackItem.objects.filter(topic_locked=False).exclude(tokenized_at=None).exclude(
+                analysis_skipped_reason=""
+            ).update(topic=other, topic_score=None, aspects=[])
             FeedbackItem.objects.filter(topic=None, topic_locked=False).exclude(
                 tokenized_at=None
             ).update(topic=other)
+            topic_order = list(terms_of_topic)
+            stored = {t.id: t for t in Topic.objects.filter(id__in=topic_order)}
+            # Staff-named topics keep their name; it is taken, so no other topic gets it.
+            reserved = {stored[t].name for t in topic_order if stored[t].name_is_custom}
+            found = phrase_labels.phrase_labels(
+                [_label_texts(t) for t in topic_order],
+                fallback=[terms_of_topic[t] for t in topic_order],
+                previous=[
+                    None if stored[t].name_is_custom else stored[t].name for t in topic_order
+                ],
+                reserved=reserved,
+            )
+            for topic_id, label in zip(topic_order, found, strict=True):
+                topic = stored[topic_id]
+                topic.terms = terms_of_topic[topic_id]
+                topic.keywords = label.keywords
+                if not topic.name_is_custom:
+                    topic.name = label.label or topic.name
+                topic.is_active = True
+                topic.quote_ids = _pick_quotes(quotes_of_topic[topic_id])
+                topic.save(
+                    update_fields=[
+                        "terms",
+                        "keywords",
+                        "name",
+                        "is_active",
+                        "quote_ids",
+                        "updated_at",
+                    ]
+                )
             refresh_topic_counts()
+            # A topic left without items is retired (not listed).
+            Topic.objects.filter(is_other=False, is_active=True, item_count=0).update(
+                is_active=False
+            )
             result.model.topic_ids = [topic_of_cluster[c.index] for c in result.clusters]
             run.status = AnalysisRunStatus.DONE
             run.finished_at = timezone.now()
             run.n_items = len(result.item_ids)
-            run.n_topics = len(set(topic_of_cluster.values()))
+            run.n_topics = Topic.objects.filter(is_other=False, is_active=True).count()
             run.selection = result.selection
             run.model = result.model.to_bytes()
             run.save()
