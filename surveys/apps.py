@@ -8,3 +8,4 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from surveys import receivers  # noqa: F401 (connects the signal receivers)
+        from surveys import retention  # noqa: F401 (registers its retention rule)

@@ -8,3 +8,4 @@ class VocConfig(AppConfig):
 
     def ready(self) -> None:
         from voc import receivers  # noqa: F401 (connects the signal receivers)
+        from voc import retention  # noqa: F401 (registers its retention rule)

@@ -1,0 +1,130 @@
+"""Request hooks: the audit buffer (written once at the end), what a request itself records
+(customer pages, exports, API reads of personal data), and the session time limits.
+
+What is recorded is named by URL name, so this infrastructure imports no domain app:
+``CUSTOMER_VIEWS`` (URL name → the keyword argument holding the customer's id) and
+``PERSONAL_DATA_API`` (URL names of API reads that return personal data). Every response sent
+as an attachment (``Content-Disposition: attachment``) is an export, whichever app sent it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from engagement.audit import log
+from engagement.audit.models import AuditAction
+
+CUSTOMER_VIEWS: dict[str, str] = {
+    "dashboard:customer": "pk",
+    "admin:engagement_customer_change": "object_id",
+}
+PERSONAL_DATA_API: dict[str, str] = {
+    "api-customers": "",
+    "api-responses": "",
+    "voc-feedback-search": "",
+    "triage-item-list": "",
+    "triage-item-detail": "pk",
+}
+
+
+class AuditMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        log.start_buffer(request)
+        token = log.bind_request(request)
+        try:
+            response = self.get_response(request)
+            self._record_response(request, response)
+        finally:
+            log.unbind_request(token)
+            log.flush(request)
+        return response
+
+    def _record_response(self, request: HttpRequest, response: HttpResponse) -> None:
+        if not 200 <= response.status_code < 300:
+            return
+        match = getattr(request, "resolver_match", None)
+        name = match.view_name if match else ""
+        kwargs = match.kwargs if match else {}
+        disposition = response.get("Content-Disposition", "") or ""
+        if disposition.startswith("attachment"):
+            filename = disposition.partition("filename=")[2].strip('"')
+            log.record(
+                request,
+                action=AuditAction.EXPORT,
+                object_type=name,
+                object_repr=filename[:200],
+                detail={"filename": filename, "content_type": response.get("Content-Type", "")},
+            )
+            return
+        if request.method != "GET":
+            return
+        if name in CUSTOMER_VIEWS:
+            raw = str(kwargs.get(CUSTOMER_VIEWS[name], ""))
+            customer_id = int(raw) if raw.isdigit() else None
+            log.record(
+                request,
+                action=AuditAction.CUSTOMER_VIEW,
+                object_type="engagement.customer",
+                object_id=raw,
+                customer_id=customer_id,
+            )
+        elif name in PERSONAL_DATA_API:
+            key = PERSONAL_DATA_API[name]
+            log.record(
+                request,
+                action=AuditAction.API_READ,
+                object_type=name,
+                object_id=str(kwargs.get(key, "")) if key else "",
+                detail={"query": request.GET.dict()},
+            )
+
+
+class SessionLimitsMiddleware:
+    """Sign staff out after ``SESSION_IDLE_TIMEOUT`` seconds without a request and after
+    ``SESSION_ABSOLUTE_LIFETIME`` seconds from sign-in, whatever they do."""
+
+    # The session is written again only when the last mark is this old (not on every request).
+    TOUCH_EVERY = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            expired = self._expired(request)
+            if expired:
+                log.record(request, action=AuditAction.SIGN_OUT, actor=user, detail=expired)
+                logout(request)
+                messages.warning(request, _("Your session has expired. Please sign in again."))
+        return self.get_response(request)
+
+    def _expired(self, request: HttpRequest) -> dict[str, Any] | None:
+        session = request.session
+        now = time.time()
+        started = session.get("_auth_started")
+        seen = session.get("_last_seen")
+        if started is None:
+            session["_auth_started"] = now
+            session["_last_seen"] = now
+            return None
+        idle = settings.SESSION_IDLE_TIMEOUT
+        lifetime = settings.SESSION_ABSOLUTE_LIFETIME
+        if lifetime and now - started > lifetime:
+            return {"reason": "absolute_lifetime"}
+        if idle and seen is not None and now - seen > idle:
+            return {"reason": "idle_timeout"}
+        if seen is None or now - seen > self.TOUCH_EVERY:
+            session["_last_seen"] = now
+        return None
