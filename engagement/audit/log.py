@@ -10,11 +10,13 @@ its own content: an entry changed or removed in the database breaks ``verify_cha
 from __future__ import annotations
 
 import contextvars
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest
@@ -83,7 +85,8 @@ def build_entry(
         object_repr=object_repr[:200],
         customer_id=customer_id if customer_id is not None else _customer_id_of(obj),
         path=(request.get_full_path()[:500] if request is not None else ""),
-        detail=detail or {},
+        # Plain JSON from the start, so the hash is over what the database will hold.
+        detail=json.loads(json.dumps(detail or {}, cls=DjangoJSONEncoder)),
     )
 
 
