@@ -17,7 +17,9 @@ from surveys.models import Answer, Response
 
 
 def _old(cutoff: datetime) -> QuerySet[Response]:
-    submitted_before = Q(submitted_at__lt=cutoff) | Q(submitted_at__isnull=True, created_at__lt=cutoff)
+    submitted_before = Q(submitted_at__lt=cutoff) | Q(
+        submitted_at__isnull=True, created_at__lt=cutoff
+    )
     linked = Q(customer__isnull=False) | Q(invitation__isnull=False)
     return Response.objects.filter(submitted_before & linked)
 
@@ -31,7 +33,9 @@ def anonymise_old_responses(cutoff: datetime) -> int:
     now = timezone.now()
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
-        Answer.objects.filter(response_id__in=chunk).exclude(text="").update(text="", updated_at=now)
+        Answer.objects.filter(response_id__in=chunk).exclude(text="").update(
+            text="", updated_at=now
+        )
         Response.objects.filter(id__in=chunk).update(customer=None, invitation=None, updated_at=now)
     return len(ids)
 

@@ -27,7 +27,9 @@ class InputFilter(admin.SimpleListFilter):
     def choices(self, changelist: Any) -> Any:
         yield {
             "query_parts": [
-                (k, v) for k, v in changelist.get_filters_params().items() if k != self.parameter_name
+                (k, v)
+                for k, v in changelist.get_filters_params().items()
+                if k != self.parameter_name
             ],
             "value": self.value() or "",
         }

@@ -84,6 +84,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AuditImmutable(_("Audit entries cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditImmutable(_("Audit entries cannot be deleted."))
+
     def chained_fields(self) -> dict[str, Any]:
         return {
             "at": self.at.isoformat(),
@@ -99,14 +107,6 @@ class AuditEntry(models.Model):
             "detail": self.detail,
         }
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AuditImmutable(_("Audit entries cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AuditImmutable(_("Audit entries cannot be deleted."))
-
 
 class AuditChainHead(models.Model):
     """The last hash of the chain (one row): locked while a batch is appended."""
@@ -116,6 +116,9 @@ class AuditChainHead(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.last_hash or "-"
 
 
 class DataKind(models.TextChoices):
@@ -172,3 +175,6 @@ class StaffSession(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.session_key[:8]}…"

@@ -90,13 +90,17 @@ def on_user_pre_save(sender: Any, instance: Any, raw: bool = False, **kwargs: An
     if old is None:
         return
     changed = {
-        f: [old[f], getattr(instance, f)] for f in _PRIVILEGE_FIELDS if old[f] != getattr(instance, f)
+        f: [old[f], getattr(instance, f)]
+        for f in _PRIVILEGE_FIELDS
+        if old[f] != getattr(instance, f)
     }
     if changed:
         record(action=AuditAction.PERMISSION_CHANGE, obj=instance, detail={"changed": changed})
 
 
-def on_settings_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kw: Any) -> None:
+def on_settings_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kw: Any
+) -> None:
     if raw:
         return
     fields = {
@@ -129,9 +133,7 @@ def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if session is not None:
         if session.session_key is None:
             session.save()
-        StaffSession.objects.get_or_create(
-            session_key=session.session_key, defaults={"user": user}
-        )
+        StaffSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})
 
 
 def on_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
@@ -143,7 +145,9 @@ def on_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         StaffSession.objects.filter(session_key=key).delete()
 
 
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any
+) -> None:
     username = str(credentials.get("username", ""))[:150]
     record(
         request,

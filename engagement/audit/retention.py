@@ -36,7 +36,9 @@ class Rule:
 _RULES: dict[str, Rule] = {}
 
 
-def register(*, kind: str, name: str, count: Callable[[datetime], int], apply: Callable[[datetime], int]) -> None:
+def register(
+    *, kind: str, name: str, count: Callable[[datetime], int], apply: Callable[[datetime], int]
+) -> None:
     """Add (or replace) the rule ``name`` of data kind ``kind``."""
     if kind not in DataKind.values:
         raise ValueError(f"unknown data kind {kind!r}")
@@ -143,5 +145,7 @@ def _delete_files(cutoff: datetime) -> int:
     return deleted
 
 
-register(kind=DataKind.AUDIT_LOG, name="audit_entries_deleted", count=_count_audit, apply=_purge_audit)
+register(
+    kind=DataKind.AUDIT_LOG, name="audit_entries_deleted", count=_count_audit, apply=_purge_audit
+)
 register(kind=DataKind.EXPORTS, name="files_deleted", count=_count_files, apply=_delete_files)

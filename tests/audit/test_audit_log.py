@@ -41,9 +41,12 @@ def test_viewing_a_customer_page_is_recorded_with_who_and_where(staff_client, bu
 
 def test_customer_admin_page_and_not_found_pages(admin_client, build):
     customer = build.customer()
-    assert admin_client.get(
-        reverse("admin:engagement_customer_change", args=[customer.pk])
-    ).status_code == 200
+    assert (
+        admin_client.get(
+            reverse("admin:engagement_customer_change", args=[customer.pk])
+        ).status_code
+        == 200
+    )
     assert admin_client.get(reverse("dashboard:customer", args=[999999])).status_code == 404
     [entry] = entries(AuditAction.CUSTOMER_VIEW)  # the 404 records nothing
     assert entry.customer_id == customer.pk and entry.actor_username == "root"
@@ -218,10 +221,13 @@ def test_the_database_refuses_updates_and_the_chain_detects_tampering(build):
         )
     # someone who drops the guard and edits the row is still caught by the chain
     with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER audit_entry_append_only" + (
-            " ON audit_auditentry" if connection.vendor == "postgresql" else ""
-        ))
-        cursor.execute("UPDATE audit_auditentry SET object_repr = 'x.csv' WHERE id = %s", [first.pk])
+        cursor.execute(
+            "DROP TRIGGER audit_entry_append_only"
+            + (" ON audit_auditentry" if connection.vendor == "postgresql" else "")
+        )
+        cursor.execute(
+            "UPDATE audit_auditentry SET object_repr = 'x.csv' WHERE id = %s", [first.pk]
+        )
     assert [(p.entry_id, p.reason) for p in verify_chain()] == [(first.pk, "content")]
 
 
@@ -233,17 +239,25 @@ def test_admin_is_read_only_even_for_superusers(admin_client):
     page = admin_client.get(reverse("admin:audit_auditentry_change", args=[entry.pk]))
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
-    assert admin_client.post(
-        reverse("admin:audit_auditentry_change", args=[entry.pk]), {"object_repr": "z"}
-    ).status_code == 403
-    assert admin_client.post(
-        reverse("admin:audit_auditentry_delete", args=[entry.pk]), {"post": "yes"}
-    ).status_code == 403
+    assert (
+        admin_client.post(
+            reverse("admin:audit_auditentry_change", args=[entry.pk]), {"object_repr": "z"}
+        ).status_code
+        == 403
+    )
+    assert (
+        admin_client.post(
+            reverse("admin:audit_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert admin_client.get(reverse("admin:audit_auditentry_add")).status_code == 403
     assert AuditEntry.objects.get(pk=entry.pk).object_repr == "a.csv"
 
 
-def test_admin_search_by_staff_customer_and_date_and_csv_export(admin_client, build, django_user_model):
+def test_admin_search_by_staff_customer_and_date_and_csv_export(
+    admin_client, build, django_user_model
+):
     c1, c2 = build.customer(), build.customer()
     alice = django_user_model.objects.create_user(username="alice", password="x" * 12)
     bob = django_user_model.objects.create_user(username="bob", password="x" * 12)
@@ -264,9 +278,7 @@ def test_admin_search_by_staff_customer_and_date_and_csv_export(admin_client, bu
     assert [e.object_repr for e in page.context["cl"].result_list] != ["old"]
     assert len(page.context["cl"].result_list) == 1
 
-    export = admin_client.get(
-        reverse("admin:audit_auditentry_export"), {"staff": "alice"}
-    )
+    export = admin_client.get(reverse("admin:audit_auditentry_export"), {"staff": "alice"})
     assert export.status_code == 200
     assert export["Content-Disposition"].startswith('attachment; filename="audit-log-')
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
