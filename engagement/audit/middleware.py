@@ -14,13 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 
 from engagement.audit import log
 from engagement.audit.models import AuditAction
+
+STARTED_KEY = "_auth_started"
+SEEN_KEY = "_last_seen"
 
 CUSTOMER_VIEWS: dict[str, str] = {
     "dashboard:customer": "pk",
@@ -90,6 +91,9 @@ class AuditMiddleware:
             )
 
 
+EXPIRED_SESSION_KEY = "session_expired"
+
+
 class SessionLimitsMiddleware:
     """Sign staff out after ``SESSION_IDLE_TIMEOUT`` seconds without a request and after
     ``SESSION_ABSOLUTE_LIFETIME`` seconds from sign-in, whatever they do."""
@@ -105,19 +109,19 @@ class SessionLimitsMiddleware:
         if user is not None and user.is_authenticated:
             expired = self._expired(request)
             if expired:
-                log.record(request, action=AuditAction.SIGN_OUT, actor=user, detail=expired)
-                logout(request)
-                messages.warning(request, _("Your session has expired. Please sign in again."))
+                request._audit_sign_out_detail = expired  # type: ignore[attr-defined]
+                logout(request)  # recorded by the user_logged_out receiver, with the reason
+                request.session[EXPIRED_SESSION_KEY] = True  # the sign-in page says why
         return self.get_response(request)
 
     def _expired(self, request: HttpRequest) -> dict[str, Any] | None:
         session = request.session
         now = time.time()
-        started = session.get("_auth_started")
-        seen = session.get("_last_seen")
-        if started is None:
-            session["_auth_started"] = now
-            session["_last_seen"] = now
+        started = session.get(STARTED_KEY)
+        seen = session.get(SEEN_KEY)
+        if started is None:  # a session from before the limits: they count from now
+            session[STARTED_KEY] = now
+            session[SEEN_KEY] = now
             return None
         idle = settings.SESSION_IDLE_TIMEOUT
         lifetime = settings.SESSION_ABSOLUTE_LIFETIME
@@ -126,5 +130,5 @@ class SessionLimitsMiddleware:
         if idle and seen is not None and now - seen > idle:
             return {"reason": "idle_timeout"}
         if seen is None or now - seen > self.TOUCH_EVERY:
-            session["_last_seen"] = now
+            session[SEEN_KEY] = now
         return None

@@ -7,6 +7,7 @@ their own ``customer_forgotten`` signal.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.apps import apps
@@ -16,6 +17,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed, post_save, pre_save
 
 from engagement.audit.log import record
+from engagement.audit.middleware import SEEN_KEY, STARTED_KEY
 from engagement.audit.models import AuditAction, StaffSession
 
 AUDITED_SETTINGS_MODELS = (
@@ -131,6 +133,7 @@ def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     record(request, action=AuditAction.SIGN_IN, actor=user, detail={"backend": backend})
     session = getattr(request, "session", None)
     if session is not None:
+        session[STARTED_KEY] = session[SEEN_KEY] = time.time()
         if session.session_key is None:
             session.save()
         StaffSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})
@@ -139,7 +142,8 @@ def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def on_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is None or user is None:
         return
-    record(request, action=AuditAction.SIGN_OUT, actor=user)
+    detail = getattr(request, "_audit_sign_out_detail", None) or {}
+    record(request, action=AuditAction.SIGN_OUT, actor=user, detail=detail)
     key = getattr(getattr(request, "session", None), "session_key", None)
     if key:
         StaffSession.objects.filter(session_key=key).delete()

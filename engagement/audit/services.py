@@ -103,12 +103,23 @@ def _locked_until(device: Any, now: datetime) -> datetime | None:
     return None
 
 
-@transaction.atomic
 def verify_second_factor(*, user: Any, token: str, now: datetime, request: Any = None) -> Any:
     """The device the code belongs to (TOTP first, then a recovery code, which is used up).
 
     After ``AXES_FAILURE_LIMIT`` wrong codes in a row the account's second factor is locked
     for ``AXES_COOLOFF_TIME``: ``TwoFactorLocked`` says so, even for a right code."""
+    with transaction.atomic():  # the failure count is committed even when the code is wrong
+        matched = _match_second_factor(user=user, token=token, now=now)
+    if matched is None:
+        raise InvalidInput(
+            _("The code is not correct."), fields={"token": [_("The code is not correct.")]}
+        )
+    if isinstance(matched, StaticDevice):
+        record(request, action=AuditAction.TWO_FACTOR, obj=user, detail={"op": "recovery"})
+    return matched
+
+
+def _match_second_factor(*, user: Any, token: str, now: datetime) -> Any:
     totp = list(TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True))
     static = list(StaticDevice.objects.select_for_update().filter(user=user, confirmed=True))
     if not totp and not static:
@@ -125,15 +136,10 @@ def verify_second_factor(*, user: Any, token: str, now: datetime, request: Any =
     cleaned = _clean(token)
     # django-otp counts each device's failures (its delay is off: OTP_*_THROTTLE_FACTOR = 0).
     matched = next((d for d in totp + static if d.verify_token(cleaned)), None)
-    if matched is None:
-        raise InvalidInput(
-            _("The code is not correct."), fields={"token": [_("The code is not correct.")]}
-        )
-    for device in totp + static:
-        if device.throttling_failure_count:
-            device.throttle_reset()
-    if isinstance(matched, StaticDevice):
-        record(request, action=AuditAction.TWO_FACTOR, obj=user, detail={"op": "recovery"})
+    if matched is not None:
+        for device in totp + static:
+            if device.throttling_failure_count:
+                device.throttle_reset()
     return matched
 
 
