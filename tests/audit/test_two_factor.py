@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django.utils import timezone
 from freezegun import freeze_time
 
 from engagement.audit.models import AuditAction, AuditEntry
