@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 from typing import Any
 
 from django.conf import settings
@@ -94,7 +95,7 @@ class AuditEntry(models.Model):
 
     def chained_fields(self) -> dict[str, Any]:
         return {
-            "at": self.at.isoformat(),
+            "at": self.at.astimezone(UTC).isoformat(),  # as the database gives it back
             "actor_id": self.actor_id,
             "actor_username": self.actor_username,
             "ip": self.ip,

@@ -22,7 +22,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from engagement.audit.log import record
-from engagement.audit.models import AuditAction, AuditEntry, DataKind, RetentionPolicy, RetentionRun
+from engagement.audit.models import (
+    AuditAction,
+    AuditEntry,
+    AuditEntryQuerySet,
+    DataKind,
+    RetentionPolicy,
+    RetentionRun,
+)
 
 
 @dataclass(frozen=True)
@@ -98,18 +105,31 @@ def apply_retention(*, now: datetime, dry_run: bool = False, trigger: str = "") 
 # --- the audit log's own rule ------------------------------------------------------------------
 
 
+def _old_audit_entries(cutoff: datetime) -> AuditEntryQuerySet:
+    """The start of the chain up to the first entry to keep: the chain stays one piece (an
+    entry written with a skewed clock is kept with its neighbours rather than cut out)."""
+    first_kept = (
+        AuditEntry.objects.filter(at__gte=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    entries = AuditEntry.objects.filter(at__lt=cutoff)
+    return entries if first_kept is None else entries.filter(id__lt=first_kept)
+
+
 def _count_audit(cutoff: datetime) -> int:
-    return AuditEntry.objects.filter(at__lt=cutoff).count()
+    return _old_audit_entries(cutoff).count()
 
 
 def _purge_audit(cutoff: datetime) -> int:
     """The only deletion of audit entries: the database trigger lets it through for this
-    transaction only (PostgreSQL), the chain stays verifiable from the oldest entry kept."""
+    transaction only (PostgreSQL); the chain stays verifiable from the oldest entry kept."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL audit.allow_purge = 'on'")
-        queryset = AuditEntry.objects.filter(at__lt=cutoff)
+        queryset = _old_audit_entries(cutoff)
         return queryset._raw_delete(queryset.db)
 
 
