@@ -32,9 +32,8 @@ class World:
 
 
 def make_world(build: Any) -> World:
-    from surveys.models import Answer, Question
-
     from engagement.audit.retention import _purge_audit
+    from surveys.models import Answer, Question
 
     _purge_audit(NOW + timedelta(days=3650))  # start from an empty log (migrate wrote to it)
     record(action=AuditAction.EXPORT, object_repr="old.csv", at=OLD)
