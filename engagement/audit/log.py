@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Model
@@ -125,6 +126,12 @@ def write_entries(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
     if not batch:
         return batch
     with transaction.atomic():
+        if settings.AUDIT_ASYNC_COMMIT and connection.vendor == "postgresql":
+            # The commit does not wait for the disk (~7 ms on a busy disk → ~1 ms): after a
+            # database crash the last fraction of a second of entries may be missing, never
+            # half-written or out of chain. AUDIT_ASYNC_COMMIT=0 waits like any other write.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         head = _locked_head()
         last = head.last_hash
         for entry in batch:

@@ -9,8 +9,10 @@ as an attachment (``Content-Disposition: attachment``) is an export, whichever a
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +24,8 @@ from engagement.audit.models import AuditAction
 
 STARTED_KEY = "_auth_started"
 SEEN_KEY = "_last_seen"
+
+logger = logging.getLogger(__name__)
 
 CUSTOMER_VIEWS: dict[str, str] = {
     "dashboard:customer": "pk",
@@ -46,9 +50,14 @@ class AuditMiddleware:
         try:
             response = self.get_response(request)
             self._record_response(request, response)
+        except BaseException:
+            log.flush(request)
+            raise
         finally:
             log.unbind_request(token)
-            log.flush(request)
+        # Written when the server closes the response, after the page has gone to the browser:
+        # the log costs the person waiting nothing (one transaction, one bulk insert).
+        response._resource_closers.append(partial(_flush_quietly, request))
         return response
 
     def _record_response(self, request: HttpRequest, response: HttpResponse) -> None:
@@ -92,6 +101,13 @@ class AuditMiddleware:
 
 
 EXPIRED_SESSION_KEY = "session_expired"
+
+
+def _flush_quietly(request: HttpRequest) -> None:
+    try:
+        log.flush(request)
+    except Exception:
+        logger.exception("audit entries of %s could not be written", request.path)
 
 
 class SessionLimitsMiddleware:

@@ -77,7 +77,10 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 # --- Two-factor (TOTP + recovery codes) and lockout --------------------------------------------
 # Staff with the Administrator role (and superusers) who sign in with a local password must
 # pass a TOTP or recovery code; staff who sign in through the identity provider rely on its MFA.
-TWO_FACTOR_REQUIRED_FOR_ADMINS = env_bool("TWO_FACTOR_REQUIRED_FOR_ADMINS", True)
+# On by default in production (DJANGO_DEBUG=0), off in development and the demo.
+TWO_FACTOR_REQUIRED_FOR_ADMINS = env_bool(
+    "TWO_FACTOR_REQUIRED_FOR_ADMINS", not env_bool("DJANGO_DEBUG", True)
+)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Engagement") or "Engagement"
 RECOVERY_CODES = 10
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -106,6 +109,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Audit log and retention ------------------------------------------------------------------
+# PostgreSQL: audit batches commit without waiting for the disk (see engagement.audit.log).
+AUDIT_ASYNC_COMMIT = env_bool("AUDIT_ASYNC_COMMIT", True)
 # Defaults for the retention rules (months; 0 keeps for ever); the admin's rules override them.
 RETENTION_DEFAULT_MONTHS = {
     "feedback_text": env_int("RETENTION_FEEDBACK_TEXT_MONTHS", 0),

@@ -295,3 +295,26 @@ def test_export_needs_the_permission(client, django_user_model):
     client.force_login(user)
     assert client.get(reverse("admin:audit_auditentry_changelist")).status_code == 200
     assert client.get(reverse("admin:audit_auditentry_export")).status_code == 403
+
+
+def test_entries_are_written_when_the_response_is_closed(build, django_user_model):
+    """The browser gets the page first; the server writes the batch when it closes it."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+
+    from engagement.audit.middleware import AuditMiddleware
+
+    customer = build.customer()
+
+    def view(request):
+        record(request, action=AuditAction.CUSTOMER_VIEW, obj=customer)
+        record(request, action=AuditAction.CUSTOMER_VIEW, obj=customer)
+        return HttpResponse("ok")
+
+    request = RequestFactory().get("/x")
+    request.user = AnonymousUser()
+    response = AuditMiddleware(view)(request)
+    assert response.content == b"ok"
+    assert not AuditEntry.objects.filter(customer_id=customer.pk).exists()
+    response.close()
+    assert AuditEntry.objects.filter(customer_id=customer.pk).count() == 2
