@@ -185,3 +185,12 @@ def test_local_passwords_off_except_for_break_glass(client, settings, django_use
         "/admin/login/", {"username": "breakglass", "password": "a long password 2"}
     )
     assert allowed.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_administrators_from_the_provider_rely_on_its_mfa(client, idp, settings):
+    settings.TWO_FACTOR_REQUIRED_FOR_ADMINS = True
+    idp.claims["groups"] = ["eng-admins"]
+    sign_in(client, idp)
+    user = get_user_model().objects.get(email="hanako.sato@example.co.jp")
+    assert [g.name for g in user.groups.all()] == [roles.ADMINISTRATOR]
+    assert client.get("/admin/").status_code == 200  # not sent to the TOTP page
