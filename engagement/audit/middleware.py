@@ -31,6 +31,11 @@ CUSTOMER_VIEWS: dict[str, str] = {
     "dashboard:customer": "pk",
     "admin:engagement_customer_change": "object_id",
 }
+# Other staff pages that show customers' personal data (lists, a feedback item with its customer).
+PERSONAL_DATA_PAGES: dict[str, str] = {
+    "admin:engagement_customer_changelist": "",
+    "admin:voc_feedbackitem_change": "object_id",
+}
 PERSONAL_DATA_API: dict[str, str] = {
     "api-customers": "",
     "api-responses": "",
@@ -89,11 +94,12 @@ class AuditMiddleware:
                 object_id=raw,
                 customer_id=customer_id,
             )
-        elif name in PERSONAL_DATA_API:
-            key = PERSONAL_DATA_API[name]
+        elif name in PERSONAL_DATA_API or name in PERSONAL_DATA_PAGES:
+            is_api = name in PERSONAL_DATA_API
+            key = PERSONAL_DATA_API[name] if is_api else PERSONAL_DATA_PAGES[name]
             log.record(
                 request,
-                action=AuditAction.API_READ,
+                action=AuditAction.API_READ if is_api else AuditAction.PERSONAL_DATA_VIEW,
                 object_type=name,
                 object_id=str(kwargs.get(key, "")) if key else "",
                 detail={"query": request.GET.dict()},

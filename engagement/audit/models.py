@@ -24,6 +24,7 @@ class AuditAction(models.TextChoices):
     CUSTOMER_VIEW = "customer.view", _("Viewed a customer")
     EXPORT = "export", _("Exported a file")
     API_READ = "api.read", _("Read personal data through the API")
+    PERSONAL_DATA_VIEW = "personal_data.view", _("Viewed a page with personal data")
     ROLE_CHANGE = "role.change", _("Changed roles")
     PERMISSION_CHANGE = "permission.change", _("Changed permissions")
     CUSTOMER_FORGET = "customer.forget", _("Erased a customer's personal data")

@@ -318,3 +318,11 @@ def test_entries_are_written_when_the_response_is_closed(build, django_user_mode
     assert not AuditEntry.objects.filter(customer_id=customer.pk).exists()
     response.close()
     assert AuditEntry.objects.filter(customer_id=customer.pk).count() == 2
+
+
+def test_pages_listing_personal_data_are_recorded(admin_client, build):
+    build.customer(name="一覧の人")
+    assert admin_client.get(reverse("admin:engagement_customer_changelist")).status_code == 200
+    [entry] = entries(AuditAction.PERSONAL_DATA_VIEW)
+    assert entry.object_type == "admin:engagement_customer_changelist"
+    assert entry.actor_username == "root"
