@@ -21,6 +21,8 @@ urlpatterns = [
     path("admin/dashboard/", include("engagement.dashboard.urls")),
     path("admin/triage/", include("voc.triage.urls")),
     path("admin/voc/", include("voc.urls")),
+    path("accounts/", include("engagement.audit.urls")),
+    path("oidc/", include("engagement.audit.oidc_urls")),
     path("admin/", admin.site.urls),
     path("reports/", include("engagement.reports.urls")),
     path("api/v1/", include(api_v1)),

@@ -7,4 +7,7 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        from surveys import receivers  # noqa: F401 (connects the signal receivers)
+        from surveys import (
+            receivers,  # noqa: F401 (connects the signal receivers)
+            retention,  # noqa: F401 (registers its retention rule)
+        )

@@ -24,6 +24,7 @@ BOXES = [
     "voc",
     "surveys",
     "engagement.customers",
+    "engagement.audit",
     "engagement.platform",
 ]
 

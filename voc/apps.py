@@ -7,4 +7,7 @@ class VocConfig(AppConfig):
     verbose_name = _("Voice of the customer")
 
     def ready(self) -> None:
-        from voc import receivers  # noqa: F401 (connects the signal receivers)
+        from voc import (
+            receivers,  # noqa: F401 (connects the signal receivers)
+            retention,  # noqa: F401 (registers its retention rule)
+        )

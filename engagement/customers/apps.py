@@ -13,6 +13,11 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers and behaviour")
 
     def ready(self) -> None:
+        from engagement.audit.receivers import on_customer_forgotten
+        from engagement.customers import retention  # noqa: F401 (registers its retention rule)
+        from engagement.customers.services import customer_forgotten
+
+        customer_forgotten.connect(on_customer_forgotten, dispatch_uid="audit-customer-forgotten")
         # Built-in behaviour kinds come back after every migrate and every flush (e.g. between
         # transactional tests), not only from migration 0002.
         post_migrate.connect(

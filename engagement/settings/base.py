@@ -307,3 +307,20 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Staff identity and accountability (issue 18; all of it in settings/identity.py) ----------
+from engagement.settings.identity import *  # noqa: E402, F403
+from engagement.settings.identity import (  # noqa: E402
+    IDENTITY_APPS,
+    IDENTITY_BEAT_SCHEDULE,
+    IDENTITY_MIDDLEWARE_AFTER_AUTH,
+    IDENTITY_MIDDLEWARE_LAST,
+)
+
+_apps = INSTALLED_APPS.index("engagement.customers.apps.CustomersConfig")
+INSTALLED_APPS = [*INSTALLED_APPS[:_apps], *IDENTITY_APPS, *INSTALLED_APPS[_apps:]]
+_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE = [*MIDDLEWARE[:_auth], *IDENTITY_MIDDLEWARE_AFTER_AUTH, *MIDDLEWARE[_auth:]]
+MIDDLEWARE += IDENTITY_MIDDLEWARE_LAST
+CELERY_BEAT_SCHEDULE = {**CELERY_BEAT_SCHEDULE, **IDENTITY_BEAT_SCHEDULE}
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("engagement.audit.context.identity")

@@ -196,7 +196,43 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         # 403 without a public link (the survey here has none).
         S(LOGIN, 403, 403, 403, (200, 403)),
     ),
-    "admin/^(?P<app_label>auth|authtoken|platform|engagement|surveys|voc|triage|reports|demo)/$": (
+    # Staff accounts (engagement.audit): every signed-in staff member has their own page.
+    "accounts/": (lambda w: reverse("audit:account"), S(LOGIN, 200, 200, 200, 200)),
+    "accounts/two-factor/": (
+        lambda w: reverse("audit:two-factor"),
+        S(LOGIN, 200, 200, 200, 200),
+    ),
+    "accounts/two-factor/setup/": (
+        lambda w: reverse("audit:enrol"),
+        S(LOGIN, 200, 200, 200, 200),
+    ),
+    "accounts/sign-out-everywhere/": (
+        lambda w: reverse("audit:sign-out-everywhere"),
+        S(LOGIN, 405, 405, 405, 405),
+    ),
+    # Shown only after a refused sign-in (the reason is in the session); otherwise refused.
+    "accounts/sign-in-failed/": (
+        lambda w: reverse("audit:sign-in-failed"),
+        S(403, 403, 403, 403, 403),
+    ),
+    "oidc/callback/": (lambda w: "/oidc/callback/", S(302, 302, 302, 302, 302)),
+    "oidc/authenticate/": (lambda w: "/oidc/authenticate/", S(302, 302, 302, 302, 302)),
+    "admin/otp_totp/totpdevice/<int:pk>/config/": (
+        lambda w: "/admin/otp_totp/totpdevice/1/config/",
+        S(LOGIN, 403, 403, 403, 403),
+    ),
+    "admin/otp_totp/totpdevice/<int:pk>/qrcode/": (
+        lambda w: "/admin/otp_totp/totpdevice/1/qrcode/",
+        S(LOGIN, 403, 403, 403, 403),
+    ),
+    "admin/audit/auditentry/export.csv": (
+        # Exporting the audit log needs its own permission, which no role has by default.
+        lambda w: "/admin/audit/auditentry/export.csv",
+        S(LOGIN, 403, 403, 403, 403),
+    ),
+    "admin/^(?P<app_label>"
+    "auth|authtoken|platform|otp_totp|otp_static|axes|audit|engagement|surveys|voc|triage|reports|demo"
+    ")/$": (
         lambda w: "/admin/voc/",
         S(LOGIN, 200, 200, 200, 200),
     ),

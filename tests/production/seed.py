@@ -54,6 +54,10 @@ EXCLUDED = {
     "admin/autocomplete/": "JSON for autocomplete widgets; needs app/model/field parameters",
     "admin/r/<path:content_type_id>/<path:object_id>/": "redirect to the object's public page",
     "admin/login/": "fetched by the login step itself",
+    "accounts/sign-out-everywhere/": "POST-only action (ends every session of the user)",
+    "accounts/sign-in-failed/": "shown only after a refused single sign-on (reason in the session)",
+    "oidc/authenticate/": "redirects to the identity provider (tests/audit run a local one)",
+    "oidc/callback/": "the identity provider's redirect back (tests/audit run a local one)",
 }
 EXCLUDED_PREFIXES = {
     "api/v1/": "the API: covered by schemathesis over /api/schema/ (tests/api)",
