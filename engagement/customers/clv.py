@@ -77,7 +77,7 @@ def bgnbd_log_likelihood(
     return float(np.sum(_bgnbd_ll(params.r, params.alpha, params.a, params.b, x, t_x, T, weights)))
 
 
-def _bgnbd_ll(r, alpha, a, b, x, t_x, T, weights=None) -> np.ndarray:  # noqa: ANN001
+def _bgnbd_ll(r, alpha, a, b, x, t_x, T, weights=None) -> np.ndarray:
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     a2 = betaln(a, b + x) - betaln(a, b)
     a3 = -(r + x) * np.log(alpha + T)
@@ -128,7 +128,7 @@ def expected_purchases(params: BgNbdParams, t: float, x: Any, t_x: Any, T: Any) 
     return head * body / _alive_denominator(params, x, t_x, T)
 
 
-def _alive_denominator(params: BgNbdParams, x, t_x, T) -> np.ndarray:  # noqa: ANN001
+def _alive_denominator(params: BgNbdParams, x, t_x, T) -> np.ndarray:
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     with np.errstate(divide="ignore", invalid="ignore"):
         odds = np.where(
@@ -155,7 +155,7 @@ def expected_purchases_unconditional(params: BgNbdParams, t: float) -> float:
     )
 
 
-def _gg_ll(p, q, v, x, m) -> np.ndarray:  # noqa: ANN001
+def _gg_ll(p, q, v, x, m) -> np.ndarray:
     return (
         gammaln(p * x + q)
         - gammaln(p * x)

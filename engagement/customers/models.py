@@ -262,7 +262,9 @@ class CustomerValue(models.Model):
     past_spend = models.BigIntegerField(_("spend to date (yen)"), default=0)
     p_alive = models.FloatField(_("probability alive"), null=True, blank=True)
     expected_purchases = models.FloatField(_("expected purchases"), null=True, blank=True)
-    expected_spend = models.FloatField(_("expected amount per purchase (yen)"), null=True, blank=True)
+    expected_spend = models.FloatField(
+        _("expected amount per purchase (yen)"), null=True, blank=True
+    )
     clv = models.FloatField(_("predicted CLV (yen)"), null=True, blank=True, db_index=True)
     clv_at = models.DateTimeField(_("CLV computed at"), null=True, blank=True)
     # CRV: the predicted CLV of the customers this customer referred.

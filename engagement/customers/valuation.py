@@ -1,0 +1,238 @@
+"""Writes of the customer values owned by the core: predicted CLV and CRV.
+
+``refresh_customer_values`` (command ``refresh_customer_values``, beat task
+``engagement.refresh_customer_values``) streams the purchase summaries (one aggregate query),
+fits BG/NBD + Gamma-Gamma on a random sample of at most ``FIT_SAMPLE`` customers, scores every
+customer in chunks and upserts ``CustomerValue`` rows; then CRV = the sum of the predicted CLV of
+the customers each customer referred (referral records with ``attributes.referred_customer`` =
+the referred customer's ``external_id``), in one grouped query. Memory: five float arrays per
+customer with a purchase (40 bytes each) plus one chunk of rows.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.fields.json import KT
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engagement.customers import clv
+from engagement.customers.models import (
+    BehaviourRecord,
+    BuiltinBehaviour,
+    CustomerValue,
+    ValueModelFit,
+)
+from engagement.customers.selectors.values import purchase_summaries
+
+FIT_SAMPLE = 50_000
+WRITE_CHUNK = 5_000
+WEEK_SECONDS = 7 * 24 * 3600
+REFERRED_KEY = "referred_customer"
+CLV_FIELDS = [
+    "repeat_purchases",
+    "recency_weeks",
+    "age_weeks",
+    "mean_amount",
+    "past_spend",
+    "p_alive",
+    "expected_purchases",
+    "expected_spend",
+    "clv",
+    "clv_at",
+]
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    fit: ValueModelFit | None
+    customers: int
+    referrers: int
+
+
+def refresh_customer_values(
+    *,
+    as_of: datetime | None = None,
+    horizon_months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    fit_sample: int = FIT_SAMPLE,
+    seed: int = 0,
+) -> RefreshResult:
+    """Fit the CLV models on the purchases before ``as_of`` (now), store every customer's
+    predicted CLV and probability alive, then every referrer's CRV. With too few repeat
+    purchases to fit, CLV is cleared (``None``: no data) and CRV is 0."""
+    started = time.perf_counter()
+    now = timezone.now()
+    as_of = as_of or now
+    ids, x, t_x, age, mean, spend = (
+        array("q"),
+        array("d"),
+        array("d"),
+        array("d"),
+        array("d"),
+        array("q"),
+    )
+    for row in purchase_summaries(as_of=as_of):
+        ids.append(row.customer_id)
+        x.append(row.purchase_days - 1)
+        t_x.append((row.last - row.first).total_seconds() / WEEK_SECONDS)
+        age.append((as_of - row.first).total_seconds() / WEEK_SECONDS)
+        mean.append(row.spend / row.purchase_days)
+        spend.append(row.spend)
+    xs, t_xs, ages, means = (np.frombuffer(a, dtype=float) for a in (x, t_x, age, mean))
+    n = len(ids)
+    try:
+        purchase, spend_model, fitted_on = _fit(xs, t_xs, ages, means, fit_sample, seed)
+    except clv.ModelFitError:
+        purchase = spend_model = None
+        fitted_on = 0
+    with transaction.atomic():
+        CustomerValue.objects.filter(clv_at__isnull=False).update(
+            clv=None, p_alive=None, expected_purchases=None, expected_spend=None, clv_at=None
+        )
+        fit = None
+        if purchase is not None and spend_model is not None:
+            for start in range(0, n, WRITE_CHUNK):
+                end = min(start + WRITE_CHUNK, n)
+                _store_chunk(
+                    ids[start:end], xs[start:end], t_xs[start:end], ages[start:end],
+                    means[start:end], spend[start:end], purchase, spend_model, horizon_months,
+                    monthly_discount_rate, now,
+                )  # fmt: skip
+            fit = ValueModelFit.objects.create(
+                as_of=as_of,
+                customers=n,
+                fitted_on=fitted_on,
+                params={"bgnbd": purchase.as_dict(), "gamma_gamma": spend_model.as_dict()},
+                horizon_months=horizon_months,
+                monthly_discount_rate=monthly_discount_rate,
+                seconds=round(time.perf_counter() - started, 3),
+            )
+        referrers = _store_referral_values()
+    return RefreshResult(fit=fit, customers=n, referrers=referrers)
+
+
+def _fit(
+    x: np.ndarray, t_x: np.ndarray, age: np.ndarray, mean: np.ndarray, sample: int, seed: int
+) -> tuple[clv.BgNbdParams, clv.GammaGammaParams, int]:
+    if x.size > sample:
+        pick = np.random.default_rng(seed).choice(x.size, size=sample, replace=False)
+        x, t_x, age, mean = x[pick], t_x[pick], age[pick], mean[pick]
+    # Identical summaries are fitted once with their count (purchase days make many repeats).
+    rows, counts = np.unique(
+        np.column_stack([x, np.round(t_x, 3), np.round(age, 3)]), axis=0, return_counts=True
+    )
+    purchase = clv.fit_bgnbd(rows[:, 0], rows[:, 1], rows[:, 2], weights=counts)
+    return purchase, clv.fit_gamma_gamma(x, mean), int(x.size)
+
+
+def _store_chunk(
+    ids,
+    x,
+    t_x,
+    age,
+    mean,
+    spend,
+    purchase,
+    spend_model,
+    months,
+    rate,
+    now,
+) -> None:
+    expected, value = clv.predicted_clv(
+        purchase, spend_model, x, t_x, age, mean, months=months, monthly_discount_rate=rate
+    )
+    alive = clv.probability_alive(purchase, x, t_x, age)
+    per_purchase = clv.expected_spend(spend_model, x, mean)
+    objs = [
+        CustomerValue(
+            customer_id=ids[i],
+            repeat_purchases=int(x[i]),
+            recency_weeks=round(float(t_x[i]), 3),
+            age_weeks=round(float(age[i]), 3),
+            mean_amount=round(float(mean[i]), 1),
+            past_spend=int(spend[i]),
+            p_alive=round(float(alive[i]), 4),
+            expected_purchases=round(float(expected[i]), 4),
+            expected_spend=round(float(per_purchase[i]), 1),
+            clv=round(float(value[i]), 1),
+            clv_at=now,
+        )
+        for i in range(len(ids))
+    ]
+    CustomerValue.objects.bulk_create(
+        objs, update_conflicts=True, unique_fields=["customer"], update_fields=CLV_FIELDS
+    )
+
+
+def _store_referral_values() -> int:
+    """CRV of every referrer: referrals, referred customers found, the sum of their CLV."""
+    referred_clv = CustomerValue.objects.filter(
+        customer__external_id=OuterRef("referred_id")
+    ).values("clv")[:1]
+    rows = (
+        BehaviourRecord.objects.filter(kind_id=BuiltinBehaviour.REFERRAL)
+        .annotate(referred_id=KT(f"attributes__{REFERRED_KEY}"))
+        .annotate(referred_clv=Subquery(referred_clv))
+        .values("customer_id")
+        .annotate(
+            referrals=Count("id"),
+            found=Count("id", filter=Q(referred_clv__isnull=False)),
+            value=Sum("referred_clv"),
+        )
+        .order_by("customer_id")
+    )
+    CustomerValue.objects.filter(Q(referrals__gt=0) | Q(crv__gt=0)).update(
+        referrals=0, referred_customers=0, crv=0
+    )
+    objs = []
+    count = 0
+    for row in rows.iterator(chunk_size=WRITE_CHUNK):
+        objs.append(
+            CustomerValue(
+                customer_id=row["customer_id"],
+                referrals=row["referrals"],
+                referred_customers=row["found"],
+                crv=round(float(row["value"] or 0), 1),
+            )
+        )
+        count += 1
+        if len(objs) >= WRITE_CHUNK:
+            _upsert_referrals(objs)
+            objs = []
+    _upsert_referrals(objs)
+    return count
+
+
+def _upsert_referrals(objs: list[CustomerValue]) -> None:
+    if objs:
+        CustomerValue.objects.bulk_create(
+            objs,
+            update_conflicts=True,
+            unique_fields=["customer"],
+            update_fields=["referrals", "referred_customers", "crv"],
+        )
+
+
+def describe(result: RefreshResult) -> str:
+    """One line for the command and the logs."""
+    if result.fit is None:
+        return _(
+            "Too few repeat purchases to fit the CLV model: %(n)s customers with a purchase."
+        ) % {"n": result.customers}
+    return _(
+        "Predicted CLV for %(n)s customers (model fitted on %(sample)s) and referral value for "
+        "%(referrers)s referrers in %(seconds)s s."
+    ) % {
+        "n": result.customers,
+        "sample": result.fit.fitted_on,
+        "referrers": result.referrers,
+        "seconds": result.fit.seconds,
+    }
