@@ -31,6 +31,9 @@ from scipy.special import betaln, gammaln, hyp2f1
 from engagement.platform.errors import DomainError
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7
+# Parameters are searched between 1e-4 and 1e6 (log scale): data that fit no heterogeneity at all
+# (every customer buying like clockwork) would otherwise drive them to infinity.
+BOUNDS = [(np.log(1e-4), np.log(1e6))]
 
 
 class ModelFitError(DomainError):
@@ -91,10 +94,15 @@ def _bgnbd_ll(r, alpha, a, b, x, t_x, T, weights=None) -> np.ndarray:
     return ll if weights is None else ll * weights
 
 
-def fit_bgnbd(x: Any, t_x: Any, T: Any, weights: Any = None) -> BgNbdParams:
+def fit_bgnbd(
+    x: Any, t_x: Any, T: Any, weights: Any = None, *, penalizer: float = 0.0
+) -> BgNbdParams:
     """Maximum-likelihood BG/NBD parameters (log-parameterised, Nelder-Mead then L-BFGS-B).
 
-    ``weights`` lets identical (x, t_x, T) rows be passed once with their count.
+    ``weights`` lets identical (x, t_x, T) rows be passed once with their count. ``penalizer``
+    adds ``penalizer × Σ (log θ)²`` to the mean negative log-likelihood: a weak pull towards 1
+    that keeps small or very regular data sets from sending the parameters to infinity (0 = the
+    plain maximum-likelihood fit, as in the paper).
     """
     x, t_x, T = _arrays(x, t_x, T)
     if x.size == 0 or not np.any(x > 0):
@@ -105,11 +113,14 @@ def fit_bgnbd(x: Any, t_x: Any, T: Any, weights: Any = None) -> BgNbdParams:
     def objective(log_params: np.ndarray) -> float:
         r, alpha, a, b = np.exp(log_params)
         value = -np.sum(_bgnbd_ll(r, alpha, a, b, x, t_x, T, w)) / total
+        value += penalizer * float(np.sum(log_params**2))
         return float(value) if np.isfinite(value) else 1e10
 
-    start = np.log([1.0, max(float(np.mean(T)), 1e-3), 1.0, 1.0])
-    result = minimize(objective, start, method="Nelder-Mead", options={"maxiter": 4000})
-    result = minimize(objective, result.x, method="L-BFGS-B")
+    start = np.log([1.0, min(max(float(np.mean(T)), 1e-3), 1e3), 1.0, 1.0])
+    result = minimize(
+        objective, start, method="Nelder-Mead", bounds=BOUNDS * 4, options={"maxiter": 4000}
+    )
+    result = minimize(objective, result.x, method="L-BFGS-B", bounds=BOUNDS * 4)
     if not np.all(np.isfinite(result.x)):
         raise ModelFitError("The purchase model did not converge.")
     r, alpha, a, b = (float(v) for v in np.exp(result.x))
@@ -167,9 +178,10 @@ def _gg_ll(p, q, v, x, m) -> np.ndarray:
     )
 
 
-def fit_gamma_gamma(x: Any, m: Any) -> GammaGammaParams:
+def fit_gamma_gamma(x: Any, m: Any, *, penalizer: float = 0.0) -> GammaGammaParams:
     """Maximum-likelihood Gamma-Gamma parameters from customers with ``x > 0`` repeat purchases
-    and mean transaction value ``m > 0`` (other rows are ignored)."""
+    and mean transaction value ``m > 0`` (other rows are ignored); ``penalizer`` as in
+    :func:`fit_bgnbd`, on p and q (ν's scale follows the currency)."""
     x, m = _arrays(x, m)
     keep = (x > 0) & (m > 0)
     x, m = x[keep], m[keep]
@@ -178,12 +190,14 @@ def fit_gamma_gamma(x: Any, m: Any) -> GammaGammaParams:
 
     def objective(log_params: np.ndarray) -> float:
         p, q, v = np.exp(log_params)
-        value = -np.mean(_gg_ll(p, q, v, x, m))
+        value = -np.mean(_gg_ll(p, q, v, x, m)) + penalizer * float(np.sum(log_params[:2] ** 2))
         return float(value) if np.isfinite(value) else 1e10
 
-    start = np.log([1.0, 1.0, float(np.mean(m))])
-    result = minimize(objective, start, method="Nelder-Mead", options={"maxiter": 4000})
-    result = minimize(objective, result.x, method="L-BFGS-B")
+    start = np.log([1.0, 2.0, min(float(np.mean(m)), 1e5)])
+    result = minimize(
+        objective, start, method="Nelder-Mead", bounds=BOUNDS * 3, options={"maxiter": 4000}
+    )
+    result = minimize(objective, result.x, method="L-BFGS-B", bounds=BOUNDS * 3)
     p, q, v = (float(value) for value in np.exp(result.x))
     return GammaGammaParams(p=p, q=q, v=v)
 

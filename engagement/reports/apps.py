@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "engagement.reports"
     label = "reports"
     verbose_name = _("Improvement reports")
+
+    def ready(self) -> None:
+        from engagement.reports import receivers  # noqa: F401  (connects the value refresh)
