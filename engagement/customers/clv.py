@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
@@ -106,7 +107,7 @@ def fit_bgnbd(
     """
     x, t_x, T = _arrays(x, t_x, T)
     if x.size == 0 or not np.any(x > 0):
-        raise ModelFitError("Too few repeat purchases to fit the purchase model.")
+        raise ModelFitError(_("Too few repeat purchases to fit the purchase model."))
     w = None if weights is None else np.asarray(weights, dtype=float)
     total = float(x.size if w is None else w.sum())
 
@@ -122,7 +123,7 @@ def fit_bgnbd(
     )
     result = minimize(objective, result.x, method="L-BFGS-B", bounds=BOUNDS * 4)
     if not np.all(np.isfinite(result.x)):
-        raise ModelFitError("The purchase model did not converge.")
+        raise ModelFitError(_("The purchase model did not converge."))
     r, alpha, a, b = (float(v) for v in np.exp(result.x))
     return BgNbdParams(r=r, alpha=alpha, a=a, b=b)
 
@@ -186,7 +187,7 @@ def fit_gamma_gamma(x: Any, m: Any, *, penalizer: float = 0.0) -> GammaGammaPara
     keep = (x > 0) & (m > 0)
     x, m = x[keep], m[keep]
     if x.size < 3:
-        raise ModelFitError("Too few repeat purchases with an amount to fit the spend model.")
+        raise ModelFitError(_("Too few repeat purchases with an amount to fit the spend model."))
 
     def objective(log_params: np.ndarray) -> float:
         p, q, v = np.exp(log_params)

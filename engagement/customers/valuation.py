@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.dispatch import Signal
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.fields.json import KT
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -172,6 +172,7 @@ def _store_chunk(
     )
     alive = clv.probability_alive(purchase, x, t_x, age)
     per_purchase = clv.expected_spend(spend_model, x, mean)
+
     def finite(values: np.ndarray, i: int, digits: int) -> float | None:
         number = float(values[i])
         return round(number, digits) if np.isfinite(number) else None

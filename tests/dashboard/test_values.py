@@ -81,7 +81,7 @@ def _valued_customers(build):
 
 
 def test_segment_and_nps_panels_compare_aspects_and_values(build):
-    promoters, detractors = _valued_customers(build)
+    _promoters, _detractors = _valued_customers(build)
     result = valuation.refresh_customer_values(as_of=T0 + timedelta(days=1))
     assert result.fit is not None
     assert result.others == {"CIV": 6, "CKV": 12}  # the receivers of the upper layers ran
@@ -109,7 +109,7 @@ def test_customer_page_shows_the_four_values_and_aspects(build, staff_client):
     assert f"{value.clv:.0f} 円" in body
     assert f"{value.crv:.0f} 円" in body
     assert "1 件の紹介" in body  # one referral, found
-    assert 'id="aspect-cognitive"' in body and "認知指数 80" in body
+    assert 'id="aspect-cognitive"' in body and "エンゲージメント意識指数 80" in body
     assert "SNS投稿 1" in body
     fresh = build.customer()
     body = staff_client.get(reverse("dashboard:customer", args=[fresh.pk])).content.decode()
