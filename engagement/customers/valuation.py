@@ -12,6 +12,7 @@ customer with a purchase (40 bytes each) plus one chunk of rows.
 from __future__ import annotations
 
 import heapq
+import json
 import time
 from array import array
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.fields.json import KT
 from django.dispatch import Signal
@@ -107,9 +108,6 @@ def refresh_customer_values(
         purchase = spend_model = None
         fitted_on = 0
     with transaction.atomic():
-        CustomerValue.objects.filter(clv_at__isnull=False).update(
-            clv=None, p_alive=None, expected_purchases=None, expected_spend=None, clv_at=None
-        )
         fit = None
         if purchase is not None and spend_model is not None:
             for start in range(0, n, WRITE_CHUNK):
@@ -128,6 +126,10 @@ def refresh_customer_values(
                 monthly_discount_rate=monthly_discount_rate,
                 seconds=round(time.perf_counter() - started, 3),
             )
+        # Customers scored before but without purchases now (records deleted) have no CLV.
+        CustomerValue.objects.filter(clv_at__isnull=False).exclude(clv_at=now).update(
+            clv=None, p_alive=None, expected_purchases=None, expected_spend=None, clv_at=None
+        )
         referrers = _store_referral_values()
     others = {
         str(name): int(count)
@@ -144,9 +146,12 @@ def _fit(
     if x.size > sample:
         pick = np.random.default_rng(seed).choice(x.size, size=sample, replace=False)
         x, t_x, age, mean = x[pick], t_x[pick], age[pick], mean[pick]
-    # Identical summaries are fitted once with their count (purchase days make many repeats).
+    # Times to the day (the model's grain: purchase days); identical summaries are then fitted
+    # once with their count, which makes the fit's cost nearly independent of the sample size.
     rows, counts = np.unique(
-        np.column_stack([x, np.round(t_x, 3), np.round(age, 3)]), axis=0, return_counts=True
+        np.column_stack([x, np.round(t_x * 7) / 7, np.round(age * 7) / 7]),
+        axis=0,
+        return_counts=True,
     )
     purchase = clv.fit_bgnbd(
         rows[:, 0], rows[:, 1], rows[:, 2], weights=counts, penalizer=PENALIZER
@@ -177,25 +182,23 @@ def _store_chunk(
         number = float(values[i])
         return round(number, digits) if np.isfinite(number) else None
 
-    objs = [
-        CustomerValue(
-            customer_id=ids[i],
-            repeat_purchases=int(x[i]),
-            recency_weeks=round(float(t_x[i]), 3),
-            age_weeks=round(float(age[i]), 3),
-            mean_amount=round(float(mean[i]), 1),
-            past_spend=int(spend[i]),
-            p_alive=finite(alive, i, 4),
-            expected_purchases=finite(expected, i, 4),
-            expected_spend=finite(per_purchase, i, 1),
-            clv=finite(value, i, 1),
-            clv_at=now,
-        )
+    rows = [
+        {
+            "customer_id": ids[i],
+            "repeat_purchases": int(x[i]),
+            "recency_weeks": round(float(t_x[i]), 3),
+            "age_weeks": round(float(age[i]), 3),
+            "mean_amount": round(float(mean[i]), 1),
+            "past_spend": int(spend[i]),
+            "p_alive": finite(alive, i, 4),
+            "expected_purchases": finite(expected, i, 4),
+            "expected_spend": finite(per_purchase, i, 1),
+            "clv": finite(value, i, 1),
+            "clv_at": now,
+        }
         for i in range(len(ids))
     ]
-    CustomerValue.objects.bulk_create(
-        objs, update_conflicts=True, unique_fields=["customer"], update_fields=CLV_FIELDS
-    )
+    upsert_values(rows, CLV_FIELDS)
 
 
 def _store_referral_values() -> int:
@@ -218,16 +221,16 @@ def _store_referral_values() -> int:
     CustomerValue.objects.filter(Q(referrals__gt=0) | Q(crv__gt=0)).update(
         referrals=0, referred_customers=0, crv=0
     )
-    objs = []
+    objs: list[dict[str, Any]] = []
     count = 0
     for row in rows.iterator(chunk_size=WRITE_CHUNK):
         objs.append(
-            CustomerValue(
-                customer_id=row["customer_id"],
-                referrals=row["referrals"],
-                referred_customers=row["found"],
-                crv=round(float(row["value"] or 0), 1),
-            )
+            {
+                "customer_id": row["customer_id"],
+                "referrals": row["referrals"],
+                "referred_customers": row["found"],
+                "crv": round(float(row["value"] or 0), 1),
+            }
         )
         count += 1
         if len(objs) >= WRITE_CHUNK:
@@ -237,8 +240,8 @@ def _store_referral_values() -> int:
     return count
 
 
-def _upsert_referrals(objs: list[CustomerValue]) -> None:
-    _upsert(objs, ["referrals", "referred_customers", "crv"])
+def _upsert_referrals(rows: list[dict[str, Any]]) -> None:
+    upsert_values(rows, ["referrals", "referred_customers", "crv"])
 
 
 def describe(result: RefreshResult) -> str:
@@ -292,27 +295,86 @@ def store_value_parts(
     now = now or timezone.now()
     count = 0
     with transaction.atomic():
-        CustomerValue.objects.filter(**{f"{at_field}__isnull": False}).update(
-            **{value_field: 0, parts_field: {}, at_field: None}
-        )
-        chunk: list[CustomerValue] = []
+        chunk: list[dict[str, Any]] = []
         for customer_id, value, parts in rows:
             chunk.append(
-                CustomerValue(
-                    customer_id=customer_id,
-                    **{value_field: round(value, 2), parts_field: parts, at_field: now},
-                )
+                {
+                    "customer_id": customer_id,
+                    value_field: round(value, 2),
+                    parts_field: parts,
+                    at_field: now,
+                }
             )
             count += 1
             if len(chunk) >= WRITE_CHUNK:
-                _upsert(chunk, [value_field, parts_field, at_field])
+                upsert_values(chunk, [value_field, parts_field, at_field])
                 chunk = []
-        _upsert(chunk, [value_field, parts_field, at_field])
+        upsert_values(chunk, [value_field, parts_field, at_field])
+        CustomerValue.objects.filter(**{f"{at_field}__isnull": False}).exclude(
+            **{at_field: now}
+        ).update(**{value_field: 0, parts_field: {}, at_field: None})
     return count
 
 
-def _upsert(objs: list[CustomerValue], fields: list[str]) -> None:
-    if objs:
+def upsert_values(rows: list[dict[str, Any]], fields: list[str]) -> None:
+    """Insert or update ``CustomerValue`` rows (dicts with ``customer_id``), changing only
+    ``fields`` on existing rows. PostgreSQL: one ``INSERT … SELECT FROM unnest(…) ON CONFLICT``
+    per chunk (a parameter per column, not per value); elsewhere ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
         CustomerValue.objects.bulk_create(
-            objs, update_conflicts=True, unique_fields=["customer"], update_fields=fields
+            [CustomerValue(**row) for row in rows],
+            update_conflicts=True,
+            unique_fields=["customer"],
+            update_fields=fields,
         )
+        return
+    columns, selects, casts, values, constants = [], [], [], [], []
+    for field in CustomerValue._meta.concrete_fields:
+        name = field.attname
+        column = connection.ops.quote_name(field.column)
+        columns.append(column)
+        db_type = field.db_type(connection)
+        if field.get_internal_type() == "JSONField":
+            if name not in rows[0]:
+                selects.append("%s::jsonb")
+                constants.append(json.dumps(field.get_default()))
+                continue
+            # Parts are few (only customers with the activity): let psycopg adapt the list.
+            selects.append(f"u.{column}")
+            casts.append("%s::text[]::jsonb[]")
+            values.append([json.dumps(row[name], ensure_ascii=False) for row in rows])
+            continue
+        if name not in rows[0]:
+            selects.append(f"%s::{db_type}")
+            constants.append(field.get_default())
+            continue
+        first = rows[0][name]
+        if name != "customer_id" and all(row[name] == first for row in rows):
+            selects.append(f"%s::{db_type}")
+            constants.append(first)
+            continue
+        # Numbers as one array literal: far cheaper than adapting a list value by value.
+        selects.append(f"u.{column}")
+        casts.append(f"%s::text::{db_type}[]")
+        values.append(
+            "{" + ",".join("NULL" if row[name] is None else str(row[name]) for row in rows) + "}"
+        )
+    updates = ", ".join(
+        f"{q} = EXCLUDED.{q}"
+        for q in (
+            connection.ops.quote_name(CustomerValue._meta.get_field(f).column) for f in fields
+        )
+    )
+    table = connection.ops.quote_name(CustomerValue._meta.db_table)
+    unnested = [s.removeprefix("u.") for s in selects if s.startswith("u.")]
+    # Parameters in the order they appear: the constants in the select list, then the arrays.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (quoted names only)
+        f"SELECT {', '.join(selects)} FROM unnest({', '.join(casts)}) AS u({', '.join(unnested)}) "
+        f"ON CONFLICT ({connection.ops.quote_name('customer_id')}) DO UPDATE SET {updates}"
+    )
+    values = constants + values
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 def registry() -> dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Callable[..., None]]]:
-    from engagement.benchmarks import pages
+    from engagement.benchmarks import pages, values
     from engagement.dashboard import benchmarks as dashboard_benchmarks
     from surveys import benchmarks as survey_benchmarks
     from voc import benchmarks as voc_benchmarks
@@ -28,6 +28,7 @@ def registry() -> dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Calla
         **voc_benchmarks.BENCHMARKS,
         **dashboard_benchmarks.BENCHMARKS,
         "pages": (pages.run_pages, pages.add_pages_arguments),
+        "clv": (values.run_clv, values.add_clv_arguments),
     }
 
 
