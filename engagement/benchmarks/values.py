@@ -1,10 +1,11 @@
 """``bench clv --customers N``: the customer-value refresh at size.
 
 Seeds N customers (tagged ``bench-clv-``) whose purchases follow a BG/NBD process over the last
-78 weeks after a first purchase at a uniform time (λ ~ Gamma(0.6, 1/4) a week, drop-out ~ Beta(1, 4); amounts ~ Gamma(4, 900 yen)), one
-referral for 5% of them (pointing at another bench customer) and an SNS post with a reach for
-10% — with ``COPY`` on PostgreSQL. Then runs ``manage.py refresh_customer_values`` (CLV, CRV, and
-through the signal CIV and CKV) in a child process and reports its wall time and peak memory
+78 weeks, from a first purchase at a uniform time (λ ~ Gamma(0.6, 1/4) a week, drop-out after a
+repeat purchase ~ Beta(1, 4); amounts ~ Gamma(4, 900 yen)), one referral for 5% of them
+(pointing at another bench customer) and an SNS post with a reach for 10% — with ``COPY`` on
+PostgreSQL. Then runs ``manage.py refresh_customer_values`` (CLV, CRV, and through the signal
+CIV and CKV) in a child process and reports its wall time and peak memory
 (the child's maximum resident set size), so that seeding does not count.
 """
 
