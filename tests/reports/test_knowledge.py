@@ -69,3 +69,26 @@ def test_knowledge_value_weighs_feedback_by_what_it_led_to():
     refresh_knowledge_values()
     assert CustomerValue.objects.get(customer=other).ckv == 3
     assert CustomerValue.objects.get(customer=customer).ckv_parts["linked"] == 1
+
+
+def test_topics_ranked_by_the_predicted_clv_of_who_raised_them():
+    from engagement.reports.models import Report
+    from engagement.reports.value_ranking import topics_by_customer_value
+
+    cheap, dear = Topic.objects.create(name="安い"), Topic.objects.create(name="高い")
+    rich, poor, unknown = (Customer.objects.create(external_id=n) for n in ("r", "p", "u"))
+    CustomerValue.objects.create(customer=rich, clv=90_000)
+    CustomerValue.objects.create(customer=poor, clv=1_000)
+    _item(rich, dear)
+    _item(rich, dear)  # the same customer twice counts once
+    _item(poor, cheap)
+    _item(poor, dear)
+    _item(unknown, cheap)  # no predicted CLV: counted, not valued
+    report = Report.objects.create(period_start=date(2026, 4, 1), period_end=date(2026, 5, 31))
+    ranked = topics_by_customer_value(report=report)
+    assert [(r["name"], r["customers"], r["clv_total"], r["clv_mean"]) for r in ranked] == [
+        ("高い", 2, 91_000, 45_500),
+        ("安い", 2, 1_000, 1_000),
+    ]
+    outside = Report.objects.create(period_start=date(2026, 6, 1), period_end=date(2026, 6, 30))
+    assert topics_by_customer_value(report=outside) == []
