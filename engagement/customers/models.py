@@ -242,9 +242,9 @@ class ValueModelFit(TimeStampedModel):
 class CustomerValue(models.Model):
     """A customer's four values (DOMAIN.md section 2), stored by the refreshes that compute them.
 
-    CLV and CRV are written by ``engagement.customers.services.refresh_customer_values``; CIV by
-    the dashboard (it needs VoC sentiment) and CKV by reports (it needs improvement actions), each
-    writing only its own columns.
+    CLV and CRV are written by ``engagement.customers.valuation.refresh_customer_values``; CIV and
+    the latest answer's indices by the dashboard (it reads VoC and surveys) and CKV by reports (it
+    needs improvement actions), each writing only its own columns.
     """
 
     customer = models.OneToOneField(
@@ -278,6 +278,13 @@ class CustomerValue(models.Model):
     ckv = models.FloatField(_("knowledge value (points)"), default=0)
     ckv_parts = models.JSONField(_("knowledge value parts"), default=dict, blank=True)
     ckv_at = models.DateTimeField(_("CKV computed at"), null=True, blank=True)
+    # The latest survey answer's NPS category and indices (written by the dashboard, which reads
+    # surveys), so that the segment and NPS comparisons are one grouped query.
+    nps_category = models.CharField(_("NPS category"), max_length=10, blank=True, db_index=True)
+    awareness_index = models.FloatField(_("awareness index"), null=True, blank=True)
+    empathy_index = models.FloatField(_("empathy index"), null=True, blank=True)
+    attachment_index = models.FloatField(_("attachment index"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("latest answer at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer value")

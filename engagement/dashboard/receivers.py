@@ -11,6 +11,6 @@ from engagement.customers.valuation import customer_values_refreshed
 
 @receiver(customer_values_refreshed, dispatch_uid="dashboard-refresh-influence-values")
 def refresh_influence_values(sender: Any, **kwargs: Any) -> dict[str, int]:
-    from engagement.dashboard.values import refresh_influence_values as refresh
+    from engagement.dashboard import values
 
-    return {"CIV": refresh()}
+    return {"CIV": values.refresh_influence_values(), "answers": values.refresh_latest_answers()}

@@ -32,10 +32,8 @@ from django.db.models import (
     Count,
     F,
     FloatField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.fields.json import KT
@@ -138,6 +136,59 @@ def refresh_influence_values() -> int:
     return store_value_parts(value_field="civ", rows=rows())
 
 
+ANSWER_FIELDS = ["nps_category", "awareness_index", "empathy_index", "attachment_index"]
+
+
+def refresh_latest_answers() -> int:
+    """Store each customer's latest completed answer (NPS category and the three indices) in
+    ``CustomerValue``: completed answers streamed in customer order, the first of each kept."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from engagement.customers.valuation import WRITE_CHUNK, upsert_values
+    from surveys.models import Response, ResponseStatus
+
+    now = timezone.now()
+    answers = (
+        Response.objects.filter(
+            customer__isnull=False, status=ResponseStatus.COMPLETED, submitted_at__isnull=False
+        )
+        .order_by("customer_id", "-submitted_at", "-id")
+        .values_list("customer_id", *ANSWER_FIELDS)
+    )
+    count, chunk, previous = 0, [], None
+    with transaction.atomic():
+        for customer_id, category, awareness, empathy, attachment in answers.iterator(
+            chunk_size=WRITE_CHUNK
+        ):
+            if customer_id == previous:
+                continue
+            previous = customer_id
+            chunk.append(
+                {
+                    "customer_id": customer_id,
+                    "nps_category": category,
+                    "awareness_index": awareness,
+                    "empathy_index": empathy,
+                    "attachment_index": attachment,
+                    "answered_at": now,
+                }
+            )
+            count += 1
+            if len(chunk) >= WRITE_CHUNK:
+                upsert_values(chunk, [*ANSWER_FIELDS, "answered_at"])
+                chunk = []
+        upsert_values(chunk, [*ANSWER_FIELDS, "answered_at"])
+        CustomerValue.objects.filter(answered_at__isnull=False).exclude(answered_at=now).update(
+            nps_category="",
+            awareness_index=None,
+            empathy_index=None,
+            attachment_index=None,
+            answered_at=None,
+        )
+    return count
+
+
 # --- Four aspects -------------------------------------------------------------------------------
 
 
@@ -179,21 +230,6 @@ def customer_profile(*, customer: Customer) -> Profile:
     )
 
 
-def _latest_category() -> Subquery:
-    from surveys.models import Response, ResponseStatus
-
-    return Subquery(
-        Response.objects.filter(
-            customer_id=OuterRef("customer_id"),
-            status=ResponseStatus.COMPLETED,
-            submitted_at__isnull=False,
-        )
-        .exclude(nps_category="")
-        .order_by("-submitted_at", "-id")
-        .values("nps_category")[:1]
-    )
-
-
 VALUE_MEASURES = {
     "customers": Count("customer_id"),
     "clv": Avg("clv"),
@@ -214,53 +250,39 @@ VALUE_MEASURES = {
 }
 
 
-def segment_comparison(*, segment: str = "") -> list[dict[str, Any]]:
-    """Per segment (all segments, or the one given): the mean awareness, empathy and attachment
-    indices over completed answers, and the means of the stored values (two grouped queries)."""
-    from surveys.models import Response, ResponseStatus
-
-    answers = Response.objects.filter(
-        status=ResponseStatus.COMPLETED, submitted_at__isnull=False, customer__isnull=False
-    )
-    values = CustomerValue.objects.all()
-    if segment:
-        answers = answers.filter(customer__segment=segment)
-        values = values.filter(customer__segment=segment)
-    indices = {
-        row["customer__segment"]: row
-        for row in answers.values("customer__segment")
+def _grouped(values: QuerySet, key: str) -> list[dict[str, Any]]:
+    return list(
+        values.values(key)
         .annotate(
-            answers=Count("id"),
+            answers=Count("customer_id", filter=Q(answered_at__isnull=False)),
             awareness=Avg("awareness_index"),
             empathy=Avg("empathy_index"),
             attachment=Avg("attachment_index"),
+            **VALUE_MEASURES,
         )
-        .order_by("customer__segment")
-    }
-    measured = {
-        row["customer__segment"]: row
-        for row in values.values("customer__segment")
-        .annotate(**VALUE_MEASURES)
-        .order_by("customer__segment")
-    }
-    rows = []
-    for name in sorted(set(indices) | set(measured)):
-        rows.append({"segment": name, **indices.get(name, {}), **measured.get(name, {})})
-    return rows
+        .order_by(key)
+    )
+
+
+def segment_comparison(*, segment: str = "") -> list[dict[str, Any]]:
+    """Per segment (all, or the one given): the means of the latest answer's awareness, empathy
+    and attachment indices and of the stored values (one grouped query)."""
+    values = CustomerValue.objects.all()
+    if segment:
+        values = values.filter(customer__segment=segment)
+    return [
+        {**row, "segment": row["customer__segment"]}
+        for row in _grouped(values, "customer__segment")
+    ]
 
 
 def values_by_nps_category(*, segment: str = "") -> list[dict[str, Any]]:
-    """The stored values by the customer's latest NPS category (one grouped query)."""
-    values = CustomerValue.objects.annotate(category=_latest_category()).filter(
-        category__isnull=False
-    )
+    """The stored values by the NPS category of the customer's latest answer (one query)."""
+    values = CustomerValue.objects.exclude(nps_category="")
     if segment:
         values = values.filter(customer__segment=segment)
-    found = {
-        row["category"]: row
-        for row in values.values("category").annotate(**VALUE_MEASURES).order_by("category")
-    }
-    return [{"category": c, **found[c]} for c in CATEGORIES if c in found]
+    found = {row["nps_category"]: row for row in _grouped(values, "nps_category")}
+    return [{**found[c], "category": c} for c in CATEGORIES if c in found]
 
 
 def _share(part: int | None, whole: int | None) -> float | None:
@@ -314,10 +336,10 @@ def segment_panel(*, segment: str = "") -> Panel:
         name="aspects_segment",
         title=_("Four aspects of engagement and four values, by segment"),
         description=_(
-            "Cognitive: awareness index; emotional: empathy and attachment indices (means over "
-            "completed answers, 0–100). Behavioural: repeat purchases, spend, predicted CLV, "
-            "referrals. Social: share of customers with SNS posts, shares, likes or events. "
-            "Values as last refreshed."
+            "Cognitive: awareness index; emotional: empathy and attachment indices (means of "
+            "the customers' latest answers, 0–100). Behavioural: repeat purchases, spend, "
+            "predicted CLV, referrals. Social: share of customers with SNS posts, shares, likes "
+            "or events. Values as last refreshed."
         ),
         columns=[
             str(_("Segment")),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagement.platform.errors import DomainError
 from engagement.platform.forms import add_domain_error
-from engagement.reports import charts, exports, selectors, services, value_ranking
+from engagement.reports import charts, exports, selectors, services
 from engagement.reports.forms import ActionStatusForm, HeardYouForm, ReportRequestForm
 from engagement.reports.models import (
     ACTION_TRANSITIONS,
@@ -80,7 +80,8 @@ def _report_context(report: Report) -> dict[str, Any]:
         "data": data,
         "impact_chart": charts.impact_bars(data.get("topics", [])),
         "nps_chart": charts.nps_mix_bars(data.get("topics", [])),
-        "value_topics": value_ranking.topics_by_customer_value(report=report),
+        # In the snapshot since issue 19; reports stored before it have none.
+        "value_topics": data.get("value_topics", []),
     }
 
 

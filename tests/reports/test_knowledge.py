@@ -92,3 +92,15 @@ def test_topics_ranked_by_the_predicted_clv_of_who_raised_them():
     ]
     outside = Report.objects.create(period_start=date(2026, 6, 1), period_end=date(2026, 6, 30))
     assert topics_by_customer_value(report=outside) == []
+    # The report's snapshot keeps the ranking; the page shows it.
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from engagement.reports.services import generate_report
+
+    stored = generate_report(report_id=report.id)
+    assert [r["name"] for r in stored.data["value_topics"]] == ["高い", "安い"]
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser(username="a", password="x-9-y"))
+    page = client.get(f"/reports/{report.id}/").content.decode()
+    assert 'id="value-topics"' in page and "91000" in page
