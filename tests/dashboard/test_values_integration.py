@@ -29,5 +29,6 @@ def test_the_worker_refreshes_all_four_values(build, staff_client, celery_worker
     assert referrer.crv == pytest.approx(referred.clv, abs=0.1)
     assert referrer.civ_parts["counts"]["sns_post"] == 1 and referrer.civ > 0
     assert referrer.ckv_parts["answers"] == 1
+    assert (referrer.nps_category, referrer.awareness_index) == ("promoter", 80)
     body = staff_client.get(reverse("dashboard:customer", args=[promoters[0].pk])).content
     assert f"{referrer.crv:.0f} 円" in body.decode()
