@@ -36,6 +36,7 @@ from engagement.customers.models import (
     ValueModelFit,
 )
 from engagement.customers.selectors.values import purchase_summaries
+from engagement.platform.errors import InvalidInput
 
 # Sent after CLV and CRV are stored (no kwargs): the upper layers refresh the values they own
 # (the dashboard CIV, reports CKV) and return how many customers they scored.
@@ -82,6 +83,13 @@ def refresh_customer_values(
     """Fit the CLV models on the purchases before ``as_of`` (now), store every customer's
     predicted CLV and probability alive, then every referrer's CRV. With too few repeat
     purchases to fit, CLV is cleared (``None``: no data) and CRV is 0."""
+    if not 1 <= horizon_months <= 120 or not 0 <= monthly_discount_rate < 1 or fit_sample < 100:
+        raise InvalidInput(
+            _(
+                "The horizon must be 1 to 120 months, the monthly discount rate at least 0 and "
+                "below 1, and the fit sample at least 100 customers."
+            )
+        )
     started = time.perf_counter()
     now = timezone.now()
     as_of = as_of or now

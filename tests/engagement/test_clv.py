@@ -166,3 +166,16 @@ def test_refresh_scores_every_purchaser_and_values_referrals():
     # A second refresh replaces, not adds.
     call_command("refresh_customer_values")
     assert CustomerValue.objects.get(customer=referrer).referrals == 3
+
+
+@pytest.mark.django_db
+def test_refresh_rejects_bad_options_and_writes_nothing():
+    from django.core.management.base import CommandError
+
+    from engagement.platform.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        valuation.refresh_customer_values(horizon_months=0)
+    with pytest.raises(CommandError, match="月次割引率"):
+        call_command("refresh_customer_values", "--discount", "-0.5")
+    assert not ValueModelFit.objects.exists() and not CustomerValue.objects.exists()

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from engagement.customers import valuation
+from engagement.platform.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -16,9 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--fit-sample", type=int, default=valuation.FIT_SAMPLE)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = valuation.refresh_customer_values(
-            horizon_months=options["months"],
-            monthly_discount_rate=options["discount"],
-            fit_sample=options["fit_sample"],
-        )
+        try:
+            result = valuation.refresh_customer_values(
+                horizon_months=options["months"],
+                monthly_discount_rate=options["discount"],
+                fit_sample=options["fit_sample"],
+            )
+        except DomainError as error:
+            raise CommandError(error.message) from error
         self.stdout.write(valuation.describe(result))
