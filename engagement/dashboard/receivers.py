@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from engagement.customers.valuation import customer_values_refreshed
 
@@ -13,4 +14,7 @@ from engagement.customers.valuation import customer_values_refreshed
 def refresh_influence_values(sender: Any, **kwargs: Any) -> dict[str, int]:
     from engagement.dashboard import values
 
-    return {"CIV": values.refresh_influence_values(), "answers": values.refresh_latest_answers()}
+    return {
+        "CIV": values.refresh_influence_values(),
+        _("latest answers"): values.refresh_latest_answers(),
+    }

@@ -84,7 +84,7 @@ def test_segment_and_nps_panels_compare_aspects_and_values(build):
     _promoters, _detractors = _valued_customers(build)
     result = valuation.refresh_customer_values(as_of=T0 + timedelta(days=1))
     assert result.fit is not None
-    assert result.others == {"CIV": 6, "CKV": 12, "answers": 12}  # the upper layers ran
+    assert result.others == {"CIV": 6, "CKV": 12, "最新回答": 12}  # the upper layers ran
     rows = {row["segment"]: row for row in values.segment_comparison()}
     assert rows["ゴールド"]["awareness"] == 80 and rows["一般"]["awareness"] == 20
     assert rows["ゴールド"]["social"] == 6 and rows["一般"]["social"] == 0
