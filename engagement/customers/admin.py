@@ -18,9 +18,11 @@ from engagement.customers.models import (
     BehaviourKind,
     BehaviourRecord,
     Customer,
+    CustomerValue,
     ImportJob,
     ImportKind,
     Team,
+    ValueModelFit,
 )
 from engagement.platform.errors import DomainError
 from engagement.platform.scope import sees_personal_data
@@ -198,3 +200,29 @@ class BehaviourRecordAdmin(admin.ModelAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "lead", "email")
     filter_horizontal = ("members",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the value refresh (``engagement.customers.valuation``)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CustomerValue)
+class CustomerValueAdmin(ReadOnlyAdmin):
+    list_display = ("customer", "clv", "p_alive", "expected_purchases", "crv", "civ", "ckv")
+    list_select_related = ("customer",)
+    search_fields = ("customer__external_id",)
+    list_filter = ("customer__segment",)
+    ordering = ("-clv",)
+    show_full_result_count = False
+
+
+@admin.register(ValueModelFit)
+class ValueModelFitAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "as_of", "customers", "fitted_on", "horizon_months", "seconds")
+    readonly_fields = ("params",)

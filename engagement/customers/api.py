@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from engagement.customers import services
-from engagement.customers.models import BehaviourRecord, Customer, Touchpoint
+from engagement.customers.models import BehaviourRecord, Customer, CustomerValue, Touchpoint
 from engagement.platform.api_conventions import (
     ERROR_RESPONSES,
     Pagination,
@@ -153,8 +153,62 @@ class BehaviourBulk(APIView):
         return Response(counts.as_dict())
 
 
+class CustomerValueSerializer(serializers.ModelSerializer):
+    customer = serializers.CharField(source="customer.external_id", read_only=True)
+    segment = serializers.CharField(source="customer.segment", read_only=True)
+
+    class Meta:
+        model = CustomerValue
+        fields = [
+            "customer",
+            "segment",
+            "clv",
+            "p_alive",
+            "expected_purchases",
+            "expected_spend",
+            "repeat_purchases",
+            "recency_weeks",
+            "age_weeks",
+            "mean_amount",
+            "past_spend",
+            "clv_at",
+            "crv",
+            "referrals",
+            "referred_customers",
+            "civ",
+            "civ_parts",
+            "civ_at",
+            "ckv",
+            "ckv_parts",
+            "ckv_at",
+        ]
+
+
+class CustomerValueList(generics.ListAPIView):
+    """The four values of each customer as last refreshed (``refresh_customer_values``)."""
+
+    queryset = CustomerValue.objects.select_related("customer").order_by("customer__external_id")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        # The one scope rule; each row names its customer, so it is personal data too.
+        if not sees_personal_data(self.request.user):
+            return CustomerValue.objects.none()
+        visible = Customer.objects.visible_to(self.request.user)
+        return (
+            CustomerValue.objects.filter(customer__in=visible)
+            .select_related("customer")
+            .order_by("customer__external_id")
+        )
+
+    serializer_class = CustomerValueSerializer
+    permission_classes = [StaffModelPermissions]
+    pagination_class = Pagination
+    filterset_fields = {"customer__segment": ["exact"], "customer__external_id": ["exact"]}
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("customers/", CustomerList.as_view(), name="api-customers"),
     path("customers/bulk/", CustomerBulk.as_view(), name="api-customers-bulk"),
     path("behaviours/bulk/", BehaviourBulk.as_view(), name="api-behaviours-bulk"),
+    path("customer-values/", CustomerValueList.as_view(), name="api-customer-values"),
 ]

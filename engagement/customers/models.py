@@ -90,6 +90,8 @@ class BuiltinBehaviour(models.TextChoices):
     REFERRAL = "referral", _("Referral to friends")
     REVIEW = "review", _("Review / UGC")
     SNS_ENGAGEMENT = "sns_engagement", _("SNS like or comment")
+    SNS_POST = "sns_post", _("SNS post about us")
+    SHARE = "share", _("Share of our content")
     EVENT = "event", _("Event or community participation")
     FEEDBACK = "feedback", _("Feedback to the company")
     SUPPORT_CONTACT = "support_contact", _("Support contact")
@@ -235,3 +237,80 @@ class ImportJob(TimeStampedModel):
         if not self.rows_total:
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, round(self.rows_done * 100 / self.rows_total))
+
+
+class ValueModelFit(TimeStampedModel):
+    """One fit of the CLV models (``engagement.customers.clv``) and the refresh it scored."""
+
+    as_of = models.DateTimeField(_("data up to"))
+    customers = models.PositiveIntegerField(_("customers with a purchase"), default=0)
+    fitted_on = models.PositiveIntegerField(_("customers in the fit sample"), default=0)
+    params = models.JSONField(_("parameters"), default=dict)
+    horizon_months = models.PositiveSmallIntegerField(_("horizon (months)"), default=12)
+    monthly_discount_rate = models.FloatField(_("monthly discount rate"), default=0.01)
+    seconds = models.FloatField(_("seconds"), default=0)
+
+    class Meta:
+        verbose_name = _("customer value model fit")
+        verbose_name_plural = _("customer value model fits")
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"{self.as_of:%Y-%m-%d %H:%M}"
+
+
+class CustomerValue(models.Model):
+    """A customer's four values (DOMAIN.md section 2), stored by the refreshes that compute them.
+
+    CLV and CRV are written by ``engagement.customers.valuation.refresh_customer_values``; CIV and
+    the latest answer's indices by the dashboard (it reads VoC and surveys) and CKV by reports (it
+    needs improvement actions), each writing only its own columns.
+    """
+
+    customer = models.OneToOneField(
+        Customer,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="value",
+        verbose_name=_("customer"),
+    )
+    # CLV: the purchase summary (weeks) and the model's predictions over the horizon.
+    repeat_purchases = models.PositiveIntegerField(_("repeat purchases"), default=0)
+    recency_weeks = models.FloatField(_("weeks from first to last purchase"), default=0)
+    age_weeks = models.FloatField(_("weeks since first purchase"), default=0)
+    mean_amount = models.FloatField(_("mean purchase amount (yen)"), default=0)
+    past_spend = models.BigIntegerField(_("spend to date (yen)"), default=0)
+    p_alive = models.FloatField(_("probability alive"), null=True, blank=True)
+    expected_purchases = models.FloatField(_("expected purchases"), null=True, blank=True)
+    expected_spend = models.FloatField(
+        _("expected amount per purchase (yen)"), null=True, blank=True
+    )
+    clv = models.FloatField(_("predicted CLV (yen)"), null=True, blank=True, db_index=True)
+    clv_at = models.DateTimeField(_("CLV computed at"), null=True, blank=True)
+    # CRV: the predicted CLV of the customers this customer referred.
+    referrals = models.PositiveIntegerField(_("referrals"), default=0)
+    referred_customers = models.PositiveIntegerField(_("referred customers found"), default=0)
+    crv = models.FloatField(_("referral value (yen)"), default=0)
+    # CIV and CKV: points, with the parts they are made of.
+    civ = models.FloatField(_("influence value (points)"), default=0)
+    civ_parts = models.JSONField(_("influence value parts"), default=dict, blank=True)
+    civ_at = models.DateTimeField(_("CIV computed at"), null=True, blank=True)
+    ckv = models.FloatField(_("knowledge value (points)"), default=0)
+    ckv_parts = models.JSONField(_("knowledge value parts"), default=dict, blank=True)
+    ckv_at = models.DateTimeField(_("CKV computed at"), null=True, blank=True)
+    # The latest survey answer's NPS category and indices (written by the dashboard, which reads
+    # surveys), so that the segment and NPS comparisons are one grouped query.
+    nps_category = models.CharField(_("NPS category"), max_length=10, blank=True, db_index=True)
+    awareness_index = models.FloatField(_("awareness index"), null=True, blank=True)
+    empathy_index = models.FloatField(_("empathy index"), null=True, blank=True)
+    attachment_index = models.FloatField(_("attachment index"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("latest answer at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer value")
+        verbose_name_plural = _("customer values")
+        ordering = ["customer_id"]
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

@@ -6,3 +6,6 @@ class DashboardConfig(AppConfig):
     name = "engagement.dashboard"
     label = "dashboard"
     verbose_name = _("Dashboard")
+
+    def ready(self) -> None:
+        from engagement.dashboard import receivers  # noqa: F401  (connects the value refresh)

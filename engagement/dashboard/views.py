@@ -24,8 +24,9 @@ from django.views.decorators.http import require_POST
 from engagement.customers import selectors as core
 from engagement.customers.models import Customer, Touchpoint
 from engagement.customers.selectors.outcomes import DEFAULT_WINDOW_DAYS
+from engagement.customers.selectors.values import latest_fit
 from engagement.dashboard import drivers as key_drivers
-from engagement.dashboard import exports, panels, services
+from engagement.dashboard import exports, panels, services, values
 from engagement.dashboard.customers import customer_timeline
 from engagement.dashboard.models import RollupRun
 from engagement.dashboard.selectors import Filters, dashboard, filter_choices
@@ -132,7 +133,7 @@ def index(request: HttpRequest) -> HttpResponse:
             _("Engagement dashboard"),
             form=form,
             data=data,
-            panels=panels.build_panels(data),
+            panels=[*panels.build_panels(data), *values.value_panels(segment=filters.segment)],
             query=query,
             query_string=urlencode(query),
         ),
@@ -151,7 +152,9 @@ def refresh(request: HttpRequest) -> HttpResponse:
 def panel_csv(request: HttpRequest, panel: str) -> HttpResponse:
     _require_dashboard(request)
     _form, filters = _filters(request)
-    found = panels.panel_by_name(dashboard(filters=filters), panel)
+    found = panels.panel_by_name(dashboard(filters=filters), panel) or next(
+        (p for p in values.value_panels(segment=filters.segment) if p.name == panel), None
+    )
     if found is None:
         raise Http404
     return _csv_response(panel, found.columns, found.rows)
@@ -361,7 +364,8 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
             _("Customer %(id)s") % {"id": obj.external_id},
             customer=obj,
             personal=personal,
-            values=core.customer_values(customer=obj),
+            profile=values.customer_profile(customer=obj),
+            fit=latest_fit(),
             events=customer_timeline(customer=obj, user=request.user),
             touchpoints=dict(Touchpoint.choices),
         ),

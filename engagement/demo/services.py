@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import BehaviourKind, BehaviourRecord, Customer
@@ -86,6 +87,7 @@ def seed_demo(*, customers: int = 1000, seed: int = 1, log: Log | None = None) -
         log(_("Customers: %(count)s") % {"count": len(by_index)})
         behaviours = _create_behaviours(plans, by_index, seed=seed)
         log(_("Behaviour records: %(count)s") % {"count": behaviours})
+        _link_referrals()
         responses = _run_waves(plans, by_index, log=log)
         feedback = _create_feedback(plans, by_index, seed=seed)
         log(_("Feedback items from other channels: %(count)s") % {"count": feedback})
@@ -100,6 +102,46 @@ def seed_demo(*, customers: int = 1000, seed: int = 1, log: Log | None = None) -
             },
         )
     return SeedResult(created=True, dataset=dataset)
+
+
+REFERRAL_SIGN_UP_DAYS = 30
+
+
+def _link_referrals() -> int:
+    """Give each demo referral the customer it brought in (``attributes.referred_customer``,
+    what CRV values): the next customer not yet taken who signed up within 30 days after it.
+    Deterministic (no random draw), so the rest of the demo data is unchanged."""
+    from datetime import timedelta
+
+    from engagement.customers.models import BehaviourRecord, BuiltinBehaviour
+
+    newcomers = list(
+        Customer.objects.filter(signed_up_on__isnull=False)
+        .order_by("signed_up_on", "external_id")
+        .values_list("id", "external_id", "signed_up_on")
+    )
+    referrals = list(
+        BehaviourRecord.objects.filter(kind_id=BuiltinBehaviour.REFERRAL).order_by(
+            "occurred_at", "id"
+        )
+    )
+    taken: set[int] = set()
+    start = 0
+    linked = []
+    for record in referrals:
+        day = timezone.localtime(record.occurred_at).date()
+        while start < len(newcomers) and newcomers[start][2] < day:
+            start += 1
+        for pk, external_id, signed_up_on in newcomers[start:]:
+            if signed_up_on > day + timedelta(days=REFERRAL_SIGN_UP_DAYS):
+                break
+            if pk not in taken and pk != record.customer_id:
+                taken.add(pk)
+                record.attributes = {**record.attributes, "referred_customer": external_id}
+                linked.append(record)
+                break
+    BehaviourRecord.objects.bulk_update(linked, ["attributes"], batch_size=BULK_BATCH)
+    return len(linked)
 
 
 @contextmanager

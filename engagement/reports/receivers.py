@@ -1,5 +1,6 @@
-"""What reports erase when a customer's personal data is deleted (``customer_forgotten``).
+"""Signal receivers of the reports app.
 
+What reports erase when a customer's personal data is deleted (``customer_forgotten``):
 Snapshots are stored JSON: the customer's quotes are removed (by the item id quotes carry, or,
 in older snapshots, by any sentence of the customer's own texts found in a quote), then every
 remaining string loses the customer's traces. Report exports are built from the snapshot on
@@ -16,6 +17,7 @@ from django.dispatch import receiver
 
 from engagement.customers.models import Customer
 from engagement.customers.services import customer_forgotten
+from engagement.customers.valuation import customer_values_refreshed
 from engagement.platform.erasure import scrub_json, scrub_rows
 from engagement.reports.models import ImprovementAction, ProductArea, Report
 
@@ -66,3 +68,11 @@ def erase_report_quotes(
     scrub_rows(Report.objects.all(), text_fields=["title", "error"], traces=traces)
     scrub_rows(ImprovementAction.objects.all(), text_fields=["title", "description"], traces=traces)
     scrub_rows(ProductArea.objects.all(), text_fields=["description"], traces=traces)
+
+
+@receiver(customer_values_refreshed, dispatch_uid="reports-refresh-knowledge-values")
+def refresh_knowledge_values(sender: Any, **kwargs: Any) -> dict[str, int]:
+    """Reports' part of the customer-value refresh: CKV."""
+    from engagement.reports.knowledge import refresh_knowledge_values as refresh
+
+    return {"CKV": refresh()}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from engagement.customers.models import Touchpoint
 from engagement.platform import outbox
 from engagement.platform.errors import Conflict, InvalidInput, NotFound
-from engagement.reports import selectors
+from engagement.reports import selectors, value_ranking
 from engagement.reports.models import (
     ACTION_TRANSITIONS,
     ActionStatus,
@@ -123,6 +123,7 @@ def generate_report(*, report_id: int) -> Report:
         raise
     data["generated_at"] = timezone.now().isoformat()
     data["previous_report_id"] = previous.id if previous else None
+    data["value_topics"] = value_ranking.topics_by_customer_value(report=report)
     with transaction.atomic():
         report = Report.objects.select_for_update().get(id=report_id)
         report.data = data

@@ -89,6 +89,8 @@ def _report_context(report: Report) -> dict[str, Any]:
         "top_strengths": [row["effect"] for row in strengths[:3]],
         "impact_chart": charts.impact_bars([row["effect"] for row in problems]),
         "nps_chart": charts.nps_mix_bars([row["effect"] for row in problems]),
+        # In the snapshot since issue 19; reports stored before it have none.
+        "value_topics": data.get("value_topics", []),
     }
 
 

@@ -219,6 +219,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "voc-analyze-pending": {"task": "voc.analyze_pending", "schedule": 600.0},
     "dashboard-refresh-rollups": {"task": "dashboard.refresh_rollups", "schedule": 600.0},
+    "customer-values": {"task": "engagement.refresh_customer_values", "schedule": 86400.0},
 }
 OUTBOX_RESEND_AFTER_SECONDS = env_int("OUTBOX_RESEND_AFTER_SECONDS", 120)
 # A running outbox task holds a lease it renews every third of this; the sweep never re-sends a

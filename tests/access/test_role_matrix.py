@@ -260,6 +260,10 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         S(LOGIN, 403, 403, 200, 200),
     ),
     "api/v1/customers/": (lambda w: "/api/v1/customers/", S(API_ANON, 200, 200, 403, 200)),
+    "api/v1/customer-values/": (
+        lambda w: "/api/v1/customer-values/",
+        S(API_ANON, 403, 403, 403, 200),  # the values model permission: administrators
+    ),
     "api/v1/customers/bulk/": (
         lambda w: "/api/v1/customers/bulk/",
         S(API_ANON, 405, 405, 403, 405),

@@ -112,3 +112,40 @@ def test_permissions(django_user_model):
         "/api/v1/customers/bulk/", {"items": [{"external_id": "Z"}]}, format="json"
     )
     assert response.status_code == 403 and not Customer.objects.exists()
+
+
+def test_customer_values_are_listed_with_their_parts(django_user_model):
+    from engagement.customers.models import CustomerValue
+
+    user = django_user_model.objects.create_user(
+        username="bi", password="x-secret-99", is_staff=True
+    )
+    client = APIClient()
+    client.force_authenticate(user)
+    assert client.get("/api/v1/customer-values/").status_code == 403  # needs the permission
+    user.user_permissions.add(Permission.objects.get(codename="view_customervalue"))
+    user = django_user_model.objects.get(pk=user.pk)
+    client.force_authenticate(user)
+    a = Customer.objects.create(external_id="V1", segment="一般")
+    CustomerValue.objects.create(customer=a)
+    # Each row names its customer: without personal-data access and a scope, nothing is listed.
+    assert client.get("/api/v1/customer-values/").json()["results"] == []
+    CustomerValue.objects.all().delete()
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_personal_data", "view_all_teams"])
+    )
+    user = django_user_model.objects.get(pk=user.pk)
+    client.force_authenticate(user)
+    b = Customer.objects.create(external_id="V2", segment="法人")
+    CustomerValue.objects.create(
+        customer=a, clv=1234.5, p_alive=0.8, crv=99, civ=3, civ_parts={"reach": 10}
+    )
+    CustomerValue.objects.create(customer=b, clv=None)
+    body = client.get("/api/v1/customer-values/").json()
+    assert [row["customer"] for row in body["results"]] == ["V1", "V2"]
+    first = body["results"][0]
+    assert (first["clv"], first["p_alive"], first["crv"], first["civ_parts"]) == (
+        1234.5, 0.8, 99.0, {"reach": 10}
+    )  # fmt: skip
+    only = client.get("/api/v1/customer-values/?customer__segment=法人").json()
+    assert [row["customer"] for row in only["results"]] == ["V2"]

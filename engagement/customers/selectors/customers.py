@@ -1,6 +1,9 @@
 """Customers: their four values (DOMAIN.md section 2) and their timeline of behaviour.
 
-The four values are simple, documented scores computed in the database:
+The four values here are simple to-date scores computed in the database (kept for the
+metrics and their tests); the values shown on the customer page, the dashboard, reports and the
+API are the predicted and explained ones stored in ``CustomerValue`` (issue 19: README "Customer
+values and the four aspects of engagement"):
 
 - **CLV** (lifetime value, yen): the sum of the customer's purchase amounts (purchase,
   related-item purchase, premium-price purchase, upgrade) to date.

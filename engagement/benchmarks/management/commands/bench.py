@@ -3,8 +3,8 @@
 Each benchmark is a function registered in a ``BENCHMARKS`` dict of its app's ``benchmarks``
 module (``surveys.benchmarks``, ``voc.benchmarks``, ``engagement.dashboard.benchmarks``,
 ``engagement.reports.benchmarks`` …, found through the installed apps), or in this app for those
-that span apps (``pages``, ``import``): it receives the parsed options and yields dicts, each
-printed as one JSON line. Figures are measured, never asserted by unit tests.
+that span apps (``pages``, ``import``, ``clv``): it receives the parsed options and yields
+dicts, each printed as one JSON line. Figures are measured, never asserted by unit tests.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ def registry() -> dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Calla
             continue
         module = importlib.import_module(f"{app.name}.benchmarks")
         found.update(getattr(module, "BENCHMARKS", {}))
-    from engagement.benchmarks import imports, pages
+    from engagement.benchmarks import imports, pages, values
 
     found["pages"] = (pages.run_pages, pages.add_pages_arguments)
     found["import"] = (imports.run_import, imports.add_import_arguments)
+    found["clv"] = (values.run_clv, values.add_clv_arguments)
     return found
 
 
