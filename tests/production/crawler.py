@@ -162,7 +162,9 @@ class Client:
     def get(self, url: str, **kwargs: object) -> requests.Response:
         return self.request("GET", url, **kwargs)
 
-    def login(self, username: str, password: str) -> None:
+    def login(self, username: str, password: str, codes: list[str] | None = None) -> None:
+        """Sign in at the admin's login page; with ``codes``, then give one recovery code on
+        the second-factor page (administrators need it in production)."""
         page = self.get("/admin/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         assert page.status_code == 200 and token, page.status_code
@@ -180,6 +182,17 @@ class Client:
         )
         assert response.status_code == 302, (response.status_code, response.text[:500])
         assert "sessionid" in self.cookies
+        if codes:
+            page = self.get("/accounts/two-factor/?next=/admin/")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+            assert page.status_code == 200 and token, page.status_code
+            response = self.request(
+                "POST",
+                "/accounts/two-factor/?next=/admin/",
+                data={"token": codes.pop(), "csrfmiddlewaretoken": token.group(1)},
+                headers={"Origin": origin, "Referer": origin + "/accounts/two-factor/"},
+            )
+            assert response.status_code == 302, (response.status_code, response.text[:500])
 
 
 def content_type_ok(url: str, content_type: str) -> bool:

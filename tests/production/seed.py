@@ -19,6 +19,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -83,6 +84,7 @@ def seed() -> dict[str, object]:
         seed_demo(customers=40, seed=3)
         call_command("analyze_voc", verbosity=0)
     user, password = ensure_demo_admin(username="prodcheck")
+    recovery_codes = _second_factor(user)
     now = timezone.now()
     wave = Wave.objects.order_by("-id").first() or Wave.objects.create(name="check")
     survey = create_template_survey(
@@ -150,9 +152,28 @@ def seed() -> dict[str, object]:
     return {
         "password": password,
         "username": user.get_username(),
+        "recovery_codes": recovery_codes,
         "params": params,
         "customer": customer_urls,
     }
+
+
+def _second_factor(user: Any) -> list[str]:
+    """Administrators sign in with a second factor in production: the crawler's administrator
+    has an authenticator enrolled and signs in with recovery codes (each works once)."""
+    import secrets
+
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(user=user, name="prodcheck", defaults={"confirmed": True})
+    recovery, _created = StaticDevice.objects.get_or_create(
+        user=user, name="prodcheck-recovery", defaults={"confirmed": True}
+    )
+    recovery.token_set.all().delete()
+    codes = [f"pc{secrets.token_hex(5)}" for _ in range(20)]
+    StaticToken.objects.bulk_create([StaticToken(device=recovery, token=c) for c in codes])
+    return codes
 
 
 def walk(patterns: list, prefix: str = "", namespace: str = "") -> list[tuple[str, str, str]]:
