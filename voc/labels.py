@@ -138,8 +138,22 @@ def _predicate_end(tokens: list[Token], i: int) -> int | None:
     if _plain(last):
         return end
     if j < len(tokens) and tokens[j].major == "助動詞":
-        return j  # a conjugated stem (遅かっ, し) with its auxiliary (た, たい)
+        # A conjugated stem (遅かっ, し) with its auxiliaries (た, たい), up to one a sentence
+        # can end with: できませ + ん, でし + た.
+        while j + 1 < len(tokens) and tokens[j + 1].major == "助動詞" and not _final(tokens[j]):
+            j += 1
+        return j if _final(tokens[j]) else None
     return None  # a bare stem reads as a fragment (遅く, 使え)
+
+
+# Auxiliaries a phrase can end with (others are stems: ませ, まし, でし, だっ, なかっ).
+FINAL_AUXILIARIES = frozenset(
+    {"た", "だ", "ない", "ん", "ます", "です", "たい", "ず", "う", "れる"}
+)
+
+
+def _final(token: Token) -> bool:
+    return token.surface in FINAL_AUXILIARIES
 
 
 def _plain(token: Token) -> bool:

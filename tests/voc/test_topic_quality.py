@@ -353,3 +353,18 @@ def test_vector_table_is_read_from_the_installed_package():
     assert table.row("ログイン") >= 0 and table.row("解約") >= 0
     assert table.rows_for("ポイント還元")  # not in the table whole: its pieces are
     assert table.rows_for("届く_ない") == [table.row("届く"), table.row("ない")]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "fragment"),
+    [
+        ("返品の対応に納得できません。", "納得できません", "納得できませ"),
+        ("解約できませんでした", "解約できません", "解約できませ"),
+        ("配送が遅かったです", "配送が遅かった", "配送が遅かっ"),
+    ],
+)
+def test_phrase_candidates_end_where_a_sentence_can_end(text, phrase, fragment):
+    from voc.labels import candidates
+
+    found = candidates(text)
+    assert phrase in found and fragment not in found
