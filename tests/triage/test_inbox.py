@@ -37,6 +37,15 @@ def test_hostile_text_is_displayed_as_text_in_list_and_detail(client, world):
     assert "&lt;b onmouseover=" in detail
 
 
+def test_items_left_out_of_the_analysis_say_why(client, world):
+    item = make_item(text="😀😀😀", team=world["team_a"])
+    FeedbackItem.objects.filter(id=item.id).update(analysis_skipped_reason="no_japanese")
+    client.force_login(world["agent"])
+    for url in (LIST, f"{LIST}{item.id}/change/"):
+        html = client.get(url).content.decode()
+        assert "分析対象外：日本語の本文がありません" in html, url
+
+
 def test_keyword_search_and_filters(client, world):
     client.force_login(world["lead"])
     html = client.get(LIST, {"q": "解約"}).content.decode()

@@ -188,6 +188,12 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     def clauses(self, obj: FeedbackItem) -> str:
         from voc.presentation import clauses_html
 
+        if obj.analysis_skipped_reason:  # 「分析対象外」 with the reason, not an empty cell
+            return format_html(
+                '<span class="voc-skipped">{}</span>',
+                _("Not analysed: %(reason)s")
+                % {"reason": obj.get_analysis_skipped_reason_display()},
+            )
         return clauses_html(obj.aspects) or "-"
 
     @admin.display(description=_("survey"))
