@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from engagement.customers.models import Touchpoint
 from engagement.platform.models import TimeStampedModel
@@ -312,6 +312,23 @@ class AnalysisRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def criterion_label(self) -> str:
+        """How the number of topics was chosen, in the reader's language."""
+        criterion = str((self.selection or {}).get("criterion", ""))
+        if criterion.startswith("smallest k with median similarity"):
+            return gettext(
+                "the smallest number of topics at which the median comment is at least "
+                "%(value)s similar to its topic's centre"
+            ) % {"value": criterion.rsplit(" ", 1)[-1]}
+        labels = {
+            "given": gettext("set by staff"),
+            "silhouette (cosine) of k-means on a sample": gettext(
+                "the best silhouette (cosine) of k-means on a sample"
+            ),
+        }
+        return labels.get(criterion, criterion)
 
 
 class CodingRule(TimeStampedModel):

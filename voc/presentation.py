@@ -28,9 +28,15 @@ def topic_names(aspect_lists: Iterable[list[dict[str, Any]]]) -> dict[int, str]:
 
 
 def clauses_html(
-    aspects: list[dict[str, Any]] | None, names: Mapping[int, str] | None = None
+    aspects: list[dict[str, Any]] | None,
+    names: Mapping[int, str] | None = None,
+    *,
+    compact: bool = False,
 ) -> SafeString:
-    """The clauses as highlighted spans; an empty string when the item has none yet."""
+    """The clauses as highlighted spans; an empty string when the item has none yet.
+
+    ``compact`` (the inbox list): each clause's sentiment and topic only, its text as a tooltip,
+    so a row stays one line high."""
     rows = [aspect for aspect in aspects or [] if isinstance(aspect, dict) and aspect.get("text")]
     if not rows:
         return SafeString("")
@@ -48,6 +54,17 @@ def clauses_html(
                 labels[sentiment],
                 format_html('<span class="voc-clause-topic">〔{}〕</span>', topic) if topic else "",
             )
+        )
+    if compact:
+        return format_html(
+            '<span class="voc-clauses" aria-label="{}">{}</span>',
+            _("Clauses and their sentiment"),
+            format_html_join(
+                " ",
+                '<span class="voc-clause voc-clause-{}" title="{}">'
+                '<span class="voc-clause-tag">［{} {}］</span>{}</span>',
+                parts,
+            ),
         )
     return format_html(
         '<span class="voc-clauses" aria-label="{}">{}</span>',

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             % {
                 "items": run.n_items,
                 "topics": run.n_topics,
-                "criterion": run.selection.get("criterion", ""),
+                "criterion": run.criterion_label,
                 "k": run.selection.get("k"),
             }
         )

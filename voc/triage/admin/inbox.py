@@ -60,7 +60,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         "segment",
         "topic",
         "sentiment",
-        "clauses",
+        "clause_tags",
         "channel",
         "owner",
         "team",
@@ -185,7 +185,12 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("clauses"))
-    def clauses(self, obj: FeedbackItem) -> str:
+    def clause_tags(self, obj: FeedbackItem) -> str:
+        """The inbox list's short form: each clause's sentiment and topic, its text on hover."""
+        return self.clauses(obj, compact=True)
+
+    @admin.display(description=_("clauses"))
+    def clauses(self, obj: FeedbackItem, compact: bool = False) -> str:
         from voc.presentation import clauses_html
 
         if obj.analysis_skipped_reason:  # 「分析対象外」 with the reason, not an empty cell
@@ -194,7 +199,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
                 _("Not analysed: %(reason)s")
                 % {"reason": obj.get_analysis_skipped_reason_display()},
             )
-        return clauses_html(obj.aspects) or "-"
+        return clauses_html(obj.aspects, compact=compact) or "-"
 
     @admin.display(description=_("survey"))
     def survey(self, obj: FeedbackItem) -> str:
