@@ -190,8 +190,10 @@ def test_item_page_and_inbox_show_the_clauses_with_their_labels_in_words():
     with override("ja"):
         page = client.get(f"/admin/voc/feedbackitem/{item.id}/change/").content.decode()
         inbox = client.get("/admin/voc/feedbackitem/").content.decode()
+    assert '<span class="voc-clause voc-clause-positive">店員さんは親切だけど' in page
+    # The inbox list is compact: each clause's labels, its text as the tooltip.
+    assert '<span class="voc-clause voc-clause-positive" title="店員さんは親切だけど">' in inbox
     for html in (page, inbox):
-        assert '<span class="voc-clause voc-clause-positive">店員さんは親切だけど' in html
         assert "［＋ ポジティブ］" in html and "［− ネガティブ］" in html  # words, not colour only
         assert "〔価格〕" in html  # the clause's topic
         assert "voc/voc.css" in html
