@@ -147,11 +147,6 @@ def _merge_short(pieces: list[Clause], text: str) -> list[Clause]:
     return merged
 
 
-def clauses_with_tokens(text: str, lexicon: Any = None) -> list[tuple[Clause, list[str]]]:
-    """``split_clauses(text, normalized=True)`` with each clause's analysis tokens."""
-    return clauses_with_tokens_many([text], lexicon)[0]
-
-
 def clauses_with_tokens_many(
     texts: Sequence[str], lexicon: Any = None
 ) -> list[list[tuple[Clause, list[str]]]]:

@@ -343,46 +343,40 @@ def _flow_and_topics(
 # --- live linkage (a window other than the summaries') ------------------------------------------
 
 
-def filtered_responses(filters: Filters) -> QuerySet:
-    """Completed responses matching the filters (raw data, for live figures and key drivers)."""
-    from surveys.models import Response, ResponseStatus
-
-    qs = Response.objects.filter(status=ResponseStatus.COMPLETED, submitted_at__isnull=False)
+def _filtered(qs: QuerySet, filters: Filters, *, at: str, survey: str) -> QuerySet:
+    """``qs`` narrowed by the filters; ``at`` names the time field, ``survey`` the path to the
+    survey (the two querysets below reach the same filters by different fields)."""
     if filters.date_from:
-        qs = qs.filter(submitted_at__gte=datetime.combine(filters.date_from, time(), TOKYO))
+        qs = qs.filter(**{f"{at}__gte": datetime.combine(filters.date_from, time(), TOKYO)})
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), TOKYO)
-        qs = qs.filter(submitted_at__lt=end)
+        qs = qs.filter(**{f"{at}__lt": end})
     if filters.wave_id:
-        qs = qs.filter(survey__wave_id=filters.wave_id)
+        qs = qs.filter(**{f"{survey}__wave_id": filters.wave_id})
     if filters.survey_id:
-        qs = qs.filter(survey_id=filters.survey_id)
+        qs = qs.filter(**{f"{survey}_id": filters.survey_id})
     if filters.segment:
         qs = qs.filter(customer__segment=filters.segment)
     if filters.touchpoint:
         qs = qs.filter(touchpoint=filters.touchpoint)
     return qs
+
+
+def filtered_responses(filters: Filters) -> QuerySet:
+    """Completed responses matching the filters (raw data, for live figures and key drivers)."""
+    from surveys.models import Response, ResponseStatus
+
+    qs = Response.objects.filter(status=ResponseStatus.COMPLETED, submitted_at__isnull=False)
+    return _filtered(qs, filters, at="submitted_at", survey="survey")
 
 
 def filtered_items(filters: Filters) -> QuerySet:
     """Feedback items matching the filters (the wave and survey filters keep survey answers)."""
     from voc.models import FeedbackItem
 
-    qs = FeedbackItem.objects.all()
-    if filters.date_from:
-        qs = qs.filter(received_at__gte=datetime.combine(filters.date_from, time(), TOKYO))
-    if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time(), TOKYO)
-        qs = qs.filter(received_at__lt=end)
-    if filters.wave_id:
-        qs = qs.filter(response__survey__wave_id=filters.wave_id)
-    if filters.survey_id:
-        qs = qs.filter(response__survey_id=filters.survey_id)
-    if filters.segment:
-        qs = qs.filter(customer__segment=filters.segment)
-    if filters.touchpoint:
-        qs = qs.filter(touchpoint=filters.touchpoint)
-    return qs
+    return _filtered(
+        FeedbackItem.objects.all(), filters, at="received_at", survey="response__survey"
+    )
 
 
 def _live_by_category(filters: Filters) -> dict[str, Outcomes]:
