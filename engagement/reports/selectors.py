@@ -19,8 +19,8 @@ from engagement.customers.selectors.outcomes import (
     DEFAULT_WINDOW_DAYS,
     population_outcome_sums,
 )
+from engagement.platform.masking import mask_personal_data
 from engagement.reports import significance
-from engagement.reports.masking import mask_personal_data
 from engagement.reports.models import (
     ActionStatus,
     ImprovementAction,

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from engagement.platform.masking import mask_personal_data
 from engagement.reports import selectors
-from engagement.reports.masking import mask_personal_data
 from tests.reports.conftest import PERIOD, Builder, Constructed, at
 
 pytestmark = pytest.mark.django_db
