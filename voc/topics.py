@@ -16,11 +16,18 @@ Pipeline (``fit_topics``):
    items (and in ≥ 2 of them for the TF-IDF methods), at most ``MAX_FEATURES`` terms. Items
    become sparse TF-IDF rows (sublinear tf, L2-normalised), then embeddings (above),
    L2-normalised (cosine geometry).
-2. Number of topics, unless given: for the vector methods the smallest k at which the median item
-   is at least ``COHESION`` similar to its centre (binary search over 2 … 40); for the TF-IDF
-   methods the k (``k_range_for``) with the best silhouette (cosine) of k-means on a sample.
-3. Clustering: k-means (several starts, seeded by ``seed``) on the sample (≤ 10,000 items, so
-   memory is bounded whatever the size; every item is then assigned chunk by chunk). With
+   The vector methods scale each term's weight by its salience for the topic
+   (``voc.salience``: nouns 1, verbs and adjectives ½, adverbs 0, evaluative predicates ×0.3).
+2. Number of topics, unless given: for the vector methods, the communities of the graph that
+   links each item of a sample (≤ ``SELECTION_SAMPLE``) to its ``GRAPH_NEIGHBOURS`` most similar
+   items, edges weighted by the share of neighbours the two have in common (shared nearest
+   neighbours), found by Louvain modularity (``GRAPH_RESOLUTION``; communities of fewer than
+   ``GRAPH_MIN_COMMUNITY`` items are dropped, at most ``K_MAX`` kept). The graph finds the
+   number of topics and their first centres at once; k-means with a fixed k cannot. For the
+   TF-IDF methods the k (``k_range_for``) with the best silhouette (cosine) of k-means on a sample.
+3. Clustering: k-means on the sample (≤ 10,000 items, so memory is bounded whatever the size;
+   every item is then assigned chunk by chunk), started from the communities' centres (vector
+   methods) or from several k-means++ starts seeded by ``seed``. With
    ``previous`` (the last run's model, same method, a set of about the same size), the previous
    representation is reused and
    k-means starts from its centres: the same data give the same topics, a few more items move
@@ -72,10 +79,14 @@ COMMON_COMPONENTS = 1
 WARM_CHANGE = 0.25
 KEEP_K_MARGIN = 0.03
 KEEP_K_SHARE = 0.2
-# The vector methods choose k by cohesion: the smallest k at which the median item is at least
-# this similar (cosine) to its topic's centre. Silhouette is nearly flat on short comments and
-# picks 2 or 3 topics; cohesion is a property of the topics, not of how many items there are.
-COHESION = 0.5
+# The vector methods find the number of topics as communities of the shared-nearest-neighbour
+# graph of a sample. Silhouette is nearly flat on short comments (2–4 topics for 7–21 true ones);
+# a cohesion bar on k-means found too many topics on one business's comments and too few on
+# several businesses' (voc/README.md, "Measured").
+GRAPH_NEIGHBOURS = 8
+GRAPH_RESOLUTION = 1.5
+GRAPH_MIN_COMMUNITY = 3
+GRAPH_CRITERION = "communities of the shared-nearest-neighbour graph (Louvain)"
 
 TokenChunks = Callable[[], Iterator[tuple[Sequence[int], Sequence[Sequence[str]]]]]
 """A callable returning a fresh iterator of (ids, token lists) chunks (called once per pass)."""
@@ -404,38 +415,96 @@ def choose_k(
     return best_k, {str(k): round(score, 4) for k, score in scores.items()}
 
 
-def cohesion(embeddings: np.ndarray, k: int, *, seed: int = RANDOM_STATE) -> float:
-    """Median cosine similarity of the items to their k-means centre."""
-    from sklearn.cluster import KMeans
+def neighbour_graph(embeddings: np.ndarray, neighbours: int = GRAPH_NEIGHBOURS):  # type: ignore[no-untyped-def]
+    """The shared-nearest-neighbour graph of L2-normalised rows (a ``networkx.Graph``).
 
-    kmeans = KMeans(n_clusters=k, n_init=1, max_iter=100, random_state=seed).fit(embeddings)
-    centres = _normalize_rows(kmeans.cluster_centers_)
-    return float(np.median((embeddings * centres[kmeans.labels_]).sum(axis=1)))
+    Each row is linked to its ``neighbours`` most similar rows (cosine) and they to it; an
+    edge weighs the Jaccard overlap of the two rows' neighbourhoods (each including the row
+    itself), so two comments are close when the comments around them are the same ones — more
+    robust on short texts than the similarity of the two alone.
+    """
+    import networkx as nx
+
+    n = len(embeddings)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    neighbours = min(neighbours, n - 1)
+    if neighbours < 1:
+        return graph
+    rows: list[np.ndarray] = []
+    for start in range(0, n, 1_000):  # 1,000 × n similarities at a time
+        block = embeddings[start : start + 1_000] @ embeddings.T
+        block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
+        rows.append(np.argpartition(-block, neighbours - 1, axis=1)[:, :neighbours])
+    nearest = np.vstack(rows)
+    with_self = np.hstack([np.arange(n)[:, None], nearest])
+    membership = sparse.csr_matrix(
+        (
+            np.ones(with_self.size, np.float32),
+            with_self.ravel(),
+            np.arange(0, with_self.size + 1, neighbours + 1),
+        ),
+        shape=(n, n),
+    )
+    linked = sparse.csr_matrix(
+        (
+            np.ones(nearest.size, np.float32),
+            nearest.ravel(),
+            np.arange(0, nearest.size + 1, neighbours),
+        ),
+        shape=(n, n),
+    )
+    linked = ((linked + linked.T) > 0).astype(np.float32)
+    shared = (membership @ membership.T).multiply(linked).tocoo()
+    weights = shared.data / (2 * (neighbours + 1) - shared.data)
+    keep = shared.row < shared.col
+    graph.add_weighted_edges_from(
+        zip(
+            shared.row[keep].tolist(),
+            shared.col[keep].tolist(),
+            weights[keep].tolist(),
+            strict=True,
+        )
+    )
+    return graph
 
 
-def choose_k_by_cohesion(
-    embeddings: np.ndarray,
-    k_range: Iterable[int],
-    *,
-    seed: int = RANDOM_STATE,
-    target: float = COHESION,
-) -> tuple[int, dict[str, float]]:
-    """The smallest k whose cohesion reaches ``target`` (binary search: cohesion grows with k)."""
+def community_centres(
+    embeddings: np.ndarray, *, seed: int = RANDOM_STATE, k_max: int = K_MAX
+) -> tuple[np.ndarray, dict[str, object]]:
+    """Centres (L2-normalised) of the Louvain communities of a sample's neighbour graph.
+
+    Communities of fewer than ``GRAPH_MIN_COMMUNITY`` items are dropped (their items go to the
+    nearest kept centre), and at most ``k_max`` of the largest are kept.
+    """
+    import networkx as nx
+
     usable = _selection_sample(embeddings, seed)
-    candidates = [k for k in k_range if k < len(usable)]
-    if not candidates:
-        return 1, {}
-    scores: dict[str, float] = {}
-    low, high = 0, len(candidates) - 1
-    while low < high:
-        middle = (low + high) // 2
-        value = cohesion(usable, candidates[middle], seed=seed)
-        scores[str(candidates[middle])] = round(value, 4)
-        if value >= target:
-            high = middle
-        else:
-            low = middle + 1
-    return candidates[low], scores
+    if len(usable) < 2 * GRAPH_MIN_COMMUNITY:
+        return _normalize_rows(usable.mean(axis=0, keepdims=True)), {"communities": 1}
+    graph = neighbour_graph(usable)
+    found = nx.community.louvain_communities(
+        graph, weight="weight", resolution=GRAPH_RESOLUTION, seed=seed
+    )
+    sizes = sorted((len(c) for c in found), reverse=True)
+    kept = sorted(
+        (sorted(c) for c in found if len(c) >= GRAPH_MIN_COMMUNITY), key=lambda c: (-len(c), c[0])
+    )[:k_max]
+    if not kept:
+        kept = [list(range(len(usable)))]
+    centres = _normalize_rows(np.vstack([usable[c].mean(axis=0) for c in kept]))
+    return centres, {
+        "communities": len(found),
+        "kept": len(kept),
+        "sample": len(usable),
+        "largest": sizes[:5],
+        "modularity": round(
+            float(
+                nx.community.modularity(graph, found, weight="weight", resolution=GRAPH_RESOLUTION)
+            ),
+            4,
+        ),
+    }
 
 
 def c_tf_idf(cluster_term_counts: list[Counter[str]], *, top: int = LABEL_TERMS) -> list[list[str]]:
@@ -518,6 +587,10 @@ def _fit_representation(
     from sklearn.decomposition import NMF, TruncatedSVD
 
     vocabulary, idf = build_vocabulary(sample, min_df=1 if _uses_vectors(method) else None)
+    if _uses_vectors(method):
+        from voc.salience import term_weights
+
+        idf = idf * term_weights(vocabulary)
     model = TopicModel(
         vocabulary=vocabulary,
         idf=idf,
@@ -595,14 +668,10 @@ def _fit_topics(
         k = 1 if len(sample_embeddings) else 0
     elif k is None:
         if _uses_vectors(method) and k_range is None:
-            candidates = range(K_MIN, min(K_MAX, max(K_MIN, len(sample_embeddings) // 4)) + 1)
-            k, cohesion_scores = choose_k_by_cohesion(sample_embeddings, candidates, seed=seed)
-            selection = {
-                "criterion": f"smallest k with median similarity to the centre ≥ {COHESION}",
-                "method": method,
-                "k": k,
-                **cohesion_scores,
-            }
+            k_max = min(K_MAX, max(K_MIN, len(sample_embeddings) // 4))
+            centres, found = community_centres(sample_embeddings, seed=seed, k_max=k_max)
+            init, starts, k = centres.astype(np.float64), 1, len(centres)
+            selection = {"criterion": GRAPH_CRITERION, "method": method, "k": k, **found}
         else:
             candidates = k_range if k_range is not None else k_range_for(len(sample_embeddings))
             scores = silhouette_scores(sample_embeddings, candidates, seed=seed)
