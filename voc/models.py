@@ -323,6 +323,10 @@ class AnalysisRun(TimeStampedModel):
                 "%(value)s similar to its topic's centre"
             ) % {"value": criterion.rsplit(" ", 1)[-1]}
         labels = {
+            "communities of the shared-nearest-neighbour graph (Louvain)": gettext(
+                "the groups of comments that resemble each other (communities of the "
+                "nearest-neighbour graph)"
+            ),
             "given": gettext("set by staff"),
             "silhouette (cosine) of k-means on a sample": gettext(
                 "the best silhouette (cosine) of k-means on a sample"
