@@ -217,6 +217,25 @@ _REGRET = re.compile(r"ば(?:よかった|良かった)")
 _LIKE = re.compile(r"気に入")
 _LIKE_NOT = re.compile(r"気に入らな")
 # 〜したことがない: not having done something is no complaint.
+# Relief: a bad thing that went away is good news (手間がほぼゼロになった, 残業が減りました,
+# ストレスがなくなった, エラーが解消された). The noun right before the reduction must be negative
+# in the lexicon; 量も減った or ポイントが減った stay as they are.
+_RELIEF = re.compile(
+    r"([一-龥ァ-ヶー]+)(?:が|も|は|を)?(?:ほぼ|かなり|だいぶ|大幅に|一気に|すっかり|完全に)?"
+    r"(?:減(?:り|っ|る|ら|少)|減らせ|(?:なく|無く)な|ゼロ|解消|軽減|治(?:っ|り|る)|直(?:っ|り|る)"
+    r"|消え|省け)"
+)
+# A polite request for information (〜できますか？, 〜はありますか, 〜でしょうか, 教えてください)
+# is an inquiry, neither praise nor complaint, whatever words it asks about (解約ってどこから
+# できますか？). Indignant questions (なんで…, どうなってるの) are not polite and stay negative.
+_INQUIRY = re.compile(
+    r"(?:ます|です|でしょう|ません|ました)か(?:[?？。]|$)|(?:ます|です|でしょう)か[、ね]"
+    r"|教えて(?:ください|下さい|いただけ|頂け)|(?:ます|でしょう|です)か[?？]"
+)
+# 高すぎ, 少なすぎ, 下がりすぎ said as a complaint without the verb's ending.
+_EXCESS_CUT = re.compile(r"すぎ(?:[。!！…]|$|\s|じゃ|だろ|でしょ|て|!)")
+_WITHOUT_WAITING = re.compile(r"待たず|待たされず|並ばず")
+RELIEF_VALUE = 0.6
 _NEVER_HAD = re.compile(r"(?:た|だ)ことが(?:ない|無い|あり?ません|なかった|なく)")
 BENEFACTIVE_VALUE = 0.6
 SURPRISE_VALUE = -0.6
@@ -785,6 +804,10 @@ _ANY_CUE = re.compile(
             _NEVER_HAD.pattern,
             "のに",
             _LIKE.pattern,
+            _RELIEF.pattern,
+            _INQUIRY.pattern,
+            _EXCESS_CUT.pattern,
+            _WITHOUT_WAITING.pattern,
             "[" + re.escape("".join(sorted(_KAOMOJI_HINT))) + "]",
         ]
     )
@@ -809,7 +832,10 @@ def _text_cues(text: str, values: list[float]) -> list[float]:
         # 〜してほしい: a complaint put as a request; the good word in it is what is missing.
         values[:] = [value for value in values if value < 0]
         cues.append(REQUEST_VALUE)
-    if _QUESTION.search(text) or text.rstrip("。 ").endswith("?"):
+    inquiry = _INQUIRY.search(text) and not _QUESTION.search(text)
+    if inquiry:
+        values[:] = [value for value in values if value > 0.5]  # 〜できますか？: an inquiry
+    elif _QUESTION.search(text) or text.rstrip("。 ").endswith("?"):
         # なんで…, どうなってるの, ちゃんと研修してるの?: a question asserts none of its good
         # words, and in feedback it is mostly a complaint.
         values[:] = [value for value in values if value < 0]
@@ -824,6 +850,18 @@ def _text_cues(text: str, values: list[float]) -> list[float]:
         cues.append(REGRET_VALUE)
     if _LIKE.search(text):
         cues.append(1.0 if not _LIKE_NOT.search(text) else -1.0)
+    relief = _RELIEF.search(text)
+    if (
+        relief
+        and any(value < 0 for value in values)
+        and polarity_lexicon().by_lemma.get(relief.group(1), 0.0) < 0
+    ):
+        values[:] = [abs(value) for value in values]  # the bad thing went away
+    if _EXCESS_CUT.search(text) and not any(value > 0 for value in values):
+        cues.append(EXCESS_VALUE)  # 月額高すぎ
+    if _WITHOUT_WAITING.search(text):
+        values[:] = [value for value in values if value > 0]  # 待たずに: no wait, good news
+        cues.append(RELIEF_VALUE)
     if not _KAOMOJI_HINT.isdisjoint(text):
         if _KAOMOJI_POSITIVE.search(text):
             cues.append(1.0)

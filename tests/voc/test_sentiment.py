@@ -273,3 +273,26 @@ def test_topic_list_counts_mixed_items_in_the_sentiment_mix():
     with override("ja"):
         html = client.get("/admin/voc/topics/").content.decode()
     assert "1 / 0 / 0 / 2" in html and "混在" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A bad thing that went away is good news; a neutral thing that went down is not.
+        ("入力の手間がほぼゼロになった", "positive"),
+        ("経理の残業が減りました", "positive"),
+        ("エラーが解消されました", "positive"),
+        ("ポイントが減った", "neutral"),
+        ("味が落ちて量も減った", "negative"),
+        ("当日でも待たずに入れた", "positive"),
+        # A polite inquiry is neutral whatever it asks about; an indignant question is not.
+        ("解約ってどこからできますか？", "neutral"),
+        ("領収書を発行していただくことは可能でしょうか。", "neutral"),
+        ("なんで解約できないの？", "negative"),
+        # 〜すぎ without the verb's ending is excess too.
+        ("月額高すぎ", "negative"),
+        ("ATM少なすぎ", "negative"),
+    ],
+)
+def test_relief_inquiries_and_clipped_excess(text, expected):
+    assert label(text) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
@@ -211,3 +212,38 @@ def test_analyze_voc_command(reviews):
     call_command("analyze_voc", "--k", "2")
     assert FeedbackItem.objects.filter(topic=None).count() == 0
     assert FeedbackItem.objects.filter(tokenized_at=None).count() == 0
+
+
+def test_salience_weighs_nouns_over_predicates_and_evaluations():
+    from voc.salience import part_of_speech, term_weights
+
+    terms = ["料金", "取り込む", "便利", "ちゃんと", "使いやすい", "ポイント還元", "エラー", "遅い"]
+    assert [part_of_speech(t) for t in terms] == [
+        "名詞", "動詞", "形容詞", "副詞", "形容詞", "名詞", "名詞", "形容詞"
+    ]  # fmt: skip
+    weights = dict(zip(terms, term_weights(terms).tolist(), strict=True))
+    assert weights["料金"] == weights["ポイント還元"] == weights["エラー"] == 1.0
+    assert weights["取り込む"] == 0.5  # a verb without polarity
+    assert weights["ちゃんと"] == 0.0
+    assert weights["遅い"] < weights["取り込む"]  # an evaluative predicate weighs least
+
+
+def test_graph_communities_find_the_number_of_topics_without_k():
+    rng = np.random.default_rng(0)
+    centres = topics._normalize_rows(rng.normal(size=(6, 50)).astype(np.float32))
+    labels = rng.integers(0, 6, 600)
+    points = topics._normalize_rows(centres[labels] + 0.08 * rng.normal(size=(600, 50)))
+    found, selection = topics.community_centres(points.astype(np.float32), seed=0)
+    assert len(found) == 6 and selection["kept"] == 6
+    # Each true group has its own centre.
+    assert adjusted_rand_score(labels, (points @ found.T).argmax(axis=1)) > 0.95
+
+
+def test_graph_edges_weigh_shared_neighbours():
+    points = topics._normalize_rows(
+        np.array([[1, 0], [0.99, 0.1], [0.98, 0.15], [0, 1], [0.1, 0.99], [0.15, 0.98]], np.float32)
+    )
+    graph = topics.neighbour_graph(points, neighbours=2)
+    assert graph.has_edge(0, 1) and graph.has_edge(3, 4)
+    assert not graph.has_edge(0, 3)
+    assert all(0 < data["weight"] <= 1 for _a, _b, data in graph.edges(data=True))
