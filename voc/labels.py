@@ -175,6 +175,18 @@ def _good_noun_run(tokens: list[Token], i: int, j: int) -> bool:
     return not all(t.pos.startswith("名詞-固有名詞-人名") for t in words)
 
 
+def _adverbial_run(tokens: list[Token], i: int, j: int) -> bool:
+    """Only nouns that also serve as adverbs (UniDic 副詞可能: 毎回, 結局, 最近, 土日)."""
+    return all(t.pos.startswith("名詞-普通名詞-副詞可能") for t in tokens[i : j + 1])
+
+
+def _without_leading_adverbs(tokens: list[Token], i: int, j: int) -> tuple[int, int]:
+    """毎回アプリ → アプリ: an adverbial noun before a compound is not part of its name."""
+    while i < j and _adverbial_run(tokens, i, i):
+        i += 1
+    return i, j
+
+
 def candidates(text: str) -> dict[str, str]:
     """Candidate phrases of one normalised text → their pattern."""
     tokens = parse(text)
@@ -189,11 +201,12 @@ def candidates(text: str) -> dict[str, str]:
         if phrase not in found or PATTERN_BONUS[pattern] > PATTERN_BONUS[found[phrase]]:
             found[phrase] = pattern
 
-    runs = _noun_runs(tokens)
+    runs = [_without_leading_adverbs(tokens, i, j) for i, j in _noun_runs(tokens)]
     for index, (i, j) in enumerate(runs):
         if not _good_noun_run(tokens, i, j):
             continue
-        add(tokens[i].start, tokens[j].end, "noun")
+        if not _adverbial_run(tokens, i, j):  # 毎回, 結局, 土日: not a topic on their own
+            add(tokens[i].start, tokens[j].end, "noun")
         # noun + の + noun
         if (
             index + 1 < len(runs)

@@ -368,3 +368,9 @@ def test_phrase_candidates_end_where_a_sentence_can_end(text, phrase, fragment):
 
     found = candidates(text)
     assert phrase in found and fragment not in found
+
+
+def test_nouns_that_serve_as_adverbs_do_not_label_a_topic_on_their_own():
+    found = labels.candidates("毎回アプリが落ちる。結局、土日の予約は取れない")
+    assert "毎回" not in found and "結局" not in found and "土日" not in found
+    assert "アプリ" in found and "土日の予約" in found
