@@ -11,6 +11,10 @@ whatever the size (only a set of 16-byte digests of the ids seen is kept, to fin
 2. **Write**: the rows are written in batches of ``BATCH`` through the services
    (``upsert_customers`` / ``record_behaviours``) inside **one transaction**: all or nothing.
 
+On PostgreSQL the same checks run in **one** pass that streams the valid rows with ``COPY`` into
+a staging table and writes them with one ``INSERT … SELECT`` (``staged_imports``); unknown
+customers of behaviour rows are found there by a join in SQL.
+
 Progress (rows checked, then rows written) is reported through a callback; background jobs store
 it on the ``ImportJob`` during the check and in the cache during the write (the job row itself
 is inside the write transaction and becomes visible at commit).
@@ -47,6 +51,7 @@ from engagement.customers.models import (
     ImportStatus,
     Touchpoint,
 )
+from engagement.platform.bulkcopy import uses_copy
 from engagement.platform.csvfiles import (
     CellError,
     CsvFileError,
@@ -341,7 +346,23 @@ def import_csv(
     progress: Progress | None = None,
     on_checked: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Check the whole file, then write it in one transaction. Raises ``CsvFileError``."""
+    """Check the whole file, then write it in one transaction. Raises ``CsvFileError``.
+
+    On PostgreSQL: one pass, ``COPY`` into a staging table, one ``INSERT … SELECT``
+    (``staged_imports``); elsewhere (SQLite: the demo, unit tests) two passes through the ORM.
+    """
+    if uses_copy():
+        # Imported here: staged_imports builds on this module's row parsers.
+        from engagement.customers.staged_imports import import_staged
+
+        return import_staged(
+            source,
+            kind=kind,
+            now=now,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            on_checked=on_checked,
+        )
     check = ImportResult()
     for _batch in _parsed_rows(source, kind, check, check_customers=True):
         if progress:

@@ -1,8 +1,9 @@
 """Feedback in: free-text survey answers, the API, CSV files.
 
 Every new item is tokenised, scored and assigned to the existing topics at once (a few items)
-or by chunk tasks (large imports), then handed to triage (``triage.apply_rules``) when that task
-is registered.
+or by chunk tasks (large imports: ``voc.analyze_chunk`` messages through the outbox, so that
+work is not part of the import), then handed to triage (``triage.apply_rules``) when that task
+is registered. CSV imports on PostgreSQL go through ``staged_ingest`` (``COPY`` + one insert).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from engagement.customers.models import Customer
 from engagement.platform import outbox
+from engagement.platform.bulkcopy import uses_copy
 from engagement.platform.csvfiles import (
     CellError,
     CsvFileError,
@@ -143,8 +145,10 @@ class ImportResult:
 
 
 def _prepare(
-    row: dict[str, str], number: int, customers: dict[str, int], now: datetime
+    row: dict[str, str], number: int, customers: dict[str, int] | None, now: datetime
 ) -> tuple[dict[str, Any] | None, list[RowError]]:
+    """A row's values for ``FeedbackItem`` and its errors. Without ``customers`` (the COPY
+    path) the customer id is kept as ``customer_external_id`` and checked in SQL."""
     errors: list[RowError] = []
     text = (row.get("text") or "").strip()
     if not text:
@@ -169,7 +173,9 @@ def _prepare(
         errors.append(RowError(number, "received_at", str(exc)))
     customer_key = (row.get("customer_external_id") or "").strip()
     values["customer_id"] = None
-    if customer_key:
+    if customer_key and customers is None:
+        values["customer_external_id"] = customer_key
+    elif customer_key:
         if customer_key in customers:
             values["customer_id"] = customers[customer_key]
         else:
@@ -213,8 +219,17 @@ def import_feedback(
     imports nothing (``CsvFileError`` names every row and column) unless ``skip_bad_rows``.
     Re-importing never duplicates: rows are matched on (channel, external_id), or on a hash of
     the row's content when it has no external_id.
+
+    On PostgreSQL the file is streamed into a staging table with ``COPY`` and written with one
+    ``INSERT … SELECT`` (``staged_ingest``); elsewhere (SQLite: the demo, unit tests) through
+    the ORM.
     """
     now = now or timezone.now()
+    if uses_copy():
+        # Imported here: staged_ingest builds on this module's row checks.
+        from voc.services.staged_ingest import import_staged
+
+        return import_staged(source=source, skip_bad_rows=skip_bad_rows, now=now)
     csv_rows = read_table(source, required=["text"])
     rows = list(csv_rows.rows)
     wanted = {(row.get("customer_external_id") or "").strip() for _n, row in rows} - {""}
