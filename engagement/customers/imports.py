@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement.customers import services
+from engagement.customers import services, staged_imports
 from engagement.customers.models import (
     BehaviourKind,
     Customer,
@@ -51,6 +51,7 @@ from engagement.customers.models import (
     ImportStatus,
     Touchpoint,
 )
+from engagement.customers.staged_imports import ImportResult, Progress
 from engagement.platform.bulkcopy import uses_copy
 from engagement.platform.csvfiles import (
     CellError,
@@ -78,26 +79,6 @@ BEHAVIOUR_COLUMNS = (
     "event_id",
 )
 MAX_AMOUNT = 10**12
-
-Progress = Callable[[str, int], None]
-
-
-@dataclass
-class ImportResult:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "skipped": self.skipped,
-            "errors": [str(error) for error in self.errors],
-        }
 
 
 class _Digests:
@@ -352,11 +333,12 @@ def import_csv(
     (``staged_imports``); elsewhere (SQLite: the demo, unit tests) two passes through the ORM.
     """
     if uses_copy():
-        # Imported here: staged_imports builds on this module's row parsers.
-        from engagement.customers.staged_imports import import_staged
-
-        return import_staged(
-            source,
+        staged = ImportResult()
+        return staged_imports.import_staged(
+            _parsed_rows(source, kind, staged, check_customers=False),
+            result=staged,
+            add_error=_add_error,
+            max_errors=MAX_ERRORS,
             kind=kind,
             now=now,
             skip_invalid=skip_invalid,

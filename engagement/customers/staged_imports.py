@@ -21,7 +21,8 @@ rows as conflicts. Memory stays bounded: one batch of rows and the 16-byte diges
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,16 +30,31 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from engagement.customers import services
-from engagement.customers.imports import (
-    MAX_ERRORS,
-    ImportResult,
-    Progress,
-    _add_error,
-    _parsed_rows,
-)
 from engagement.customers.models import BehaviourRecord, Customer, ImportKind, ImportStatus
 from engagement.platform.bulkcopy import default_columns, lock_writes, quote, staging_table
-from engagement.platform.csvfiles import CsvFileError, RowError, Source
+from engagement.platform.csvfiles import CsvFileError, RowError
+
+Batches = Iterable[list[tuple[int, dict[str, Any]]]]
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "errors": [str(error) for error in self.errors],
+        }
+
 
 CUSTOMER_STAGING = (
     ("external_id", "text"),
@@ -91,16 +107,16 @@ def _behaviour_row(number: int, values: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def _unknown_customers(table: str) -> tuple[int, list[tuple[int, str]]]:
-    """(how many rows, the first ``MAX_ERRORS`` (row, id)) naming a customer that does not exist."""
+def _unknown_customers(table: str, limit: int) -> tuple[int, list[tuple[int, str]]]:
+    """(how many rows, the first ``limit`` (row, id)) naming a customer that does not exist."""
     customers = quote(Customer._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.row_number, s.customer_external_id, count(*) OVER () FROM {table} s "
+            f"SELECT s.row_number, s.customer_external_id, count(*) OVER () FROM {table} s "  # noqa: S608 (quoted names only)
             f"WHERE NOT EXISTS (SELECT 1 FROM {customers} c "
             "WHERE c.external_id = s.customer_external_id) "
             "ORDER BY s.row_number LIMIT %s",
-            [MAX_ERRORS],
+            [limit],
         )
         found = cursor.fetchall()
     return (found[0][2] if found else 0), [(row, value) for row, value, _count in found]
@@ -123,7 +139,7 @@ def _write_customers(table: str, fields: list[str], now: datetime) -> tuple[int,
     updates = f"{updates}, " if updates else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH written AS (INSERT INTO {quote(Customer._meta.db_table)} ({columns}) "
+            f"WITH written AS (INSERT INTO {quote(Customer._meta.db_table)} ({columns}) "  # noqa: S608 (quoted names only)
             f"SELECT {selected} FROM {table} s "
             f"ON CONFLICT (external_id) DO UPDATE SET {updates}"
             '"updated_at" = EXCLUDED."updated_at" '
@@ -166,7 +182,7 @@ def _write_behaviours(table: str, now: datetime) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH written AS (INSERT INTO {quote(BehaviourRecord._meta.db_table)} ({columns}) "
+            f"WITH written AS (INSERT INTO {quote(BehaviourRecord._meta.db_table)} ({columns}) "  # noqa: S608 (quoted names only)
             f"SELECT {selected} FROM {table} s "
             f"JOIN {quote(Customer._meta.db_table)} c ON c.external_id = s.customer_external_id "
             "ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING "
@@ -177,21 +193,24 @@ def _write_behaviours(table: str, now: datetime) -> int:
 
 
 def import_staged(
-    source: Source,
+    batches: Batches,
     *,
+    result: ImportResult,
+    add_error: Callable[[ImportResult, RowError], None],
+    max_errors: int,
     kind: str,
     now: datetime,
     skip_invalid: bool,
     progress: Progress | None,
     on_checked: Callable[[int], None] | None,
 ) -> ImportResult:
-    """``imports.import_csv`` on PostgreSQL (same arguments, result and errors)."""
+    """``imports.import_csv`` on PostgreSQL (same result and errors). ``batches`` are the valid
+    rows the import's parser yields (it adds the rows' errors to ``result``)."""
     customers = kind == ImportKind.CUSTOMERS
-    result = ImportResult()
     staged_row = _customer_row if customers else _behaviour_row
     fields: list[str] | None = None
     with staging_table(CUSTOMER_STAGING if customers else BEHAVIOUR_STAGING) as staging:
-        for batch in _parsed_rows(source, kind, result, check_customers=False):
+        for batch in batches:
             if customers and fields is None and batch:
                 fields = [name for name in UPDATABLE if name in batch[0][1]]
             staging.write([staged_row(number, values) for number, values in batch])
@@ -199,9 +218,9 @@ def import_staged(
                 progress(ImportStatus.VALIDATING, result.rows)
         unknown = 0
         if not customers and staging.rows:
-            unknown, rows = _unknown_customers(staging.table)
+            unknown, rows = _unknown_customers(staging.table, max_errors)
             for number, value in rows:
-                _add_error(
+                add_error(
                     result,
                     RowError(
                         number,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +31,9 @@ from engagement.platform.csvfiles import (
 )
 from engagement.platform.errors import InvalidInput
 from voc.models import Channel, FeedbackItem
+from voc.services import staged_ingest
 from voc.services.analysis import analyze_items, dispatch_tokenization
+from voc.services.staged_ingest import ImportResult
 
 MAX_TEXT = 20_000
 INLINE_ANALYSIS = 2_000  # larger imports are tokenised by chunk tasks
@@ -135,15 +136,6 @@ def _channel(value: str) -> str:
     )
 
 
-@dataclass
-class ImportResult:
-    created: int = 0
-    duplicates: int = 0
-    skipped_rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    item_ids: list[int] = field(default_factory=list)
-
-
 def _prepare(
     row: dict[str, str], number: int, customers: dict[str, int] | None, now: datetime
 ) -> tuple[dict[str, Any] | None, list[RowError]]:
@@ -226,10 +218,14 @@ def import_feedback(
     """
     now = now or timezone.now()
     if uses_copy():
-        # Imported here: staged_ingest builds on this module's row checks.
-        from voc.services.staged_ingest import import_staged
-
-        return import_staged(source=source, skip_bad_rows=skip_bad_rows, now=now)
+        return staged_ingest.import_staged(
+            source=source,
+            skip_bad_rows=skip_bad_rows,
+            now=now,
+            result=ImportResult(),
+            prepare=_prepare,
+            after_create=_after_create,
+        )
     csv_rows = read_table(source, required=["text"])
     rows = list(csv_rows.rows)
     wanted = {(row.get("customer_external_id") or "").strip() for _n, row in rows} - {""}

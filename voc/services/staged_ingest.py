@@ -15,6 +15,8 @@ messages; a small one is analysed at once.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +27,10 @@ from engagement.customers.models import Customer
 from engagement.platform.bulkcopy import default_columns, lock_writes, quote, staging_table
 from engagement.platform.csvfiles import CsvFileError, RowError, Source, read_table
 from voc.models import FeedbackItem
-from voc.services.ingest import ImportResult, _after_create, _prepare
+
+Prepare = Callable[
+    [dict[str, str], int, None, datetime], tuple[dict[str, Any] | None, list[RowError]]
+]
 
 STAGING = (
     ("text", "text"),
@@ -38,6 +43,15 @@ STAGING = (
 )
 COPY_BATCH = 5_000
 MAX_ERRORS = 1_000
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    duplicates: int = 0
+    skipped_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    item_ids: list[int] = field(default_factory=list)
 
 
 def _staged(number: int, values: dict[str, Any]) -> tuple[Any, ...]:
@@ -57,7 +71,7 @@ def _unknown_customers(table: str) -> tuple[int, list[tuple[int, str]]]:
     customers = quote(Customer._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.row_number, s.customer_external_id, count(*) OVER () FROM {table} s "
+            f"SELECT s.row_number, s.customer_external_id, count(*) OVER () FROM {table} s "  # noqa: S608 (quoted names only)
             "WHERE s.customer_external_id IS NOT NULL AND NOT EXISTS "
             f"(SELECT 1 FROM {customers} c WHERE c.external_id = s.customer_external_id) "
             "ORDER BY s.row_number LIMIT %s",
@@ -98,7 +112,7 @@ def _insert(table: str, now: datetime) -> list[int]:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(FeedbackItem._meta.db_table)} ({columns}) "
+            f"INSERT INTO {quote(FeedbackItem._meta.db_table)} ({columns}) "  # noqa: S608 (quoted names only)
             f"SELECT {selected} FROM {table} s "
             f"LEFT JOIN {quote(Customer._meta.db_table)} c "
             "ON c.external_id = s.customer_external_id "
@@ -110,14 +124,23 @@ def _insert(table: str, now: datetime) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def import_staged(*, source: Source, skip_bad_rows: bool, now: datetime) -> ImportResult:
-    """``ingest.import_feedback`` on PostgreSQL (same result and errors)."""
-    result = ImportResult()
+def import_staged(
+    *,
+    source: Source,
+    skip_bad_rows: bool,
+    now: datetime,
+    result: ImportResult,
+    prepare: Prepare,
+    after_create: Callable[[Sequence[int]], None],
+) -> ImportResult:
+    """``ingest.import_feedback`` on PostgreSQL (same result and errors): ``prepare`` checks a
+    row (``ingest._prepare``), ``after_create`` hands the new items on (``ingest._after_create``).
+    """
     csv_rows = read_table(source, required=["text"])
     with staging_table(STAGING) as staging:
         batch: list[tuple[Any, ...]] = []
         for number, row in csv_rows.rows:
-            values, errors = _prepare(row, number, None, now)
+            values, errors = prepare(row, number, None, now)
             if errors:
                 result.skipped_rows += 1
                 result.errors.extend(errors[: max(0, MAX_ERRORS - len(result.errors))])
@@ -145,5 +168,5 @@ def import_staged(*, source: Source, skip_bad_rows: bool, now: datetime) -> Impo
             result.item_ids = _insert(staging.table, now) if staging.rows else []
             result.created = len(result.item_ids)
             result.duplicates = staging.rows - unknown - result.created
-            _after_create(result.item_ids)
+            after_create(result.item_ids)
     return result
