@@ -74,11 +74,12 @@ BEHAVIOUR_STAGING = (
     ("event_id", "text"),
     ("attributes", "jsonb"),
 )
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
 UPDATABLE = ("segment", "signed_up_on", "name", "email", "contact_allowed", "attributes")
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _JSON(value)
 
 
 def _customer_row(number: int, values: dict[str, Any]) -> tuple[Any, ...]:

@@ -8,13 +8,14 @@ is registered. CSV imports on PostgreSQL go through ``staged_ingest`` (``COPY`` 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import Customer
@@ -123,13 +124,22 @@ def _content_key(channel: str, text: str, received_at: str, customer: str) -> st
     return f"sha256:{digest[:40]}"
 
 
+@functools.lru_cache(maxsize=16)
+def _channels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """(codes, labels in the active language) → channel code."""
+    return {choice.value: choice.value for choice in Channel}, {
+        str(choice.label): choice.value for choice in Channel
+    }
+
+
 def _channel(value: str) -> str:
     cleaned = value.strip()
     if not cleaned:
         return Channel.OTHER
-    for choice in Channel:
-        if cleaned.lower() == choice.value or cleaned == str(choice.label):
-            return choice.value
+    codes, labels = _channels(translation.get_language())
+    found = codes.get(cleaned.lower()) or labels.get(cleaned)
+    if found:
+        return found
     raise CellError(
         _("Unknown channel “%(value)s” (use one of: %(choices)s).")
         % {"value": value, "choices": ", ".join(Channel.values)}

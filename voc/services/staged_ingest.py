@@ -42,6 +42,7 @@ STAGING = (
     ("attributes", "jsonb"),
 )
 COPY_BATCH = 5_000
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
 MAX_ERRORS = 1_000
 
 
@@ -63,7 +64,7 @@ def _staged(number: int, values: dict[str, Any]) -> tuple[Any, ...]:
         values.get("customer_external_id"),
         values["rating"],
         values["external_id"],
-        json.dumps(values["attributes"], ensure_ascii=False),
+        _JSON(values["attributes"]),
     )
 
 
