@@ -40,6 +40,7 @@ MAX_TEXT = 20_000
 INLINE_ANALYSIS = 2_000  # larger imports are tokenised by chunk tasks
 KNOWN_COLUMNS = ("text", "channel", "received_at", "customer_external_id", "rating", "external_id")
 RATING_RANGE = (0, 10)
+CHANNEL_CODES = frozenset(Channel.values)
 
 
 TRIAGE_BATCH = 500
@@ -125,20 +126,18 @@ def _content_key(channel: str, text: str, received_at: str, customer: str) -> st
 
 
 @functools.lru_cache(maxsize=16)
-def _channels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
-    """(codes, labels in the active language) → channel code."""
-    return {choice.value: choice.value for choice in Channel}, {
-        str(choice.label): choice.value for choice in Channel
-    }
+def _channel_labels(language: str | None) -> dict[str, str]:
+    """Labels in the language → channel code."""
+    return {str(choice.label): choice.value for choice in Channel}
 
 
 def _channel(value: str) -> str:
     cleaned = value.strip()
     if not cleaned:
         return Channel.OTHER
-    codes, labels = _channels(translation.get_language())
-    found = codes.get(cleaned.lower()) or labels.get(cleaned)
-    if found:
+    if cleaned.lower() in CHANNEL_CODES:
+        return cleaned.lower()
+    if found := _channel_labels(translation.get_language()).get(cleaned):
         return found
     raise CellError(
         _("Unknown channel “%(value)s” (use one of: %(choices)s).")
