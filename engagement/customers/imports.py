@@ -277,9 +277,12 @@ SPECS = {
 
 
 def _parsed_rows(
-    source: Source, kind: str, result: ImportResult, *, check_customers: bool
+    source: Source, kind: str, result: ImportResult, *, check_customers: bool, dedupe: bool = True
 ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    """Batches of (row number, values) of the valid rows; errors go to ``result.errors``."""
+    """Batches of (row number, values) of the valid rows; errors go to ``result.errors``.
+
+    Behaviour rows without ``event_id`` get the derived one. Without ``dedupe`` an id repeated
+    in the file is not looked for (the COPY path finds repeats in SQL, in bounded memory)."""
     spec = SPECS[ImportKind(kind)]
     csv_rows = read_table(source, required=spec.required)
     header = csv_rows.header
@@ -327,8 +330,8 @@ def _parsed_rows(
             continue
         identifier = values.get(spec.id_column)
         if kind == ImportKind.BEHAVIOURS and not identifier:
-            identifier = services.derived_event_id(values)
-        if identifier and not seen.add(identifier):
+            identifier = values["event_id"] = services.derived_event_id(values)
+        if dedupe and identifier and not seen.add(identifier):
             _add_error(
                 result,
                 RowError(number, spec.id_column, _("The ID appears more than once in the file.")),
@@ -368,7 +371,7 @@ def import_csv(
     if uses_copy():
         staged = ImportResult()
         return staged_imports.import_staged(
-            _parsed_rows(source, kind, staged, check_customers=False),
+            _parsed_rows(source, kind, staged, check_customers=False, dedupe=False),
             result=staged,
             add_error=_add_error,
             max_errors=MAX_ERRORS,

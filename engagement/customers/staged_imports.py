@@ -7,7 +7,8 @@ with ``COPY`` into a TEMP staging table (``engagement.platform.bulkcopy``). Then
 - behaviour rows whose customer does not exist are found by one anti-join in SQL and reported
   with their row numbers;
 - with any error (and without ``skip_invalid``) ``CsvFileError`` is raised: nothing was written,
-  the staging table is dropped;
+  the staging table is dropped; an id repeated in the file is found there too (a window
+  over the staging table, so memory does not grow with the file);
 - otherwise **one transaction** writes everything with one ``INSERT … SELECT``: customers
   ``ON CONFLICT (external_id) DO UPDATE`` of the columns present in the file (as
   ``services.upsert_customers``), behaviour records joined to their customers in SQL and
@@ -29,7 +30,6 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from engagement.customers import services
 from engagement.customers.models import BehaviourRecord, Customer, ImportKind, ImportStatus
 from engagement.platform.bulkcopy import default_columns, lock_writes, quote, staging_table
 from engagement.platform.csvfiles import CsvFileError, RowError
@@ -103,7 +103,7 @@ def _behaviour_row(number: int, values: dict[str, Any]) -> tuple[Any, ...]:
         values["occurred_at"],
         values.get("amount"),
         values.get("touchpoint") or "",
-        values.get("event_id") or services.derived_event_id(values),
+        values["event_id"],  # given or derived (imports._parsed_rows)
         _json(values.get("attributes") or {}),
     )
 
@@ -121,6 +121,23 @@ def _unknown_customers(table: str, limit: int) -> tuple[int, list[tuple[int, str
         )
         found = cursor.fetchall()
     return (found[0][2] if found else 0), [(row, value) for row, value, _count in found]
+
+
+def _remove_repeats(table: str, column: str, limit: int) -> tuple[int, list[int]]:
+    """Delete the rows whose id an earlier row of the file has: (how many, the first ``limit``
+    row numbers)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH repeated AS (SELECT row_number FROM (SELECT row_number, row_number() OVER "  # noqa: S608 (quoted names only)
+            f"(PARTITION BY {quote(column)} ORDER BY row_number) AS n FROM {table}) numbered "
+            "WHERE n > 1), "
+            f"removed AS (DELETE FROM {table} s USING repeated r "
+            "WHERE s.row_number = r.row_number RETURNING s.row_number) "
+            "SELECT row_number, count(*) OVER () FROM removed ORDER BY row_number LIMIT %s",
+            [limit],
+        )
+        found = cursor.fetchall()
+    return (found[0][1] if found else 0), [row for row, _count in found]
 
 
 def _write_customers(table: str, fields: list[str], now: datetime) -> tuple[int, int]:
@@ -217,6 +234,14 @@ def import_staged(
             staging.write([staged_row(number, values) for number, values in batch])
             if progress:
                 progress(ImportStatus.VALIDATING, result.rows)
+        id_column = "external_id" if customers else "event_id"
+        repeats, rows = _remove_repeats(staging.table, id_column, max_errors)
+        staging.rows -= repeats
+        for number in rows:
+            add_error(
+                result,
+                RowError(number, id_column, _("The ID appears more than once in the file.")),
+            )
         unknown = 0
         if not customers and staging.rows:
             unknown, rows = _unknown_customers(staging.table, max_errors)

@@ -273,3 +273,22 @@ def test_a_large_feedback_import_enqueues_its_analysis_for_the_worker(
         timeout=120,
     )
     assert all("有効期限" in "".join(item.tokens) for item in FeedbackItem.objects.all())
+
+
+def test_ids_repeated_in_the_file_are_found_in_sql_and_nothing_is_written():
+    Customer.objects.create(external_id="C001")
+    # No event_id: the derived ids of rows 2 and 4 are equal; e1 appears on rows 3 and 5.
+    data = (
+        "customer_external_id,kind,occurred_at,amount,event_id\r\n"
+        "C001,purchase,2026/04/01,100,\r\n"
+        "C001,purchase,2026/04/02,100,e1\r\n"
+        "C001,purchase,2026/04/01,100,\r\n"
+        "C999,purchase,2026/04/03,100,e1\r\n"
+    ).encode("cp932")
+    with pytest.raises(CsvFileError) as caught:
+        behaviours(data)
+    assert [(e.row, e.column) for e in caught.value.errors] == [(4, "event_id"), (5, "event_id")]
+    assert BehaviourRecord.objects.count() == 0 and staging_tables() == 0
+    result = behaviours(data, skip_invalid=True)
+    assert (result.created, result.skipped) == (2, 2)
+    assert BehaviourRecord.objects.filter(event_id="e1").get().amount == 100
