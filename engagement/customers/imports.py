@@ -11,6 +11,10 @@ whatever the size (only a set of 16-byte digests of the ids seen is kept, to fin
 2. **Write**: the rows are written in batches of ``BATCH`` through the services
    (``upsert_customers`` / ``record_behaviours``) inside **one transaction**: all or nothing.
 
+On PostgreSQL the same checks run in **one** pass that streams the valid rows with ``COPY`` into
+a staging table and writes them with one ``INSERT … SELECT`` (``staged_imports``); unknown
+customers of behaviour rows are found there by a join in SQL.
+
 Progress (rows checked, then rows written) is reported through a callback; background jobs store
 it on the ``ImportJob`` during the check and in the cache during the write (the job row itself
 is inside the write transaction and becomes visible at commit).
@@ -25,20 +29,22 @@ customers are upserted, records without ``event_id`` get one derived from the ro
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement.customers import services
+from engagement.customers import services, staged_imports
 from engagement.customers.models import (
     BehaviourKind,
     Customer,
@@ -47,6 +53,8 @@ from engagement.customers.models import (
     ImportStatus,
     Touchpoint,
 )
+from engagement.customers.staged_imports import ImportResult, Progress
+from engagement.platform.bulkcopy import uses_copy
 from engagement.platform.csvfiles import (
     CellError,
     CsvFileError,
@@ -73,26 +81,6 @@ BEHAVIOUR_COLUMNS = (
     "event_id",
 )
 MAX_AMOUNT = 10**12
-
-Progress = Callable[[str, int], None]
-
-
-@dataclass
-class ImportResult:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "skipped": self.skipped,
-            "errors": [str(error) for error in self.errors],
-        }
 
 
 class _Digests:
@@ -124,28 +112,54 @@ def parse_customer_row(row: dict[str, str], header: list[str]) -> dict[str, Any]
 
     Raises ``ValueError`` subclasses wrapped as ``_CellErrors`` listing each bad column.
     """
+    parsers, extra = _customer_parsers(tuple(header))
+    return _parse(row, parsers, extra)
+
+
+def _optional_date(value: str) -> Any:
+    return parse_date(value) if normalize_cell(value) else None
+
+
+_CUSTOMER_PARSERS: dict[str, Callable[[str], Any]] = {
+    "external_id": lambda v: _required(_text(v, 100)),
+    "segment": lambda v: _text(v, 50),
+    "signed_up_on": _optional_date,
+    "name": lambda v: _text(v, 200),
+    "email": lambda v: _email(v),
+    "contact_allowed": parse_bool,
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _customer_parsers(
+    header: tuple[str, ...],
+) -> tuple[tuple[tuple[str, Callable[[str], Any]], ...], tuple[str, ...]]:
+    """(column, parser) of the known columns in the header, and the other columns."""
+    parsers = tuple(
+        (column, parser) for column, parser in _CUSTOMER_PARSERS.items() if column in header
+    )
+    return parsers, tuple(column for column in header if column not in CUSTOMER_COLUMNS)
+
+
+def _parse(
+    row: dict[str, str],
+    parsers: Iterable[tuple[str, Callable[[str], Any]]],
+    extra: tuple[str, ...],
+) -> dict[str, Any]:
+    """Each parser on its column; the other columns become ``attributes`` (when there are)."""
     errors: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
-
-    def take(column: str, parser: Callable[[str], Any]) -> None:
-        if column not in header:
-            return
+    for column, parser in parsers:
         try:
             values[column] = parser(row[column])
         except CellError as exc:
             errors.append((column, str(exc)))
-
-    take("external_id", lambda v: _required(_text(v, 100)))
-    take("segment", lambda v: _text(v, 50))
-    take("signed_up_on", lambda v: parse_date(v) if normalize_cell(v) else None)
-    take("name", lambda v: _text(v, 200))
-    take("email", _email)
-    take("contact_allowed", parse_bool)
-    extra = [column for column in header if column not in CUSTOMER_COLUMNS]
     if extra:
-        values["attributes"] = {
-            column: normalize_cell(row[column]) for column in extra if normalize_cell(row[column])
-        }
+        attributes = {}
+        for column in extra:
+            if cleaned := normalize_cell(row[column]):
+                attributes[column] = cleaned
+        values["attributes"] = attributes
     if errors:
         raise _CellErrors(errors)
     return values
@@ -157,10 +171,20 @@ def _required(value: str) -> str:
     return value
 
 
+_EMAIL = EmailValidator()
+# Django's own patterns, compiled once: an address they match passes ``validate_email``; any
+# other goes through it (IDN domains, address literals, the message).
+_EMAIL_USER = re.compile(_EMAIL.user_regex.pattern, _EMAIL.user_regex.flags)
+_EMAIL_DOMAIN = re.compile(_EMAIL.domain_regex.pattern, _EMAIL.domain_regex.flags)
+
+
 def _email(value: str) -> str:
     cleaned = normalize_cell(value)
     if not cleaned:
         return ""
+    user, _at, domain = cleaned.rpartition("@")
+    if len(cleaned) <= 320 and _EMAIL_USER.match(user) and _EMAIL_DOMAIN.match(domain):
+        return cleaned
     try:
         validate_email(cleaned)
     except ValidationError:
@@ -197,16 +221,14 @@ def _touchpoint_lookup() -> dict[str, str]:
 def parse_behaviour_row(
     row: dict[str, str], header: list[str], kinds: dict[str, str], touchpoints: dict[str, str]
 ) -> dict[str, Any]:
-    errors: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
+    parsers, extra = behaviour_parsers(header, kinds, touchpoints)
+    return _parse(row, parsers, extra)
 
-    def take(column: str, parser: Callable[[str], Any]) -> None:
-        if column not in header:
-            return
-        try:
-            values[column] = parser(row[column])
-        except CellError as exc:
-            errors.append((column, str(exc)))
+
+def behaviour_parsers(
+    header: list[str], kinds: dict[str, str], touchpoints: dict[str, str]
+) -> tuple[list[tuple[str, Callable[[str], Any]]], tuple[str, ...]]:
+    """(column, parser) of the known behaviour columns in the header, and the other columns."""
 
     def kind(value: str) -> str:
         cleaned = normalize_cell(value)
@@ -227,20 +249,16 @@ def parse_behaviour_row(
             return None
         return parse_int(value, minimum=0, maximum=MAX_AMOUNT)
 
-    take("customer_external_id", lambda v: _required(_text(v, 100)))
-    take("kind", kind)
-    take("occurred_at", lambda v: parse_datetime(_required(v)))
-    take("amount", amount)
-    take("touchpoint", touchpoint)
-    take("event_id", lambda v: _text(v, 100) or None)
-    extra = [column for column in header if column not in BEHAVIOUR_COLUMNS]
-    if extra:
-        values["attributes"] = {
-            column: normalize_cell(row[column]) for column in extra if normalize_cell(row[column])
-        }
-    if errors:
-        raise _CellErrors(errors)
-    return values
+    known: dict[str, Callable[[str], Any]] = {
+        "customer_external_id": lambda v: _required(_text(v, 100)),
+        "kind": kind,
+        "occurred_at": lambda v: parse_datetime(_required(v)),
+        "amount": amount,
+        "touchpoint": touchpoint,
+        "event_id": lambda v: _text(v, 100) or None,
+    }
+    parsers = [(column, parser) for column, parser in known.items() if column in header]
+    return parsers, tuple(column for column in header if column not in BEHAVIOUR_COLUMNS)
 
 
 # --- the two passes -----------------------------------------------------------------------------
@@ -259,9 +277,12 @@ SPECS = {
 
 
 def _parsed_rows(
-    source: Source, kind: str, result: ImportResult, *, check_customers: bool
+    source: Source, kind: str, result: ImportResult, *, check_customers: bool, dedupe: bool = True
 ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    """Batches of (row number, values) of the valid rows; errors go to ``result.errors``."""
+    """Batches of (row number, values) of the valid rows; errors go to ``result.errors``.
+
+    Behaviour rows without ``event_id`` get the derived one. Without ``dedupe`` an id repeated
+    in the file is not looked for (the COPY path finds repeats in SQL, in bounded memory)."""
     spec = SPECS[ImportKind(kind)]
     csv_rows = read_table(source, required=spec.required)
     header = csv_rows.header
@@ -295,21 +316,22 @@ def _parsed_rows(
             return kept
         return list(batch)
 
+    if kind == ImportKind.CUSTOMERS:
+        parsers, extra = _customer_parsers(tuple(header))
+    else:
+        parsers, extra = behaviour_parsers(header, kinds, touchpoints)
     for number, row in csv_rows.rows:
         result.rows += 1
         try:
-            if kind == ImportKind.CUSTOMERS:
-                values = parse_customer_row(row, header)
-            else:
-                values = parse_behaviour_row(row, header, kinds, touchpoints)
+            values = _parse(row, parsers, extra)
         except _CellErrors as exc:
             for column, message in exc.errors:
                 _add_error(result, RowError(number, column, message))
             continue
         identifier = values.get(spec.id_column)
         if kind == ImportKind.BEHAVIOURS and not identifier:
-            identifier = services.derived_event_id(values)
-        if identifier and not seen.add(identifier):
+            identifier = values["event_id"] = services.derived_event_id(values)
+        if dedupe and identifier and not seen.add(identifier):
             _add_error(
                 result,
                 RowError(number, spec.id_column, _("The ID appears more than once in the file.")),
@@ -341,7 +363,24 @@ def import_csv(
     progress: Progress | None = None,
     on_checked: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Check the whole file, then write it in one transaction. Raises ``CsvFileError``."""
+    """Check the whole file, then write it in one transaction. Raises ``CsvFileError``.
+
+    On PostgreSQL: one pass, ``COPY`` into a staging table, one ``INSERT … SELECT``
+    (``staged_imports``); elsewhere (SQLite: the demo, unit tests) two passes through the ORM.
+    """
+    if uses_copy():
+        staged = ImportResult()
+        return staged_imports.import_staged(
+            _parsed_rows(source, kind, staged, check_customers=False, dedupe=False),
+            result=staged,
+            add_error=_add_error,
+            max_errors=MAX_ERRORS,
+            kind=kind,
+            now=now,
+            skip_invalid=skip_invalid,
+            progress=progress,
+            on_checked=on_checked,
+        )
     check = ImportResult()
     for _batch in _parsed_rows(source, kind, check, check_customers=True):
         if progress:

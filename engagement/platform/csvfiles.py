@@ -172,7 +172,10 @@ def _rows(
     rest is still scanned so that the error names every such cell (up to ``MAX_REJECTED``)."""
     rejected: list[RowError] = []
     for number, record in records:
-        if not any(cell.strip() for cell in record):
+        # One search of the joined row (tab is not a control character here) finds whether any
+        # cell holds one; only then is each cell looked at.
+        joined = "\t".join(record)
+        if not joined.strip():
             continue
         if len(record) > len(header):
             raise CsvFileError(
@@ -181,8 +184,10 @@ def _rows(
                     RowError(number, None, _("The row has more cells than the header.")),
                 ]
             )
-        row = dict(zip(header, record + [""] * (len(header) - len(record)), strict=True))
-        if found := control_character_errors(number, row):
+        if len(record) < len(header):
+            record = record + [""] * (len(header) - len(record))
+        row = dict(zip(header, record, strict=True))
+        if CONTROL_CHARACTERS.search(joined) and (found := control_character_errors(number, row)):
             rejected.extend(found)
             if len(rejected) >= MAX_REJECTED:
                 break
@@ -325,6 +330,8 @@ def read_table(source: Source, *, required: Iterable[str] = (), max_columns: int
 
 
 def normalize_cell(value: str) -> str:
+    if value.isascii():  # NFKC leaves ASCII as it is
+        return value.strip()
     return unicodedata.normalize("NFKC", value).strip()
 
 

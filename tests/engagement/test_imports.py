@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from engagement.customers import imports
@@ -154,9 +155,11 @@ def test_a_10_mb_file_imports_in_batches(tmp_path):
         progress=lambda s, n: progress.append((s, n)),
     )
     assert result.created == i and Customer.objects.count() == i
-    # progress reported per batch in both passes
     assert ("importing", i) in progress and any(stage == "validating" for stage, _n in progress)
-    assert len([p for p in progress if p[0] == "importing"]) == -(-i // imports.BATCH)
+    # Progress per batch: of the write pass through the ORM; of the one validating pass that
+    # streams into the staging table on PostgreSQL (then written by one statement).
+    stage = "validating" if connection.vendor == "postgresql" else "importing"
+    assert len([p for p in progress if p[0] == stage]) == -(-i // imports.BATCH)
 
 
 def test_commands(tmp_path, capsys):

@@ -1,24 +1,26 @@
 """Feedback in: free-text survey answers, the API, CSV files.
 
 Every new item is tokenised, scored and assigned to the existing topics at once (a few items)
-or by chunk tasks (large imports), then handed to triage (``triage.apply_rules``) when that task
-is registered.
+or by chunk tasks (large imports: ``voc.analyze_chunk`` messages through the outbox, so that
+work is not part of the import), then handed to triage (``triage.apply_rules``) when that task
+is registered. CSV imports on PostgreSQL go through ``staged_ingest`` (``COPY`` + one insert).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import Customer
 from engagement.platform import outbox
+from engagement.platform.bulkcopy import uses_copy
 from engagement.platform.csvfiles import (
     CellError,
     CsvFileError,
@@ -30,12 +32,15 @@ from engagement.platform.csvfiles import (
 )
 from engagement.platform.errors import InvalidInput
 from voc.models import Channel, FeedbackItem
+from voc.services import staged_ingest
 from voc.services.analysis import analyze_items, dispatch_tokenization
+from voc.services.staged_ingest import ImportResult
 
 MAX_TEXT = 20_000
 INLINE_ANALYSIS = 2_000  # larger imports are tokenised by chunk tasks
 KNOWN_COLUMNS = ("text", "channel", "received_at", "customer_external_id", "rating", "external_id")
 RATING_RANGE = (0, 10)
+CHANNEL_CODES = frozenset(Channel.values)
 
 
 TRIAGE_BATCH = 500
@@ -120,31 +125,31 @@ def _content_key(channel: str, text: str, received_at: str, customer: str) -> st
     return f"sha256:{digest[:40]}"
 
 
+@functools.lru_cache(maxsize=16)
+def _channel_labels(language: str | None) -> dict[str, str]:
+    """Labels in the language → channel code."""
+    return {str(choice.label): choice.value for choice in Channel}
+
+
 def _channel(value: str) -> str:
     cleaned = value.strip()
     if not cleaned:
         return Channel.OTHER
-    for choice in Channel:
-        if cleaned.lower() == choice.value or cleaned == str(choice.label):
-            return choice.value
+    if cleaned.lower() in CHANNEL_CODES:
+        return cleaned.lower()
+    if found := _channel_labels(translation.get_language()).get(cleaned):
+        return found
     raise CellError(
         _("Unknown channel “%(value)s” (use one of: %(choices)s).")
         % {"value": value, "choices": ", ".join(Channel.values)}
     )
 
 
-@dataclass
-class ImportResult:
-    created: int = 0
-    duplicates: int = 0
-    skipped_rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    item_ids: list[int] = field(default_factory=list)
-
-
 def _prepare(
-    row: dict[str, str], number: int, customers: dict[str, int], now: datetime
+    row: dict[str, str], number: int, customers: dict[str, int] | None, now: datetime
 ) -> tuple[dict[str, Any] | None, list[RowError]]:
+    """A row's values for ``FeedbackItem`` and its errors. Without ``customers`` (the COPY
+    path) the customer id is kept as ``customer_external_id`` and checked in SQL."""
     errors: list[RowError] = []
     text = (row.get("text") or "").strip()
     if not text:
@@ -169,7 +174,9 @@ def _prepare(
         errors.append(RowError(number, "received_at", str(exc)))
     customer_key = (row.get("customer_external_id") or "").strip()
     values["customer_id"] = None
-    if customer_key:
+    if customer_key and customers is None:
+        values["customer_external_id"] = customer_key
+    elif customer_key:
         if customer_key in customers:
             values["customer_id"] = customers[customer_key]
         else:
@@ -213,8 +220,21 @@ def import_feedback(
     imports nothing (``CsvFileError`` names every row and column) unless ``skip_bad_rows``.
     Re-importing never duplicates: rows are matched on (channel, external_id), or on a hash of
     the row's content when it has no external_id.
+
+    On PostgreSQL the file is streamed into a staging table with ``COPY`` and written with one
+    ``INSERT … SELECT`` (``staged_ingest``); elsewhere (SQLite: the demo, unit tests) through
+    the ORM.
     """
     now = now or timezone.now()
+    if uses_copy():
+        return staged_ingest.import_staged(
+            source=source,
+            skip_bad_rows=skip_bad_rows,
+            now=now,
+            result=ImportResult(),
+            prepare=_prepare,
+            after_create=_after_create,
+        )
     csv_rows = read_table(source, required=["text"])
     rows = list(csv_rows.rows)
     wanted = {(row.get("customer_external_id") or "").strip() for _n, row in rows} - {""}
