@@ -26,6 +26,7 @@ import asyncio
 import os
 import random
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def add_submit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each run")
     parser.add_argument("--concurrency", type=int, default=16, help="respondents at a time")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument("--port", type=int, default=0, help="0 (default): a free port")
     parser.add_argument("--invitations", type=int, default=20000)
 
 
@@ -291,6 +292,12 @@ def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("gunicorn did not answer /healthz within 60 s")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -308,7 +315,8 @@ def run_submit(**options: Any) -> Iterator[dict[str, Any]]:
         raise RuntimeError("bench submit needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL")
     call_command("migrate", verbosity=0, interactive=False)
     tokens_left = iter(_seed(options["invitations"]))
-    port, env = options["port"], _server_env(options["port"])
+    port = options["port"] or _free_port()
+    env = _server_env(port)
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],

@@ -11,10 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from surveys import scoring
 from surveys.models import (
+    Answer,
     Invitation,
     NpsCategory,
     Response,
@@ -23,6 +27,7 @@ from surveys.models import (
     SurveyStatus,
     Wave,
 )
+from surveys.services.answering import ANSWER_ROW_FIELDS
 
 
 def completed_responses(
@@ -228,3 +233,61 @@ def invitation_links(*, survey: Survey) -> list[tuple[str, str]]:
         .order_by("customer__external_id", "id")
     )
     return [(inv.customer.external_id, personal_url(inv)) for inv in invitations]
+
+
+# --- customer pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnsweringState:
+    """What a personal-link page needs: the invitation with its survey (and wave), its response
+    when started, and that response's saved answers (``answers.ANSWER_ROW_FIELDS`` dicts), or
+    ``None`` when they were not read with it (a database without array subqueries)."""
+
+    invitation: Invitation
+    response: Response | None
+    answer_rows: list[dict[str, Any]] | None
+
+
+def _answer_rows_column(response_ref: str) -> ArraySubquery:
+    return ArraySubquery(
+        Answer.objects.filter(response_id=OuterRef(response_ref))
+        .order_by("question_id")
+        .values(row=JSONObject(**{name: name for name in ANSWER_ROW_FIELDS}))
+    )
+
+
+def answering_invitation(*, nonce: str) -> AnsweringState | None:
+    """The invitation of ``nonce`` with its survey, response and saved answers: one query on
+    PostgreSQL (the answers as an array column), two elsewhere."""
+    invitations = Invitation.objects.select_related("survey", "survey__wave", "response")
+    arrays = connection.vendor == "postgresql"
+    if arrays:
+        invitations = invitations.annotate(answer_rows=_answer_rows_column("response__id"))
+    invitation = invitations.filter(nonce=nonce).order_by().first()
+    if invitation is None:
+        return None
+    try:
+        response: Response | None = invitation.response
+    except Response.DoesNotExist:
+        response = None
+    rows = getattr(invitation, "answer_rows", None) if arrays else None
+    if response is not None:
+        response.survey = invitation.survey  # the same row: no second read
+    return AnsweringState(invitation=invitation, response=response, answer_rows=rows)
+
+
+def answering_public_response(
+    *, response_id: int, survey: Survey
+) -> tuple[Response, list[dict[str, Any]] | None] | None:
+    """The anonymous response ``response_id`` of ``survey`` (public link) with its saved answers
+    (``None`` rows when they were not read with it)."""
+    responses = Response.objects.filter(id=response_id, survey=survey, invitation__isnull=True)
+    arrays = connection.vendor == "postgresql"
+    if arrays:
+        responses = responses.annotate(answer_rows=_answer_rows_column("id"))
+    response = responses.order_by().first()
+    if response is None:
+        return None
+    response.survey = survey
+    return response, (response.answer_rows if arrays else None)

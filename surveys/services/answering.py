@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import Touchpoint
@@ -108,13 +109,27 @@ def _validate(question: Question, value: Any) -> tuple[int | None, str, list[str
     return None, "", list(dict.fromkeys(picked))
 
 
-def _current_values(response: Response, plan: SurveyPlan) -> dict[str, Any]:
+ANSWER_ROW_FIELDS = ("question_id", "number", "text", "choices")
+
+
+def answer_rows(response: Response) -> list[dict[str, Any]]:
+    """The saved answers of ``response`` as ``ANSWER_ROW_FIELDS`` dicts (one query)."""
+    return list(response.answers.order_by("question_id").values(*ANSWER_ROW_FIELDS))
+
+
+def _current_values(
+    response: Response, plan: SurveyPlan, rows: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """``{question key: value}`` of the saved answers; ``rows`` when already read
+    (``answer_rows`` or ``surveys.selectors.answering_invitation``)."""
     by_id = {q.id: q for q in plan.all_questions()}
     values: dict[str, Any] = {}
-    for a in response.answers.all():
-        q = by_id.get(a.question_id)
+    for a in answer_rows(response) if rows is None else rows:
+        q = by_id.get(a["question_id"])
         if q is not None:
-            values[q.key] = answer_value(q, number=a.number, text=a.text, choices=a.choices)
+            values[q.key] = answer_value(
+                q, number=a["number"], text=a["text"], choices=a["choices"] or []
+            )
     return values
 
 
@@ -124,15 +139,16 @@ def start_response(*, survey: Survey, invitation: Invitation | None, now: dateti
     _check_open(survey, now)
     if invitation is None:
         return Response.objects.create(survey=survey)
-    existing = Response.objects.filter(invitation=invitation).first()
-    if existing:
-        return existing
+    # Insert first, read only when it exists (one-to-one): one statement for a new respondent.
+    # Outside a transaction the INSERT commits on its own; inside one it needs a savepoint so
+    # that the transaction survives the IntegrityError.
+    fields = {"survey": survey, "invitation": invitation, "customer_id": invitation.customer_id}
     try:
-        with transaction.atomic():
-            return Response.objects.create(
-                survey=survey, invitation=invitation, customer_id=invitation.customer_id
-            )
-    except IntegrityError:  # a concurrent request created it first
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                return Response.objects.create(**fields)
+        return Response.objects.create(**fields)
+    except IntegrityError:  # it exists already, or a concurrent request created it first
         return Response.objects.get(invitation=invitation)
 
 
@@ -164,14 +180,8 @@ def save_answers(
     if errors:
         raise InvalidInput(_("Some answers need your attention."), fields=errors)
     with transaction.atomic():
-        locked = (
-            Response.objects.select_for_update(of=("self",))
-            .select_related("survey")
-            .get(id=response.id)
-        )
-        if locked.status == ResponseStatus.COMPLETED:
-            raise Conflict(_("This survey has already been answered."), code="already_answered")
-        _check_open(locked.survey, now)
+        locked = _claim_in_progress(response, page_position=page_position, now=now)
+        _check_open(plan.survey, now)  # the survey this request read; raising rolls back
         cleared = [question.id for question, parsed in cleaned.items() if parsed is None]
         if cleared:
             Answer.objects.filter(response=locked, question_id__in=cleared).delete()
@@ -188,10 +198,39 @@ def save_answers(
                 unique_fields=["response", "question"],
                 update_fields=["number", "text", "choices", "updated_at"],
             )
-        if page_position is not None:
-            locked.current_page = page_position
-            locked.save(update_fields=["current_page", "updated_at"])
     return locked
+
+
+def _claim_in_progress(response: Response, *, page_position: int | None, now: datetime) -> Response:
+    """Lock ``response`` for this transaction if it is still in progress, remembering the page.
+
+    One ``UPDATE … WHERE status = 'in_progress'`` both takes the row lock (a racing submit waits
+    for it, then sees the new status) and checks the status; only when it matches no row is the
+    response read to say why (already answered, or the survey closed meanwhile).
+    """
+    changes: dict[str, Any] = {"updated_at": timezone.now()}
+    if page_position is not None:
+        changes["current_page"] = page_position
+    claimed = Response.objects.filter(id=response.id, status=ResponseStatus.IN_PROGRESS).update(
+        **changes
+    )
+    if not claimed:
+        locked = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("survey")
+            .get(id=response.id)
+        )
+        if locked.status == ResponseStatus.COMPLETED:
+            raise Conflict(_("This survey has already been answered."), code="already_answered")
+        _check_open(locked.survey, now)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(changes))
+        return locked
+    for name, value in changes.items():
+        setattr(response, name, value)
+    response.status = ResponseStatus.IN_PROGRESS
+    return response
 
 
 def complete_response(
@@ -209,7 +248,8 @@ def complete_response(
         if locked.status == ResponseStatus.COMPLETED:
             raise Conflict(_("This survey has already been answered."), code="already_answered")
         _check_open(locked.survey, now)
-        values = _current_values(locked, plan)
+        rows = answer_rows(locked)
+        values = _current_values(locked, plan, rows)
         visible = {q.id: q for p in plan.pages for q in plan.visible_questions(p, values)}
         missing = {
             q.key: [_("Please answer this question.")]
@@ -218,7 +258,9 @@ def complete_response(
         }
         if missing:
             raise InvalidInput(_("Some answers need your attention."), fields=missing)
-        Answer.objects.filter(response=locked).exclude(question_id__in=visible).delete()
+        hidden = [row["question_id"] for row in rows if row["question_id"] not in visible]
+        if hidden:  # answers to questions that ended up hidden (read under the lock above)
+            Answer.objects.filter(response=locked, question_id__in=hidden).delete()
         values = {k: v for k, v in values.items() if any(q.key == k for q in visible.values())}
         _score(locked, plan, values, touchpoint)
         locked.status = ResponseStatus.COMPLETED
@@ -289,9 +331,15 @@ def submit_response(
     return response
 
 
-def values_of(response: Response, plan: SurveyPlan | None = None) -> dict[str, Any]:
-    """The saved answers of ``response`` as ``{question key: value}``."""
-    return _current_values(response, plan or SurveyPlan.load(response.survey))
+def values_of(
+    response: Response,
+    plan: SurveyPlan | None = None,
+    *,
+    rows: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The saved answers of ``response`` as ``{question key: value}`` (``rows``: its answers
+    already read, see ``answer_rows``; otherwise one query)."""
+    return _current_values(response, plan or SurveyPlan.load(response.survey), rows)
 
 
 __all__ = [
