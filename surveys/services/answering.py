@@ -110,6 +110,9 @@ def _validate(question: Question, value: Any) -> tuple[int | None, str, list[str
 
 
 ANSWER_ROW_FIELDS = ("question_id", "number", "text", "choices")
+ANSWER_WRITE_FIELDS = (
+    "created_at", "updated_at", "response", "question", "number", "text", "choices"
+)  # fmt: skip
 
 
 def answer_rows(response: Response) -> list[dict[str, Any]]:
@@ -186,19 +189,48 @@ def save_answers(
         if cleared:
             Answer.objects.filter(response=locked, question_id__in=cleared).delete()
         given = [
-            Answer(response=locked, question=question, number=number, text=text, choices=choices)
-            for question, parsed in cleaned.items()
-            if parsed is not None
-            for number, text, choices in [parsed]
+            (question.id, *parsed) for question, parsed in cleaned.items() if parsed is not None
         ]
         if given:  # one statement for the page: insert, or replace an earlier answer
-            Answer.objects.bulk_create(
-                given,
-                update_conflicts=True,
-                unique_fields=["response", "question"],
-                update_fields=["number", "text", "choices", "updated_at"],
-            )
+            _upsert_answers(response_id=locked.id, given=given)
     return locked
+
+
+def _upsert_answers(
+    *, response_id: int, given: list[tuple[int, int | None, str, list[str]]]
+) -> None:
+    """Insert the page's answers ``(question id, number, text, choices)``, replacing earlier
+    answers to the same questions: one ``INSERT … ON CONFLICT (response, question) DO UPDATE``
+    (PostgreSQL and SQLite).
+
+    Written as SQL from the model's own table and column names: ``bulk_create`` with
+    ``update_conflicts`` produces the same statement but cost ~2 ms of CPU a page to build
+    (``bench submit``), more than the database spends on it.
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    meta = Answer._meta
+    fields = [meta.get_field(name) for name in ANSWER_WRITE_FIELDS]
+    now = fields[0].get_db_prep_value(timezone.now(), connection)
+    choices = meta.get_field("choices")
+    params: list[Any] = []
+    for question_id, number, text, picked in given:
+        params += [now, now, response_id, question_id, number, text]
+        params.append(choices.get_db_prep_value(picked, connection))
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    replaced = ("number", "text", "choices", "updated_at")
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * len(given))} "
+        f"ON CONFLICT ({quote(meta.get_field('response').column)}, "
+        f"{quote(meta.get_field('question').column)}) DO UPDATE SET "
+        + ", ".join(
+            f"{quote(meta.get_field(n).column)} = EXCLUDED.{quote(meta.get_field(n).column)}"
+            for n in replaced
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _claim_in_progress(response: Response, *, page_position: int | None, now: datetime) -> Response:
@@ -211,10 +243,7 @@ def _claim_in_progress(response: Response, *, page_position: int | None, now: da
     changes: dict[str, Any] = {"updated_at": timezone.now()}
     if page_position is not None:
         changes["current_page"] = page_position
-    claimed = Response.objects.filter(id=response.id, status=ResponseStatus.IN_PROGRESS).update(
-        **changes
-    )
-    if not claimed:
+    if not _update_if_in_progress(response_id=response.id, changes=changes):
         locked = (
             Response.objects.select_for_update(of=("self",))
             .select_related("survey")
@@ -231,6 +260,29 @@ def _claim_in_progress(response: Response, *, page_position: int | None, now: da
         setattr(response, name, value)
     response.status = ResponseStatus.IN_PROGRESS
     return response
+
+
+def _update_if_in_progress(*, response_id: int, changes: dict[str, Any]) -> bool:
+    """``UPDATE`` the response with ``changes`` if it is in progress; whether it was.
+
+    The same statement as ``filter(id=…, status=IN_PROGRESS).update(**changes)``, written from
+    the model's names: the ORM took ~0.7 ms of CPU a page to build it (``bench submit``).
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    meta = Response._meta
+    assignments, params = [], []
+    for name, value in changes.items():
+        field = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_value(value, connection))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+        f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('status').column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, response_id, str(ResponseStatus.IN_PROGRESS)])
+        return cursor.rowcount == 1
 
 
 def complete_response(
