@@ -1,10 +1,12 @@
 """Answering: partial answers saved page by page, then one submit that scores the response.
 
 A link answers once. The second submit of the same link, even racing the first, gets
-``Conflict`` ("already answered"): the response row is locked (``SELECT … FOR UPDATE``) and only
-an in-progress response can be completed, and the database allows one response per invitation
-(one-to-one). We chose "already answered" over "edit until closed": scores are computed once and
-stored, and VoC analysis starts from the submitted text.
+``Conflict`` ("already answered"): every page save and the submit first claim the response row
+with ``UPDATE … WHERE status = 'in_progress'``, which locks it for the transaction (a racing
+request waits, then finds it completed and matches nothing), so only an in-progress response is
+changed or completed; and the database allows one response per invitation (one-to-one). We
+chose "already answered" over "edit until closed": scores are computed once and stored, and VoC
+analysis starts from the submitted text.
 """
 
 from __future__ import annotations
@@ -292,14 +294,9 @@ def complete_response(
     store, and enqueue VoC ingestion. Raises ``Conflict`` when already answered."""
     plan = plan or SurveyPlan.load(response.survey)
     with transaction.atomic():
-        locked = (
-            Response.objects.select_for_update(of=("self",))
-            .select_related("survey")
-            .get(id=response.id)
-        )
-        if locked.status == ResponseStatus.COMPLETED:
-            raise Conflict(_("This survey has already been answered."), code="already_answered")
-        _check_open(locked.survey, now)
+        # Locked and checked in one statement; a racing submit waits here, then is refused.
+        locked = _claim_in_progress(response, page_position=None, now=now)
+        _check_open(plan.survey, now)
         rows = answer_rows(locked)
         values = _current_values(locked, plan, rows)
         visible = {q.id: q for p in plan.pages for q in plan.visible_questions(p, values)}
@@ -317,7 +314,7 @@ def complete_response(
         _score(locked, plan, values, touchpoint)
         locked.status = ResponseStatus.COMPLETED
         locked.submitted_at = now
-        locked.save()
+        locked.save(update_fields=[*SCORE_FIELDS, "status", "submitted_at", "updated_at"])
         if locked.invitation_id:
             Invitation.objects.filter(id=locked.invitation_id).update(
                 status=InvitationStatus.ANSWERED, answered_at=now, updated_at=now
@@ -328,6 +325,12 @@ def complete_response(
             dedup_key=f"ingest-response-{locked.id}",
         )
     return locked
+
+
+SCORE_FIELDS = (
+    "nps_score", "nps_category", "csat_score", "empathy_index", "attachment_index",
+    "awareness_index", "touchpoint",
+)  # fmt: skip
 
 
 def _score(
