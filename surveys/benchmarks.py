@@ -4,10 +4,12 @@ The production configuration as the README runs it — ``DJANGO_DEBUG=0``, ``col
 gunicorn (``--workers``, default 2) on PostgreSQL with the Redis broker — serves the template
 survey (NPS, reason, the eight awareness statements, touchpoint, CSAT, ideas) to personal links
 of bench customers. A load generator on loopback (asyncio, ``--concurrency`` respondents at a
-time, for ``--seconds``) behaves as a phone would: it opens the link, fills every question of the
-page it gets, posts it with the CSRF cookie and token, follows the 303 to the next page, and so on
-to the thank-you page. The baseline is the same load against a trivial view of the same server
-(``/healthz``: one ``SELECT 1``), measured in the same run.
+time, for ``--seconds`` in all) behaves as a phone would: it opens the link, fills every
+question of the page it gets, posts it with the CSRF cookie and token, follows the 303 to the
+next page, and so on to the thank-you page. The baseline is the same load against a trivial
+view of the same server (``/healthz``: one ``SELECT 1``), measured in the same run: the two
+alternate in ``--rounds`` slices, so that other work starting or stopping on the machine
+affects both alike.
 
 Printed (one JSON object): ``rps`` (requests a second on the survey path), ``baseline_rps``,
 ``ratio``, ``p50_ms``/``p99_ms`` of the survey requests, ``submissions`` and
@@ -26,6 +28,7 @@ import asyncio
 import os
 import random
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
@@ -58,7 +61,10 @@ def add_submit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each run")
     parser.add_argument("--concurrency", type=int, default=16, help="respondents at a time")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating baseline/survey slices (default 3)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="0 (default): a free port")
     parser.add_argument("--invitations", type=int, default=20000)
 
 
@@ -159,6 +165,13 @@ class _Load:
     submissions: int = 0
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
+
+    def add(self, other: _Load) -> None:
+        self.latencies += other.latencies
+        self.requests += other.requests
+        self.submissions += other.submissions
+        self.errors += other.errors
+        self.error_samples = (self.error_samples + other.error_samples)[:5]
 
     def fail(self, what: str) -> None:
         self.errors += 1
@@ -291,6 +304,12 @@ def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("gunicorn did not answer /healthz within 60 s")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -308,7 +327,8 @@ def run_submit(**options: Any) -> Iterator[dict[str, Any]]:
         raise RuntimeError("bench submit needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL")
     call_command("migrate", verbosity=0, interactive=False)
     tokens_left = iter(_seed(options["invitations"]))
-    port, env = options["port"], _server_env(options["port"])
+    port = options["port"] or _free_port()
+    env = _server_env(port)
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
@@ -332,13 +352,23 @@ def run_submit(**options: Any) -> Iterator[dict[str, Any]]:
             async def respond(load: _Load) -> None:
                 await _respondent(port, next(tokens_left), load, rng)
 
+            rounds = max(1, options["rounds"])
             common = {
                 "port": port,
-                "seconds": options["seconds"],
+                "seconds": options["seconds"] / rounds,
                 "concurrency": options["concurrency"],
             }
-            baseline, baseline_elapsed = asyncio.run(_drive(work=trivial, **common))
-            load, elapsed = asyncio.run(_drive(work=respond, **common))
+            # Baseline and survey load alternate in ``rounds`` slices, so that a change in what
+            # else runs on the machine weighs on both sides of the ratio alike.
+            baseline, load = _Load(), _Load()
+            baseline_elapsed = elapsed = 0.0
+            for _round in range(rounds):
+                part, seconds = asyncio.run(_drive(work=trivial, **common))
+                baseline.add(part)
+                baseline_elapsed += seconds
+                part, seconds = asyncio.run(_drive(work=respond, **common))
+                load.add(part)
+                elapsed += seconds
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -352,6 +382,7 @@ def run_submit(**options: Any) -> Iterator[dict[str, Any]]:
         "workers": options["workers"],
         "concurrency": options["concurrency"],
         "seconds": round(elapsed, 1),
+        "rounds": rounds,
         "rps": round(rps, 1),
         "baseline_rps": round(baseline_rps, 1),
         "ratio": round(rps / baseline_rps, 3) if baseline_rps else None,

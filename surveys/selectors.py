@@ -8,13 +8,19 @@ as not reliable, rather than as confident numbers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Avg, Count, Model, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
+from django.db.models.sql.compiler import SQLCompiler
 
 from surveys import scoring
 from surveys.models import (
+    Answer,
     Invitation,
     NpsCategory,
     Response,
@@ -23,6 +29,7 @@ from surveys.models import (
     SurveyStatus,
     Wave,
 )
+from surveys.services.answering import ANSWER_ROW_FIELDS
 
 
 def completed_responses(
@@ -228,3 +235,114 @@ def invitation_links(*, survey: Survey) -> list[tuple[str, str]]:
         .order_by("customer__external_id", "id")
     )
     return [(inv.customer.external_id, personal_url(inv)) for inv in invitations]
+
+
+# --- customer pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnsweringState:
+    """What a personal-link page needs: the invitation with its survey, its response when
+    started, and that response's saved answers (``answers.ANSWER_ROW_FIELDS`` dicts), or
+    ``None`` when they were not read with it (a database without array subqueries)."""
+
+    invitation: Invitation
+    response: Response | None
+    answer_rows: list[dict[str, Any]] | None
+
+
+def _answer_rows_column(response_ref: str) -> ArraySubquery:
+    return ArraySubquery(
+        Answer.objects.filter(response_id=OuterRef(response_ref))
+        .order_by("question_id")
+        .values(row=JSONObject(**{name: name for name in ANSWER_ROW_FIELDS}))
+    )
+
+
+def _attnames(model: type[Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+_NONCE_MARK = "~nonce~"  # never a real nonce (URL-safe base64 has no "~")
+
+
+@dataclass(frozen=True)
+class _CompiledRead:
+    sql: str
+    params: tuple[Any, ...]
+    nonce_at: int
+    compiler: SQLCompiler
+    arrays: bool
+
+
+@functools.cache
+def _answering_read(alias: str, vendor: str) -> _CompiledRead:
+    """The personal-link read as SQL, compiled by the ORM once per process and database.
+
+    Every customer page request runs this one query; building and compiling it with the ORM on
+    each request cost more CPU than the rest of the request's database work (``bench submit``).
+    """
+    columns = [
+        *_attnames(Invitation),
+        *(f"survey__{name}" for name in _attnames(Survey)),
+        *(f"response__{name}" for name in _attnames(Response)),
+    ]
+    query = Invitation.objects.using(alias).filter(nonce=_NONCE_MARK).order_by()
+    arrays = vendor == "postgresql"
+    if arrays:  # the saved answers as one array column: no second round trip
+        query = query.annotate(answer_rows=_answer_rows_column("response__id"))
+    query = query.values(*columns, *(["answer_rows"] if arrays else []))[:1]
+    compiler = query.query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    return _CompiledRead(sql, tuple(params), params.index(_NONCE_MARK), compiler, arrays)
+
+
+def answering_invitation(*, nonce: str) -> AnsweringState | None:
+    """The invitation of ``nonce`` with its survey, response and saved answers: one query on
+    PostgreSQL (the answers as an array column), two elsewhere.
+
+    Runs SQL compiled once (``_answering_read``) and builds the model instances with
+    ``Model.from_db``, as the ORM does, with the same converters.
+    """
+    read = _answering_read(connection.alias, connection.vendor)
+    params = list(read.params)
+    params[read.nonce_at] = nonce
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, params)
+        fetched = cursor.fetchall()
+    if not fetched:
+        return None
+    row = list(next(iter(read.compiler.results_iter(results=[fetched]))))
+    inv_names, survey_names, response_names = (
+        _attnames(Invitation),
+        _attnames(Survey),
+        _attnames(Response),
+    )
+    a, b = len(inv_names), len(inv_names) + len(survey_names)
+    c = b + len(response_names)
+    invitation = Invitation.from_db(connection.alias, inv_names, row[:a])
+    survey = Survey.from_db(connection.alias, survey_names, row[a:b])
+    invitation.survey = survey
+    response = None
+    if row[b] is not None:  # the response's id: it has been started
+        response = Response.from_db(connection.alias, response_names, row[b:c])
+        response.survey = survey
+        invitation.response = response  # both directions of the one-to-one, cached
+    rows = (row[c] or []) if read.arrays else None
+    return AnsweringState(invitation=invitation, response=response, answer_rows=rows)
+
+
+def answering_public_response(
+    *, response_id: int, survey: Survey
+) -> tuple[Response, list[dict[str, Any]] | None] | None:
+    """The anonymous response ``response_id`` of ``survey`` (public link) with its saved answers
+    (``None`` rows when they were not read with it)."""
+    responses = Response.objects.filter(id=response_id, survey=survey, invitation__isnull=True)
+    arrays = connection.vendor == "postgresql"
+    if arrays:
+        responses = responses.annotate(answer_rows=_answer_rows_column("id"))
+    response = responses.order_by().first()
+    if response is None:
+        return None
+    response.survey = survey
+    return response, (response.answer_rows if arrays else None)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from engagement.customers.models import Touchpoint
 from engagement.platform.forms import add_domain_error
-from surveys import ratelimits, services, tokens
+from surveys import ratelimits, selectors, services, tokens
 from surveys.customer_pages import (
     already_answered_page,
     closed_page,
@@ -44,16 +44,15 @@ from surveys.services.answering import is_open
 from surveys.services.design import TOUCHPOINT_PLACEHOLDER
 
 
-def _invitation(token: str) -> Invitation | None:
+def _invitation(token: str) -> selectors.AnsweringState | None:
+    """The personal link's invitation, survey, response and saved answers (one query)."""
     nonce = tokens.verify_token(token, tokens.PERSONAL)
     if nonce is None:
         return None
-    invitation = (
-        Invitation.objects.select_related("survey", "survey__wave").filter(nonce=nonce).first()
-    )
-    if invitation is None or invitation.survey.status == SurveyStatus.DRAFT:
+    state = selectors.answering_invitation(nonce=nonce)
+    if state is None or state.invitation.survey.status == SurveyStatus.DRAFT:
         return None
-    return invitation
+    return state
 
 
 def _public_survey(token: str) -> Survey | None:
@@ -97,14 +96,18 @@ def _answer(
     *,
     survey: Survey,
     response: Response | None,
+    rows: list[dict[str, Any]] | None,
     start: Callable[[], Response],
     here: str,
     thanks: str,
 ) -> HttpResponse:
-    """Show the respondent's current page, or save the posted one and redirect (POST/303/GET)."""
+    """Show the respondent's current page, or save the posted one and redirect (POST/303/GET).
+
+    ``rows``: the response's saved answers when read with it (``selectors.AnsweringState``).
+    """
     plan = SurveyPlan.load(survey)  # once per request: every step below reuses it
     requested = _int_or_none(request.POST.get("page")) if request.method == "POST" else None
-    position = pages.locate(plan=plan, response=response, requested=requested)
+    position = pages.locate(plan=plan, response=response, requested=requested, rows=rows)
     if position is None:
         return closed_page(request, survey)
     form: PageForm | None = None
@@ -192,11 +195,11 @@ def _int_or_none(value: str | None) -> int | None:
 @require_http_methods(["GET", "POST"])
 @customer_page
 def personal(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = _invitation(token)
-    if invitation is None:
+    state = _invitation(token)
+    if state is None:
         return invalid_link_page(request)
+    invitation, response = state.invitation, state.response
     survey = invitation.survey
-    response = Response.objects.filter(invitation=invitation).first()
     if response and response.status == ResponseStatus.COMPLETED:
         return already_answered_page(request, survey)
     if not is_open(survey, timezone.now()):
@@ -205,6 +208,7 @@ def personal(request: HttpRequest, token: str) -> HttpResponse:
         request,
         survey=survey,
         response=response,
+        rows=state.answer_rows,
         start=lambda: services.start_response(
             survey=survey, invitation=invitation, now=timezone.now()
         ),
@@ -220,13 +224,13 @@ def _thanks(request: HttpRequest, survey: Survey) -> HttpResponse:
 @require_http_methods(["GET"])
 @customer_page
 def personal_thanks(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = _invitation(token)
-    if invitation is None:
+    state = _invitation(token)
+    if state is None:
         return invalid_link_page(request)
-    done = Response.objects.filter(invitation=invitation, status=ResponseStatus.COMPLETED).exists()
+    done = state.response is not None and state.response.status == ResponseStatus.COMPLETED
     if not done:
         return HttpResponseRedirect(reverse("surveys:personal", args=[token]), status=303)
-    return _thanks(request, invitation.survey)
+    return _thanks(request, state.invitation.survey)
 
 
 # --- public link (anonymous; the session remembers the response) ------------------------------
@@ -243,11 +247,12 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
     if survey is None:
         return invalid_link_page(request)
     response_id = request.session.get(_session_key(survey))
-    response = (
-        Response.objects.filter(id=response_id, survey=survey, invitation__isnull=True).first()
+    found = (
+        selectors.answering_public_response(response_id=response_id, survey=survey)
         if response_id
         else None
     )
+    response, rows = found if found is not None else (None, None)
     if response and response.status == ResponseStatus.COMPLETED:
         return already_answered_page(request, survey)
     if not is_open(survey, timezone.now()):
@@ -279,6 +284,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
         request,
         survey=survey,
         response=response,
+        rows=rows,
         start=start,
         here=reverse("surveys:public", args=[token]),
         thanks=reverse("surveys:public-thanks", args=[token]),

@@ -59,12 +59,17 @@ class PagePosition:
 
 
 def locate(
-    *, plan: SurveyPlan, response: Response | None, requested: int | None = None
+    *,
+    plan: SurveyPlan,
+    response: Response | None,
+    requested: int | None = None,
+    rows: list[dict[str, Any]] | None = None,
 ) -> PagePosition | None:
     """Where ``response`` stands (the first page for a new respondent); None when no page is
     visible. ``requested`` (a posted page number) is honoured when it is the current page or one
-    already passed, never a page ahead."""
-    values = values_of(response, plan) if response else {}
+    already passed, never a page ahead. ``rows``: the response's saved answers when already
+    read with it (otherwise one query)."""
+    values = values_of(response, plan, rows=rows) if response else {}
     positions = [p.position for p in plan.visible_pages(values)]
     if not positions:
         return None
