@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from engagement.customers.models import Touchpoint
@@ -304,7 +304,7 @@ class Delivery(TimeStampedModel):
 
 
 class ResponseStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("survey response", "In progress")
     COMPLETED = "completed", _("Completed")
 
 

@@ -284,9 +284,9 @@ def _metrics_rows(values: dict[str, Any]) -> list[list[Any]]:
         return None if value is None else round(value * 100, 1)
 
     rows = [
-        [_("Repeat rate (001)"), pct(values["repeat"]), values["repeat"].n,
+        [_("Repeat rate (of all new customers)"), pct(values["repeat"]), values["repeat"].n,
          bound(values["repeat"].low), bound(values["repeat"].high)],
-        [_("Repeat rate (002: 2+ purchases in the period)"), pct(values["repeat_within"]),
+        [_("Repeat rate (2+ purchases in the period)"), pct(values["repeat_within"]),
          values["repeat_within"].n, bound(values["repeat_within"].low),
          bound(values["repeat_within"].high)],
         [_("Churn rate"), pct(values["churn"]), values["churn"].n, bound(values["churn"].low),

@@ -61,7 +61,8 @@ def _screenshot_dir() -> Path:
 
 
 def _slug(url: str) -> str:
-    return re.sub(r"[^\w]+", "_", url).strip("_") or "home"
+    path = re.sub(r"^https?://[^/]+", "", url)
+    return re.sub(r"[^\w]+", "_", path).strip("_") or "home"
 
 
 def _look_at(page: Any, url: str, who: str, folder: Path) -> list[str]:
