@@ -229,6 +229,8 @@ def drivers(request: HttpRequest) -> HttpResponse:
             form=form,
             results=results,
             charts=charts,
+            sample_limit=key_drivers.SAMPLE_SIZE,
+            sample_n=max((result.n for result in results.values()), default=0),
             query_string=urlencode(filters.as_query()),
             columns=[str(c) for c in DRIVER_COLUMNS],
             rows=_driver_rows(results),

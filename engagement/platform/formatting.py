@@ -8,7 +8,10 @@
   so ``43954.6`` shows as ``43,954.6`` and ``4.25`` stays ``4.25``;
 - dates and times: ``2026年12月7日`` and ``2026年12月7日 20:08`` in the current time zone
   (Asia/Tokyo); short forms ``2026/12/07`` and ``2026/12/07 20:08`` for tables;
-- small samples: ``参考値（n=12）`` (``reference_label``), the same words everywhere.
+- small samples: ``参考値（n=12）`` (``reference_label``), the same words everywhere;
+- rounding: half up on the decimal value (``rounded``: 12.25 → 12.3, as Django's floatformat),
+  used by the selectors that round figures (dashboard panels, topic effects) and by these
+  formatters, so a figure rounds the same on every page and in every export.
 
 "No data" (None or an empty string) shows as ``—``. The template filters in
 ``engagement/platform/templatetags/formatting.py`` call these; CSV and xlsx keep plain numbers
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
@@ -46,7 +49,25 @@ def _as_number(value: Any) -> float | int | Decimal | None:
         return None
 
 
+def rounded(value: float | int | Decimal | None, digits: int = 1) -> float | None:
+    """Half-up rounding of the decimal value (``round`` rounds 12.25 to 12.2: binary floats
+    and ties to even); None, NaN and infinities are no data."""
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        exact = Decimal(repr(value) if isinstance(value, float) else str(value))
+    except InvalidOperation:
+        return None
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
 def _grouped(number: float | int | Decimal, decimals: int) -> str:
+    if not isinstance(number, int):
+        number = Decimal(repr(number) if isinstance(number, float) else str(number)).quantize(
+            Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP
+        )
     text = f"{number:,.{decimals}f}"
     if text.startswith("-") and float(number) > -(0.5 * 10**-decimals):
         text = text[1:]  # -0.0 → 0.0
@@ -60,7 +81,7 @@ def count(value: Any) -> str:
     number = _as_number(value)
     if number is None:
         return str(value)
-    return _grouped(round(number), 0)
+    return _grouped(number, 0)
 
 
 def yen(value: Any) -> str:
@@ -70,7 +91,7 @@ def yen(value: Any) -> str:
     number = _as_number(value)
     if number is None:
         return str(value)
-    text = _grouped(round(number), 0)
+    text = _grouped(number, 0)
     return "-¥" + text[1:] if text.startswith("-") else "¥" + text
 
 
@@ -103,7 +124,9 @@ def _decimals_of(number: float | Decimal) -> int:
 
 def number(value: Any, decimals: int | None = None) -> Any:
     """Thousands separators for ints and floats (the decimals they have, at most 3, or
-    ``decimals``); anything else (text) unchanged."""
+    ``decimals``); anything else (text, an empty cell) unchanged."""
+    if isinstance(value, str):
+        return value
     if _missing(value):
         return NO_DATA
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):

@@ -11,7 +11,8 @@ text it was meant to stay text). Other values (dates, None) pass unchanged. Ever
 
 ``cell`` is what a CSV writer gets: None as an empty cell, booleans as 1/0, numbers as plain
 numbers (no thousands separator, no currency sign, floats without binary noise: ``43954.6``,
-``-3``), text neutralised. So a number never gets the apostrophe: neutralising touches text only.
+``-3``, ``100.0``), text neutralised. So a number never gets the apostrophe: neutralising
+touches text only.
 """
 
 from __future__ import annotations
@@ -53,6 +54,5 @@ def cell(value: Any) -> Any:
     if isinstance(value, float):
         if not math.isfinite(value):
             return ""
-        rounded = round(value, 6)
-        return int(rounded) if rounded == int(rounded) and abs(rounded) < 1e15 else rounded
+        return round(value, 10)  # 0.1 + 0.2 → 0.3; 100.0 stays 100.0
     return neutralise(value if isinstance(value, str) else str(value))

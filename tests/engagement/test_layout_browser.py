@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = (1920, 1366, 390)
+INBOX = "/admin/voc/feedbackitem/"
 # Not HTML pages: downloads, JSON, images, the health check, the API schema.
 NOT_PAGES = re.compile(
     r"(\.csv|\.xlsx|\.svg|/csv/|/qrcode/|/jsi18n/|/healthz|/api/schema/|/export\.|/progress/)"
@@ -80,6 +81,16 @@ def _look_at(page: Any, url: str, who: str, folder: Path) -> list[str]:
         page.screenshot(
             path=str(folder / f"{who}-{_slug(url)}-{width}.jpg"), type="jpeg", quality=50
         )
+        if width == 1920 and url.endswith(INBOX):
+            # The CS inbox is read on wide screens: all of its columns show without scrolling.
+            table = page.evaluate(
+                "() => { const t = document.querySelector('#result_list');"
+                " return [t.getBoundingClientRect().width, t.parentElement.clientWidth]; }"
+            )
+            if table[0] > table[1] + 1:
+                problems.append(
+                    f"{url} at 1920px: the inbox table ({table[0]}) is cut at {table[1]}"
+                )
         if measured["scroll"] > measured["client"]:
             problems.append(
                 f"{url} at {width}px: scrollWidth {measured['scroll']} > "
@@ -115,4 +126,5 @@ def test_no_page_is_wider_than_the_window(live_server, chromium, settings):
     finally:
         context.close()
     assert len(staff) > 100  # the crawl's pages, not a handful
+    assert any(url.endswith(INBOX) for url in staff)
     assert problems == [], "\n".join(problems)
