@@ -105,8 +105,9 @@ def test_no_page_is_wider_than_the_window(live_server, chromium, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     seeded = production_seed.seed()
     seeded.update(production_seed.discover(seeded.pop("params")))
-    staff = [url for url in seeded["staff"] if not NOT_PAGES.search(url)]
-    customer = list(seeded["customer"])
+    only = re.compile(os.environ.get("LAYOUT_ONLY", ""))  # a subset while fixing a page
+    staff = [url for url in seeded["staff"] if not NOT_PAGES.search(url) and only.search(url)]
+    customer = [url for url in seeded["customer"] if only.search(url)]
     folder = _screenshot_dir()
     print(f"\nscreenshots: {folder}")
 
@@ -125,6 +126,7 @@ def test_no_page_is_wider_than_the_window(live_server, chromium, settings):
             problems += _look_at(page, live_server.url + url, "staff", folder)
     finally:
         context.close()
-    assert len(staff) > 100  # the crawl's pages, not a handful
-    assert any(url.endswith(INBOX) for url in staff)
+    if not only.pattern:
+        assert len(staff) > 100  # the crawl's pages, not a handful
+        assert any(url.endswith(INBOX) for url in staff)
     assert problems == [], "\n".join(problems)
