@@ -99,7 +99,7 @@ def _look_at(page: Any, url: str, who: str, folder: Path) -> list[str]:
     return problems
 
 
-def test_no_page_is_wider_than_the_window(live_server, chromium, settings):
+def test_no_page_is_wider_than_the_window(live_server, chromium, settings, capsys):
     from tests.production import seed as production_seed
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -109,7 +109,8 @@ def test_no_page_is_wider_than_the_window(live_server, chromium, settings):
     staff = [url for url in seeded["staff"] if not NOT_PAGES.search(url) and only.search(url)]
     customer = [url for url in seeded["customer"] if only.search(url)]
     folder = _screenshot_dir()
-    print(f"\nscreenshots: {folder}")
+    with capsys.disabled():  # printed even when the run captures output (CI keeps the folder)
+        print(f"\nlayout screenshots: {folder}")
 
     context = chromium.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     page = context.new_page()
