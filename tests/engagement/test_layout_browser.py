@@ -112,21 +112,25 @@ def test_no_page_is_wider_than_the_window(live_server, chromium, settings, capsy
     with capsys.disabled():  # printed even when the run captures output (CI keeps the folder)
         print(f"\nlayout screenshots: {folder}")
 
-    context = chromium.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
-    page = context.new_page()
     problems: list[str] = []
-    try:
-        for url in customer:
-            problems += _look_at(page, live_server.url + url, "customer", folder)
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", seeded["username"])
-        page.fill("#id_password", seeded["password"])
-        page.click("input[type=submit]")
-        page.wait_for_url("**/admin/")
-        for url in staff:
-            problems += _look_at(page, live_server.url + url, "staff", folder)
-    finally:
-        context.close()
+    # Customers and staff in separate browser contexts: a customer page opened with ?lang=en
+    # keeps English in its cookie, and staff pages are checked in Japanese.
+    for who, urls in (("customer", customer), ("staff", staff)):
+        context = chromium.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+        page = context.new_page()
+        try:
+            if who == "staff":
+                page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+                page.fill("#id_username", seeded["username"])
+                page.fill("#id_password", seeded["password"])
+                page.click("input[type=submit]")
+                page.wait_for_url("**/admin/")
+            for url in urls:
+                problems += _look_at(page, live_server.url + url, who, folder)
+            if who == "staff":
+                assert page.evaluate("document.documentElement.lang") == "ja"
+        finally:
+            context.close()
     if not only.pattern:
         assert len(staff) > 100  # the crawl's pages, not a handful
         assert any(url.endswith(INBOX) for url in staff)
