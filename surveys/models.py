@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from engagement.customers.models import Touchpoint
@@ -89,7 +89,9 @@ class Survey(TimeStampedModel):
 class Page(TimeStampedModel):
     """A section of a survey: customers see one page (question group) at a time."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="pages")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="pages", verbose_name=_("survey")
+    )
     position = models.PositiveIntegerField(_("position"))
     title = models.CharField(_("title"), max_length=200, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
@@ -149,8 +151,12 @@ class QuestionRole(models.TextChoices):
 
 
 class Question(TimeStampedModel):
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
-    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="questions", verbose_name=_("survey")
+    )
+    page = models.ForeignKey(
+        Page, on_delete=models.CASCADE, related_name="questions", verbose_name=_("page")
+    )
     position = models.PositiveIntegerField(_("position"))
     key = models.SlugField(_("key"), max_length=50)
     kind = models.CharField(_("kind"), max_length=20, choices=QuestionKind.choices)
@@ -191,7 +197,9 @@ class Question(TimeStampedModel):
 
 
 class Choice(TimeStampedModel):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question")
+    )
     position = models.PositiveIntegerField(_("position"))
     value = models.SlugField(_("value"), max_length=50)
     label = models.CharField(_("label"), max_length=200)
@@ -228,9 +236,14 @@ class Invitation(TimeStampedModel):
     the secret key (``surveys.tokens``), so a copy of the database alone yields no working link.
     """
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("survey")
+    )
     customer = models.ForeignKey(
-        "engagement.Customer", on_delete=models.CASCADE, related_name="invitations"
+        "engagement.Customer",
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("customer"),
     )
     nonce = models.CharField(max_length=64, unique=True)
     status = models.CharField(
@@ -304,7 +317,7 @@ class Delivery(TimeStampedModel):
 
 
 class ResponseStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("survey response", "In progress")
     COMPLETED = "completed", _("Completed")
 
 
@@ -324,21 +337,32 @@ class ResponseQuerySet(models.QuerySet):
 class Response(TimeStampedModel):
     """A customer's answers to a survey; scores are computed once on submit and stored."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="responses", verbose_name=_("survey")
+    )
     invitation = models.OneToOneField(
-        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="response"
+        Invitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="response",
+        verbose_name=_("invitation"),
     )
     customer = models.ForeignKey(
         "engagement.Customer",
+        verbose_name=_("customer"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="survey_responses",
     )
     status = models.CharField(
-        max_length=12, choices=ResponseStatus.choices, default=ResponseStatus.IN_PROGRESS
+        _("status"),
+        max_length=12,
+        choices=ResponseStatus.choices,
+        default=ResponseStatus.IN_PROGRESS,
     )
-    current_page = models.PositiveIntegerField(default=1)
+    current_page = models.PositiveIntegerField(_("current page"), default=1)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, db_index=True)
     touchpoint = models.CharField(
         _("touchpoint"), max_length=20, choices=Touchpoint.choices, blank=True
@@ -378,11 +402,16 @@ class Response(TimeStampedModel):
 
 
 class Answer(TimeStampedModel):
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    number = models.SmallIntegerField(null=True, blank=True)  # NPS, agreement, rating
-    text = models.TextField(blank=True)  # free text, exactly as typed (control chars stripped)
-    choices = models.JSONField(default=list, blank=True)  # choice values
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers", verbose_name=_("response")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question")
+    )
+    number = models.SmallIntegerField(_("score"), null=True, blank=True)  # NPS, agreement, rating
+    # free text, exactly as typed (control chars stripped)
+    text = models.TextField(_("free text"), blank=True)
+    choices = models.JSONField(_("choices"), default=list, blank=True)  # choice values
 
     class Meta:
         verbose_name = _("answer")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from voc.models import Topic
 
@@ -27,7 +28,9 @@ class MergeForm(forms.Form):
 class SplitForm(forms.Form):
     name = forms.CharField(label=_("Name of the new topic"), max_length=200)
     item_ids = forms.CharField(widget=forms.HiddenInput, required=False)
-    items = forms.TypedMultipleChoiceField(coerce=int, required=False, label=_("Items"))
+    items = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, label=pgettext_lazy("feedback to move", "Items")
+    )
 
 
 class MoveForm(forms.Form):

@@ -63,6 +63,7 @@ from engagement.customers.selectors.outcomes import (
     window_outcomes_sql,
 )
 from engagement.platform import statistics
+from engagement.platform.formatting import reference_label, rounded
 from surveys.models import NpsCategory, Response, ResponseStatus
 from surveys.scoring import nps_estimate
 from voc.models import FeedbackItem, Sentiment, Topic
@@ -80,9 +81,7 @@ def min_customers() -> int:
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:
-    if value is None or math.isnan(value) or math.isinf(value):
-        return None
-    return round(value, digits)
+    return rounded(value, digits)  # half up, as every page and export rounds
 
 
 @dataclass(frozen=True)
@@ -165,11 +164,11 @@ class TopicEffect:
 
     @property
     def positive_share(self) -> float | None:
-        return round(100 * self.positive / self.items, 1) if self.items else None
+        return rounded(100 * self.positive / self.items, 1) if self.items else None
 
     @property
     def reference_label(self) -> str:
-        return _("Reference value (n=%(n)s)") % {"n": self.customers}
+        return reference_label(self.customers)  # 「参考値（n=…）」, the same everywhere
 
     @property
     def kind_label(self) -> str:

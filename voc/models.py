@@ -293,17 +293,20 @@ class AnalysisRun(TimeStampedModel):
     """One full topic analysis; the latest done run's model assigns new items on arrival."""
 
     status = models.CharField(
-        max_length=10, choices=AnalysisRunStatus.choices, default=AnalysisRunStatus.RUNNING
+        _("status"),
+        max_length=10,
+        choices=AnalysisRunStatus.choices,
+        default=AnalysisRunStatus.RUNNING,
     )
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    n_items = models.PositiveIntegerField(default=0)
-    n_topics = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    n_items = models.PositiveIntegerField(_("items analysed"), default=0)
+    n_topics = models.PositiveIntegerField(_("topics found"), default=0)
     # How the number of topics was chosen, and the scores per k.
-    selection = models.JSONField(default=dict, blank=True)
+    selection = models.JSONField(_("choice of the number of topics"), default=dict, blank=True)
     # The fitted model (vocabulary, idf, projection, centroids, topic ids) as an .npz archive.
     model = models.BinaryField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         verbose_name = _("analysis run")

@@ -392,6 +392,7 @@ def _coding_csv(overview: dict[str, Any]) -> HttpResponse:
     import csv
     import io
 
+    from engagement.platform.spreadsheets import cell as csv_cell
     from engagement.platform.spreadsheets import neutralise
 
     table = overview["table"]
@@ -412,7 +413,7 @@ def _coding_csv(overview: dict[str, Any]) -> HttpResponse:
         for cell in row["cells"]:
             values += [cell["count"], cell["percent"]]
         values += [row["total"]["count"], row["total"]["percent"]]
-        writer.writerow([neutralise(value) for value in values])
+        writer.writerow([csv_cell(value) for value in values])
     response = HttpResponse(
         buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
     )

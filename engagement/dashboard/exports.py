@@ -7,18 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from engagement.platform.spreadsheets import neutralise
-
-
-def _cell(value: Any) -> Any:
-    """None as an empty cell, booleans as 1/0, numbers as numbers, everything else as safe text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int | float):
-        return value
-    return neutralise(str(value))
+from engagement.platform.spreadsheets import cell as _cell
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from engagement.dashboard.selectors import CATEGORIES, Dashboard
+from engagement.platform.formatting import reference_label, rounded
 from engagement.platform.statistics import Estimate
 from voc.impact import TopicEffect
 
@@ -52,7 +53,7 @@ def pct(value: float | None, digits: int = 1) -> float | None:
 
 
 def rnd(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
+    return rounded(value, digits)  # half up, as every page and export rounds
 
 
 def ci(estimate: Estimate, *, percent: bool = True) -> str:
@@ -109,7 +110,7 @@ def _trend(data: Dashboard) -> Panel:
             rnd(wave["nps"].nps),
             rnd(wave["nps"].ci_low),
             rnd(wave["nps"].ci_high),
-            _("yes") if wave["nps"].small_sample else "",
+            reference_label(wave["nps"].n) if wave["nps"].small_sample else "",
         ]
         for wave in data.trend
     ]

@@ -229,6 +229,8 @@ def drivers(request: HttpRequest) -> HttpResponse:
             form=form,
             results=results,
             charts=charts,
+            sample_limit=key_drivers.SAMPLE_SIZE,
+            sample_n=max((result.n for result in results.values()), default=0),
             query_string=urlencode(filters.as_query()),
             columns=[str(c) for c in DRIVER_COLUMNS],
             rows=_driver_rows(results),
@@ -284,9 +286,9 @@ def _metrics_rows(values: dict[str, Any]) -> list[list[Any]]:
         return None if value is None else round(value * 100, 1)
 
     rows = [
-        [_("Repeat rate (001)"), pct(values["repeat"]), values["repeat"].n,
+        [_("Repeat rate (of all new customers)"), pct(values["repeat"]), values["repeat"].n,
          bound(values["repeat"].low), bound(values["repeat"].high)],
-        [_("Repeat rate (002: 2+ purchases in the period)"), pct(values["repeat_within"]),
+        [_("Repeat rate (2+ purchases in the period)"), pct(values["repeat_within"]),
          values["repeat_within"].n, bound(values["repeat_within"].low),
          bound(values["repeat_within"].high)],
         [_("Churn rate"), pct(values["churn"]), values["churn"].n, bound(values["churn"].low),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TimeStampedModel(models.Model):
@@ -25,20 +26,25 @@ class OutboxState(models.TextChoices):
 class OutboxMessage(TimeStampedModel):
     """Work recorded in the database before it reaches the broker (see ``platform.outbox``)."""
 
-    task_name = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict)
+    task_name = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict)
     # Same key, same work: enqueueing it again while it is not done adds nothing.
-    dedup_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
-    state = models.CharField(
-        max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
+    dedup_key = models.CharField(  # noqa: DJ001
+        _("deduplication key"), max_length=200, null=True, blank=True
     )
-    attempts = models.PositiveIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    state = models.CharField(
+        pgettext_lazy("queued task", "state"),
+        max_length=10,
+        choices=OutboxState.choices,
+        default=OutboxState.PENDING,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
     # The lease of the execution running it (``platform.outbox``): renewed by a heartbeat.
-    lease_owner = models.CharField(max_length=64, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(_("lease owner"), max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
 
     class Meta:
         db_table = "engagement_outboxmessage"  # created by the customers app's first migration

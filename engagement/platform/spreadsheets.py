@@ -7,12 +7,19 @@ CR, LF), and one that starts with a tab or carriage return. Numbers stay numbers
 and Decimals pass unchanged (xlsx writes them as numeric cells, CSV as ``-3``), so exporters
 pass numbers as numbers, not as text. Text is neutralised whatever follows (``"+81"`` too: as
 text it was meant to stay text). Other values (dates, None) pass unchanged. Every export calls
-``neutralise``.
+``neutralise``, or ``cell`` for a CSV cell.
+
+``cell`` is what a CSV writer gets: None as an empty cell, booleans as 1/0, numbers as plain
+numbers (no thousands separator, no currency sign, floats without binary noise: ``43954.6``,
+``-3``, ``100.0``), text neutralised. So a number never gets the apostrophe: neutralising
+touches text only.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
@@ -34,3 +41,18 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and is_formula_like(value):
         return "'" + value
     return value
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell: plain numbers stay numbers (``-3``, ``0.25``), text is neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, int | Decimal):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        return round(value, 10)  # 0.1 + 0.2 → 0.3; 100.0 stays 100.0
+    return neutralise(value if isinstance(value, str) else str(value))

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from engagement.customers.models import Touchpoint
+from engagement.platform.spreadsheets import cell as csv_cell
 from engagement.platform.spreadsheets import neutralise
 from voc.impact import PROBLEM, REFERENCE, STRENGTH, UNRANKED, TopicEffect
 
@@ -164,7 +165,7 @@ def report_csv(data: dict[str, Any], *, encoding: str = "utf-8-sig") -> bytes:
         quotes = [quote["text"] for quote in topic["quotes"]][:5]
         quotes += [""] * (5 - len(quotes))
         row = values + quotes
-        writer.writerow(["" if value is None else neutralise(value) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     # cp932 cannot encode every character (e.g. emoji): those become "?" rather than failing.
     return buffer.getvalue().encode(encoding, errors="replace")
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from engagement.platform.models import TimeStampedModel
 
@@ -67,7 +68,7 @@ class ReportSubscription(TimeStampedModel):
 class ActionStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("improvement action", "In progress")
     SHIPPED = "shipped", _("Shipped")
     VERIFIED = "verified", _("Verified")
 

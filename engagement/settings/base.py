@@ -114,6 +114,8 @@ LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "engagement" / "locale"]
 TIME_ZONE = "Asia/Tokyo"
+# Dates as 2026年12月7日 20:08 (engagement/platform/formats/ja/formats.py).
+FORMAT_MODULE_PATH = ["engagement.platform.formats"]
 USE_I18N = True
 USE_TZ = True
 

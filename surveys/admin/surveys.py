@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement.platform.errors import DomainError
+from engagement.platform.formatting import reference_label
 from engagement.platform.forms import add_domain_error
 from surveys import selectors, services
 from surveys.exports import links_csv
@@ -212,7 +213,7 @@ class SurveyAdmin(admin.ModelAdmin):
             "awareness": f"{aw.awareness:.1f}" if aw.awareness is not None else "—",
         }
         if nps.small_sample:
-            text += " " + _("Small sample: fewer than 30 answers, read with caution.")
+            text += " " + reference_label(nps.n)  # 「参考値（n=…）」, as on every page
         copy = reverse("admin:surveys_survey_copy", args=[obj.pk])
         return format_html('{}<br><a href="{}">{}</a>', text, copy, _("Copy for another wave"))
 

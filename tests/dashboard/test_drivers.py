@@ -75,6 +75,11 @@ def test_drivers_page_and_csv(build, staff_client):
     seed(build, n=80)
     response = staff_client.get(reverse("dashboard:drivers"))
     assert response.status_code == 200
-    assert 'id="drivers-repeat"' in response.content.decode()
+    body = response.content.decode()
+    assert 'id="drivers-repeat"' in body
+    # The method note prints the sample actually used, not only its upper bound.
+    used = key_drivers(filters=Filters())["repeat"].n
+    assert used > 0
+    assert f"最大3,000人）で、今回は{used}人を使用しました" in body
     csv = staff_client.get(reverse("dashboard:drivers-csv")).content.decode("utf-8-sig")
     assert csv.count("\n") > 8

@@ -103,7 +103,7 @@ def test_customer_page_shows_one_timeline(taro, client, django_user_model, build
     build.behaviour(taro, "purchase", T0 + timedelta(days=2), 4800)
     client.force_login(account(django_user_model, "pm", PRODUCT_PERMS))
     body = client.get(reverse("dashboard:customer", args=[taro.pk])).content.decode()
-    assert body.index("4800") < body.index("高いです")  # newest first: purchase after the answer
+    assert body.index("¥4,800") < body.index("高いです")  # newest first: purchase after the answer
     assert "NPS 3" in body
     no_perm = account(django_user_model, "nobody", [])
     client.force_login(no_perm)

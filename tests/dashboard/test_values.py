@@ -10,6 +10,7 @@ from django.urls import reverse
 from engagement.customers import valuation
 from engagement.customers.models import BehaviourRecord, CustomerValue
 from engagement.dashboard import values
+from engagement.platform import formatting
 from tests.dashboard.conftest import T0
 
 
@@ -106,8 +107,8 @@ def test_customer_page_shows_the_four_values_and_aspects(build, staff_client):
     assert page.status_code == 200
     body = page.content.decode()
     value = CustomerValue.objects.get(customer=promoters[0])
-    assert f"{value.clv:.0f} 円" in body
-    assert f"{value.crv:.0f} 円" in body
+    assert formatting.yen(value.clv) in body  # ¥51,205
+    assert formatting.yen(value.crv) in body
     assert "1 件の紹介" in body  # one referral, found
     assert 'id="aspect-cognitive"' in body and "エンゲージメント意識指数 80" in body
     assert "SNS投稿 1" in body

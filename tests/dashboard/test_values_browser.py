@@ -8,6 +8,7 @@ import pytest
 
 from engagement.customers import valuation
 from engagement.customers.models import CustomerValue
+from engagement.platform import formatting
 from tests.dashboard.conftest import T0
 from tests.dashboard.test_values import _valued_customers
 
@@ -28,7 +29,7 @@ def test_customer_profile_and_segment_panel_in_a_browser(
     page.wait_for_url(f"**/admin/dashboard/customers/{promoters[0].pk}/")
     value = CustomerValue.objects.get(customer=promoters[0])
     clv = page.locator("#value-clv").inner_text()
-    assert f"{value.clv:.0f} 円" in clv and "継続確率" in clv
+    assert formatting.yen(value.clv) in clv and "継続確率" in clv
     assert "1 件の紹介" in page.locator("#value-crv").inner_text()
     assert page.locator("#aspect-cognitive").inner_text().count("80") >= 1
     assert "SNS投稿 1" in page.locator("#aspect-social").inner_text()

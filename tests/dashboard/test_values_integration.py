@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from engagement.customers.models import CustomerValue, ValueModelFit
 from engagement.customers.tasks import refresh_customer_values
+from engagement.platform import formatting
 from tests.dashboard.test_values import _valued_customers
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -31,4 +32,4 @@ def test_the_worker_refreshes_all_four_values(build, staff_client, celery_worker
     assert referrer.ckv_parts["answers"] == 1
     assert (referrer.nps_category, referrer.awareness_index) == ("promoter", 80)
     body = staff_client.get(reverse("dashboard:customer", args=[promoters[0].pk])).content
-    assert f"{referrer.crv:.0f} 円" in body.decode()
+    assert formatting.yen(referrer.crv) in body.decode()

@@ -103,4 +103,4 @@ def test_topics_ranked_by_the_predicted_clv_of_who_raised_them():
     client = Client()
     client.force_login(get_user_model().objects.create_superuser(username="a", password="x-9-y"))
     page = client.get(f"/reports/{report.id}/").content.decode()
-    assert 'id="value-topics"' in page and "91000" in page
+    assert 'id="value-topics"' in page and "¥91,000" in page  # yen with separators

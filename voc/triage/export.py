@@ -11,14 +11,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement.platform.spreadsheets import neutralise
+from engagement.platform.spreadsheets import cell
 from voc.models import FeedbackItem
 
 from .selectors import PERSONAL_DATA_PERM, items_for_export
 
 
-def _cell(value: Any) -> str:
-    return neutralise("" if value is None else str(value))
+def _cell(value: Any) -> Any:
+    return cell(value)  # numbers stay numbers; text is neutralised
 
 
 class _Echo:

@@ -53,6 +53,13 @@
       spec.options = spec.options || {};
       spec.options.responsive = true;
       spec.options.animation = false;
+      // Horizontal bars (key drivers): one row per label, so long Japanese labels never overlap.
+      if (spec.options.indexAxis === "y" && spec.data && spec.data.labels && canvas.parentElement) {
+        var rows = spec.data.labels.length;
+        canvas.parentElement.style.height = Math.max(280, rows * 26 + 80) + "px";
+        spec.options.scales = spec.options.scales || {};
+        spec.options.scales.y = Object.assign({ ticks: { autoSkip: false } }, spec.options.scales.y);
+      }
       canvas.chart = new window.Chart(canvas, spec);
       canvas.dataset.drawn = "1";
     });
