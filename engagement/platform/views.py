@@ -6,10 +6,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
-
-
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
