@@ -2,8 +2,8 @@
 
 Masked: e-mail addresses, URLs, phone numbers (Japanese and international forms, half- and
 full-width digits), order and membership numbers (after 注文番号, 会員番号, お問い合わせ番号,
-order no. …, and any run of 8 or more digits), and the customer's own name (full name and each part of it, with or
-without the space between family and given name) and e-mail.
+order no. …, and any run of 8 or more digits), and the customer's own name (full name and each
+part of it, with or without the space between family and given name) and e-mail.
 """
 
 from __future__ import annotations

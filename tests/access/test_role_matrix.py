@@ -197,6 +197,10 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         # 403 without a public link (the survey here has none).
         S(LOGIN, 403, 403, 403, (200, 403)),
     ),
+    "admin/surveys/survey/<int:pk>/qr.png": (
+        lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/qr.png",
+        S(LOGIN, 403, 403, 403, (200, 403)),
+    ),
     # Staff accounts (engagement.audit): every signed-in staff member has their own page.
     "accounts/": (lambda w: reverse("audit:account"), S(LOGIN, 200, 200, 200, 200)),
     "accounts/two-factor/": (
