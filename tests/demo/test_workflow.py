@@ -52,7 +52,7 @@ def test_make_texts_unique_leaves_no_two_texts_alike_and_is_deterministic():
     assert rewritten > 0 and max(after.values()) == 1
     again = [simulate_customer(1, i) for i in range(1, 301)]
     make_texts_unique(again, anonymous_sns_posts(1, 25), seed=1)
-    assert texts(again, anonymous_sns_posts(1, 0)) [:50] == texts(plans, [])[:50]
+    assert texts(again, anonymous_sns_posts(1, 0))[:50] == texts(plans, [])[:50]
     # 「スマホで」 and 「スマホで！」 or half-width ｽﾏﾎ count as the same quote.
     assert text_key("ｽﾏﾎで買えて便利！😊") == text_key("スマホで買えて便利。")
 
