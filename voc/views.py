@@ -69,22 +69,6 @@ def _mask_items(user: Any, items: Iterable[FeedbackItem]) -> None:
         item.text = mask_for(user, item.text, customer=item.customer)
 
 
-def _mask_lines(user: Any, lines: list[dict[str, Any]]) -> None:
-    """KWIC lines masked like items; a mask that spans the keyword puts the line in one piece."""
-    if sees_personal_data(user):
-        return
-    for line in lines:
-        customer = line["item"].customer
-        parts = [
-            mask_for(user, line[key], customer=customer) for key in ("left", "keyword", "right")
-        ]
-        whole = mask_for(user, line["left"] + line["keyword"] + line["right"], customer=customer)
-        if "".join(parts) == whole:
-            line["left"], line["keyword"], line["right"] = parts
-        else:
-            line["left"], line["keyword"], line["right"] = whole, "", ""
-
-
 @staff_member_required
 def topic_list(request: HttpRequest) -> HttpResponse:
     _require(request, "voc.view_topic")
@@ -255,8 +239,16 @@ def search(request: HttpRequest) -> HttpResponse:
         queryset = selectors.visible_items(request.user).select_related("topic", "customer")
         tokens = selectors.keyword_tokens(keyword)
         total = selectors.filter_by_keyword(queryset, keyword).count()
-        lines = selectors.keyword_in_context(queryset, keyword, width=25, limit=100)
-        _mask_lines(request.user, lines)
+        user = request.user
+        lines = selectors.keyword_in_context(
+            queryset,
+            keyword,
+            width=25,
+            limit=100,
+            mask=None
+            if sees_personal_data(user)
+            else lambda item, text: mask_for(user, text, customer=item.customer),
+        )
     return render(
         request,
         "voc/search.html",
