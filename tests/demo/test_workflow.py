@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from engagement.customers.models import BehaviourRecord, BuiltinBehaviour, Customer, Team
 from engagement.demo.services import DEMO_STAFF, TEAMS
-from engagement.demo.simulation import WAVES, make_texts_unique, simulate_customer, text_key
+from engagement.demo.simulation import (
+    WAVES,
+    make_texts_unique,
+    planned_dataset,
+    simulate_customer,
+    text_key,
+)
 from engagement.demo.simulation.voices import anonymous_sns_posts
 from engagement.reports.models import ImprovementAction, Report, ReportStatus
 from surveys.models import Invitation, Response, Survey, SurveyStatus
@@ -50,10 +56,10 @@ def test_make_texts_unique_leaves_no_two_texts_alike_and_is_deterministic():
     rewritten = make_texts_unique(plans, posts, seed=1)
     after = Counter(text_key(t) for t in texts(plans, posts))
     assert rewritten > 0 and max(after.values()) == 1
-    again = [simulate_customer(1, i) for i in range(1, 301)]
-    make_texts_unique(again, anonymous_sns_posts(1, 25), seed=1)
-    assert texts(again, anonymous_sns_posts(1, 0))[:50] == texts(plans, [])[:50]
-    # 「スマホで」 and 「スマホで！」 or half-width ｽﾏﾎ count as the same quote.
+    first, first_posts = planned_dataset(1, 300)
+    second, second_posts = planned_dataset(1, 300)
+    assert texts(first, first_posts) == texts(second, second_posts)  # deterministic
+    # Punctuation, emoji and half-width katakana do not make a quote different.
     assert text_key("ｽﾏﾎで買えて便利！😊") == text_key("スマホで買えて便利。")
 
 

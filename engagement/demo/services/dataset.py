@@ -31,9 +31,7 @@ from engagement.demo.simulation import (
     AnswerPlan,
     CustomerPlan,
     FeedbackPlan,
-    anonymous_sns_posts,
-    make_texts_unique,
-    simulate_customer,
+    planned_dataset,
 )
 from engagement.demo.texts import generate_feedback_texts
 from engagement.platform.errors import Conflict, InvalidInput
@@ -65,9 +63,7 @@ def seed_demo(*, customers: int = 1000, seed: int = 1, log: Log | None = None) -
         raise InvalidInput(
             _("The number of customers must be between 1 and %(max)s.") % {"max": MAX_CUSTOMERS}
         )
-    plans = [simulate_customer(seed, index) for index in range(1, customers + 1)]
-    posts = anonymous_sns_posts(seed, max(10, customers // 12))
-    make_texts_unique(plans, posts, seed=seed)
+    plans, posts = planned_dataset(seed, customers)
     ids = [p.external_id for p in plans]
     if any(
         Customer.objects.filter(external_id__in=ids[start : start + 900]).exists()

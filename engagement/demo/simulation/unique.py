@@ -83,6 +83,18 @@ def make_texts_unique(
     return rewritten
 
 
+def planned_dataset(seed: int, customers: int) -> tuple[list[CustomerPlan], list[FeedbackPlan]]:
+    """What ``seed_demo`` writes: every customer's plan and the anonymous SNS posts, with no two
+    free texts alike."""
+    from .life import simulate_customer
+    from .voices import anonymous_sns_posts
+
+    plans = [simulate_customer(seed, index) for index in range(1, customers + 1)]
+    posts = anonymous_sns_posts(seed, max(10, customers // 12))
+    make_texts_unique(plans, posts, seed=seed)
+    return plans, posts
+
+
 def _rewrite_feedback(seen: set[str], feedback: FeedbackPlan, *, seed: int) -> int:
     new = _rewrite(
         seen,
