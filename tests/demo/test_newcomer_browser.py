@@ -48,6 +48,7 @@ def test_newcomer_answers_on_a_phone_then_staff_assign_and_reply(live_server, ph
     out = StringIO()
     call_command("ensure_demo_admin", stdout=out)
     password = re.search(r"cs_lead / (\S+)", out.getvalue()).group(1)
+    admin_password = re.search(r"Password: (\S+)", out.getvalue()).group(1)
 
     page = phone_page
     page.goto(live_server.url + "/")
@@ -97,3 +98,25 @@ def test_newcomer_answers_on_a_phone_then_staff_assign_and_reply(live_server, ph
     reply = Reply.objects.get(item=item)
     assert reply.state in (ReplyState.QUEUED, ReplyState.SENT)
     assert "佐藤 美咲" in reply.body and "cs_lead" not in reply.body
+
+    # As the administrator: the answer reaches the dashboard (after a rebuild) and the saved
+    # report ranks the topics.
+    from surveys.models import Response
+
+    admin_page = page.context.browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="ja-JP"
+    ).new_page()
+    admin_page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    admin_page.fill("#id_username", "admin")
+    admin_page.fill("#id_password", admin_password)
+    admin_page.click("input[type=submit]")
+    admin_page.get_by_role("link", name="エンゲージメント・ダッシュボード").first.click()
+    admin_page.get_by_role("button", name="今すぐ再集計").click()
+    admin_page.wait_for_load_state()
+    answered = Response.objects.filter(status="completed").count()
+    assert admin_page.inner_text("#kpi-responses").replace(",", "") == str(answered)
+    admin_page.goto(f"{live_server.url}/admin/")
+    admin_page.get_by_role("link", name="改善レポート").first.click()
+    admin_page.locator(".reports a[href^='/reports/']").first.click()
+    assert admin_page.get_by_role("heading", name="影響度順のトピック").is_visible()
+    admin_page.context.close()

@@ -163,7 +163,7 @@ REPLY_BODY = (
 def stage_inbox(*, users: dict[str, Any], now: datetime) -> dict[str, int]:
     """Work on the most recent contactable items as the two teams would have by now."""
     teams = {t.name: t for t in Team.objects.filter(name__in=[TEAM_EAST, TEAM_WEST])}
-    items = list(
+    candidates = list(
         FeedbackItem.objects.filter(
             state=TriageState.NEW,
             customer__contact_allowed=True,
@@ -172,12 +172,21 @@ def stage_inbox(*, users: dict[str, Any], now: datetime) -> dict[str, int]:
         .exclude(customer__email="")
         .exclude(text="")
         .order_by("-received_at", "-id")
-        .values_list("id", flat=True)[:INBOX_ITEMS]
+        .values_list("id", "sentiment")[: INBOX_ITEMS * 3]
     )
+    # Complaints get the urgent work and the apologies; praise and suggestions the rest.
+    complaints = [pk for pk, sentiment in candidates if sentiment in ("negative", "mixed")]
+    others = [pk for pk, sentiment in candidates if sentiment not in ("negative", "mixed")]
+    work = []
+    for n in range(min(INBOX_ITEMS, len(candidates))):
+        pattern = PATTERN[n % len(PATTERN)]
+        serious = pattern[3] >= Priority.HIGH or pattern[5] != ""
+        first, second = (complaints, others) if serious else (others, complaints)
+        work.append(((first or second).pop(0), pattern))
     counts = {"items": 0, "replies_sent": 0, "replies_drafted": 0}
     with triage.buffered_events():
-        for n, item_id in enumerate(items):
-            state, owner_name, team_name, priority, due_hours, reply = PATTERN[n % len(PATTERN)]
+        for item_id, pattern in work:
+            state, owner_name, team_name, priority, due_hours, reply = pattern
             owner = users.get(owner_name) if owner_name else None
             actor = users.get("cs_lead")
             triage.update_triage(
