@@ -26,6 +26,7 @@ demo: install
 	DJANGO_DEBUG=1 $(MANAGE) seed_demo
 	DJANGO_DEBUG=1 $(MANAGE) analyze_voc
 	DJANGO_DEBUG=1 $(MANAGE) refresh_customer_values
+	DJANGO_DEBUG=1 $(MANAGE) seed_demo_workflow
 	DJANGO_DEBUG=1 $(MANAGE) ensure_demo_admin
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	DJANGO_DEBUG=1 $(MANAGE) runserver --noreload $(HOST):$(PORT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -267,10 +267,16 @@ def topic_quotes(topic: Topic, *, user: Any) -> list[FeedbackItem]:
 
 
 def keyword_in_context(
-    queryset: QuerySet[FeedbackItem], keyword: str, *, width: int = 20, limit: int = 100
+    queryset: QuerySet[FeedbackItem],
+    keyword: str,
+    *,
+    width: int = 20,
+    limit: int = 100,
+    mask: Callable[[FeedbackItem, str], str] | None = None,
 ) -> list[dict[str, Any]]:
     """KWIC lines: left context, the keyword as written, right context (normalised text), and
-    the item's page (``url``).
+    the item's page (``url``). ``mask`` (item, text → text shown) is applied to the whole text
+    before it is cut, so that no part of a masked name or number is left at a line's edge.
 
     The keyword is located by whole words (レジ is never highlighted inside クレジットカード;
     届く highlights 届か in 届かない), through the same lemmas the search matched on.
@@ -289,6 +295,8 @@ def keyword_in_context(
     lines = []
     for item in filter_by_keyword(queryset, keyword).order_by("-received_at", "-id")[: limit * 3]:
         text = item.normalized_text or normalize_text(item.text)
+        if mask is not None:
+            text = mask(item, text)
         spans = morpheme_spans(text)
         found = find_morphemes(text, morphemes, spans)
         for words in content:

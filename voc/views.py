@@ -9,12 +9,14 @@ the model permission it needs and calls a selector or a service.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from engagement.platform.errors import DomainError
+from engagement.platform.masking import mask_for
+from engagement.platform.scope import sees_personal_data
 from surveys.models import Response
 from voc import impact, selectors, services
 from voc.forms import (
@@ -34,7 +38,7 @@ from voc.forms import (
     RenameForm,
     SplitForm,
 )
-from voc.models import AnalysisRun, Topic
+from voc.models import AnalysisRun, FeedbackItem, Topic
 
 ITEMS_PER_PAGE = 50
 COOCCURRENCE_ITEMS = 5_000
@@ -46,12 +50,28 @@ def _require(request: HttpRequest, *perms: str) -> None:
 
 
 def _context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
-    return {**admin.site.each_context(request), "title": title, **extra}
+    return {
+        **admin.site.each_context(request),
+        "title": title,
+        # Roles without personal data (the product team) see topics and KWIC masked and cannot
+        # open an item (the inbox and its customer): links to items are left out for them.
+        "can_open_items": request.user.has_perm("voc.view_feedbackitem"),
+        **extra,
+    }
+
+
+def _mask_items(user: Any, items: Iterable[FeedbackItem]) -> None:
+    """Mask the shown text of ``items`` (in memory, never saved) for a role without personal
+    data: names, e-mail, phone and order numbers (``engagement.platform.masking``)."""
+    if sees_personal_data(user):
+        return
+    for item in items:
+        item.text = mask_for(user, item.text, customer=item.customer)
 
 
 @staff_member_required
 def topic_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "voc.view_topic", "voc.view_feedbackitem")
+    _require(request, "voc.view_topic")
     rows = selectors.topic_overview(user=request.user)
     peak = max([max(row["trend"]) for row in rows if row["trend"]] or [1]) or 1
     # The one ranking by effect on behaviour (the dashboard and the reports show the same),
@@ -92,7 +112,7 @@ def _sparkline(values: list[int], peak: int, width: int = 96, height: int = 24) 
 
 @staff_member_required
 def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
-    _require(request, "voc.view_topic", "voc.view_feedbackitem")
+    _require(request, "voc.view_topic")
     topic = get_object_or_404(Topic, id=topic_id)
     keyword_form = KeywordForm(request.GET or None)
     items = selectors.visible_items(request.user).filter(topic=topic).select_related("customer")
@@ -102,6 +122,10 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         items = selectors.filter_by_keyword(items, keyword)
     items = items.order_by("-received_at", "-id")
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    quotes = selectors.topic_quotes(topic, user=request.user)
+    prefetch_related_objects(quotes, "customer")
+    _mask_items(request.user, [*quotes, *page.object_list])
     other_topics = Topic.objects.filter(is_active=True).exclude(id=topic.id).order_by("name")
     return render(
         request,
@@ -110,7 +134,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
             request,
             topic.name,
             topic=topic,
-            quotes=selectors.topic_quotes(topic, user=request.user),
+            quotes=quotes,
             item_count=selectors.topic_item_count(topic, user=request.user),
             page=page,
             keyword=keyword,
@@ -205,17 +229,26 @@ def item_move(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required
 def search(request: HttpRequest) -> HttpResponse:
-    _require(request, "voc.view_feedbackitem")
+    _require(request, "voc.view_topic")
     form = KeywordForm(request.GET or None)
     keyword = form.cleaned_data["q"] if form.is_valid() else ""
     lines: list[dict[str, Any]] = []
     total = 0
     tokens: list[str] = []
     if keyword.strip():
-        queryset = selectors.visible_items(request.user).select_related("topic")
+        queryset = selectors.visible_items(request.user).select_related("topic", "customer")
         tokens = selectors.keyword_tokens(keyword)
         total = selectors.filter_by_keyword(queryset, keyword).count()
-        lines = selectors.keyword_in_context(queryset, keyword, width=25, limit=100)
+        user = request.user
+        lines = selectors.keyword_in_context(
+            queryset,
+            keyword,
+            width=25,
+            limit=100,
+            mask=None
+            if sees_personal_data(user)
+            else lambda item, text: mask_for(user, text, customer=item.customer),
+        )
     return render(
         request,
         "voc/search.html",

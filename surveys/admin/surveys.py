@@ -179,13 +179,16 @@ class SurveyAdmin(admin.ModelAdmin):
         url = public_url(obj)
         if url:
             qr = reverse("admin:surveys_survey_qr", args=[obj.pk])
+            qr_png = reverse("admin:surveys_survey_qr_png", args=[obj.pk])
             parts.append(
                 format_html(
-                    '{}: <code>{}</code> <a href="{}">{}</a>',
+                    '{}: <code>{}</code> <a href="{}">{}</a> · <a href="{}">{}</a>',
                     _("Public link"),
                     url,
                     qr,
                     _("QR code (SVG)"),
+                    qr_png,
+                    _("QR code (PNG)"),
                 )
             )
         return format_html("<br>".join(["{}"] * len(parts)), *parts)
@@ -247,6 +250,7 @@ class SurveyAdmin(admin.ModelAdmin):
             path("<int:pk>/copy/", wrap(self.copy_view), name="surveys_survey_copy"),
             path("<int:pk>/links.csv", wrap(self.links_view), name="surveys_survey_links"),
             path("<int:pk>/qr.svg", wrap(self.qr_view), name="surveys_survey_qr"),
+            path("<int:pk>/qr.png", wrap(self.qr_png_view), name="surveys_survey_qr_png"),
             *super().get_urls(),
         ]
 
@@ -283,7 +287,8 @@ class SurveyAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    def qr_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def qr_view(self, request: HttpRequest, pk: int, kind: str = "svg") -> HttpResponse:
+        """The public link's QR code: SVG for print, PNG for slides, POP tools and chat."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         survey = get_object_or_404(Survey, pk=pk)
@@ -291,11 +296,20 @@ class SurveyAdmin(admin.ModelAdmin):
         if not url:
             raise PermissionDenied
         buffer = io.BytesIO()
-        segno.make(url, error="m").save(buffer, kind="svg", scale=8, border=4, title=survey.title)
-        response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
-        response["Content-Disposition"] = f'attachment; filename="{survey.slug}-qr.svg"'
+        qr = segno.make(url, error="m")
+        if kind == "png":
+            qr.save(buffer, kind="png", scale=10, border=4)
+            content_type = "image/png"
+        else:
+            qr.save(buffer, kind="svg", scale=8, border=4, title=survey.title)
+            content_type = "image/svg+xml"
+        response = HttpResponse(buffer.getvalue(), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{survey.slug}-qr.{kind}"'
         response["Cache-Control"] = "no-store"
         return response
+
+    def qr_png_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.qr_view(request, pk, kind="png")
 
     def _run(self, request: HttpRequest, queryset: QuerySet[Survey], fn: Any, done: str) -> None:
         ok = 0

@@ -34,3 +34,29 @@ def test_seed_demo_on_postgresql_with_a_real_worker(celery_worker_process, wait)
         Response.objects.count(),
     ) == counts
     assert FeedbackItem.objects.filter(channel="survey").count() == texts
+
+
+def test_seed_demo_workflow_reports_are_generated_by_the_worker(celery_worker_process, wait):
+    """The staged reports go through the outbox by task name; the worker generates them."""
+    from engagement.reports.models import Report, ReportStatus
+    from voc.triage.models import Reply
+
+    call_command("seed_demo", customers=60, seed=3, stdout=StringIO())
+    texts = Answer.objects.filter(question__kind__in=["short_text", "long_text"]).count()
+    wait(lambda: FeedbackItem.objects.filter(channel="survey").count() == texts, timeout=120)
+    call_command("analyze_voc", stdout=StringIO())
+    call_command("seed_demo_workflow", stdout=StringIO())
+    assert set(FeedbackItem.objects.values_list("state", flat=True)) >= {
+        "new",
+        "in_progress",
+        "waiting",
+        "resolved",
+        "no_action",
+    }
+    assert Reply.objects.filter(state="sent").exists()
+    wait(
+        lambda: Report.objects.filter(status=ReportStatus.DONE).count() == 2,
+        timeout=180,
+    )
+    later = Report.objects.order_by("period_start").last()
+    assert later.data["previous_report_id"] is not None

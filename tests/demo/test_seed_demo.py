@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from engagement.customers.models import BehaviourRecord, Customer
 from engagement.demo.models import DemoDataset
-from engagement.demo.simulation import WAVES, simulate_customer
+from engagement.demo.simulation import WAVES, planned_dataset, simulate_customer
 from surveys.models import Answer, Invitation, Response, ResponseStatus, Survey, SurveyStatus
 from voc.models import FeedbackItem
 
@@ -79,16 +79,16 @@ def test_seed_demo_creates_linked_customers_behaviour_two_waves_and_feedback(
     categories = set(Response.objects.values_list("nps_category", flat=True))
     assert categories == {"promoter", "passive", "detractor"}
 
-    # The free-text answers are the planned ones, exactly (the generator is the source).
-    planned = {
-        a.reason[2] for i in range(1, N + 1) for a in simulate_customer(SEED, i).answers if a.reason
-    }
+    # The free-text answers are the planned ones, exactly (the generator is the source; a text
+    # that repeated an earlier one was written again).
+    plans, _posts = planned_dataset(SEED, N)
+    planned = {a.reason[2] for p in plans for a in p.answers if a.reason}
     stored = set(Answer.objects.filter(question__role="nps_reason").values_list("text", flat=True))
     assert stored == planned and len(stored) >= 10
 
     other = FeedbackItem.objects.exclude(channel="survey")
     assert set(other.values_list("channel", flat=True)) == {"support", "review", "sns"}
-    planned_other = {f.text for i in range(1, N + 1) for f in simulate_customer(SEED, i).feedback}
+    planned_other = {f.text for p in plans for f in p.feedback}
     stored_other = set(other.filter(customer__isnull=False).values_list("text", flat=True))
     assert stored_other == planned_other  # exactly as generated (half-width kana, emoji …)
     assert other.filter(customer__isnull=True, channel="sns").exists()  # anonymous posts

@@ -187,6 +187,11 @@ def test_admin_template_links_download_qr_and_refused_edit(client, survey, wave,
     qr = client.get(f"/admin/surveys/survey/{survey.id}/qr.svg")
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"
     assert b"<svg" in qr.content
+    png = client.get(f"/admin/surveys/survey/{survey.id}/qr.png")
+    assert png.status_code == 200 and png["Content-Type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    width = int.from_bytes(png.content[16:20], "big")  # IHDR: (21 + 2 × 4 border) modules × 10
+    assert width >= 290 and png["Content-Disposition"].endswith('-qr.png"')
 
     [(invitation, _)] = services.create_invitations(
         survey=survey, customers=[customer], now=timezone.now()

@@ -24,6 +24,7 @@ The model, in short (documented so the dashboard's figures can be checked agains
 from .life import simulate_customer
 from .plans import AnswerPlan, BehaviourPlan, CustomerPlan, FeedbackPlan
 from .timeline import AS_OF, BRAND, FIX_DATE, FIXED_THEME, TOKYO, WAVES, WaveSpec
+from .unique import make_texts_unique, planned_dataset, text_key
 from .voices import anonymous_sns_posts
 
 __all__ = [
@@ -39,5 +40,8 @@ __all__ = [
     "FeedbackPlan",
     "WaveSpec",
     "anonymous_sns_posts",
+    "make_texts_unique",
+    "planned_dataset",
     "simulate_customer",
+    "text_key",
 ]

@@ -20,12 +20,15 @@ class Command(BaseCommand):
             " デモ用管理者アカウント / Demo admin account",
             f"   URL:                  {ADMIN_URL}",
             f"   ユーザー名 / Username: {user.get_username()}",
+            f"   表示名 / Display name: {user.get_full_name()}",
             f"   パスワード / Password: {password}",
         ]
         staff = services.ensure_demo_staff()
         if staff:
-            lines.append(" デモ用スタッフ / Demo staff accounts (role: username / password)")
-            lines += [f"   {role}: {name} / {pw}" for role, name, pw in staff]
+            lines.append(
+                " デモ用スタッフ / Demo staff accounts (role（name）: username / password)"
+            )
+            lines += [f"   {role}（{who}）: {name} / {pw}" for role, name, pw, who in staff]
         lines += [
             " ※ 実行するたびに新しいパスワードになります。",
             "   A new password is generated on every run.",

@@ -1,4 +1,4 @@
-"""Writes of the demo app: load the demo data set, the demo admin, the labelled evaluation CSV.
+"""Load the demo data set, the demo admin, the labelled evaluation CSV.
 
 ``seed_demo`` writes what ``engagement.demo.simulation`` planned: customers and behaviour
 records in bulk, the two survey waves through the surveys app's own services (so responses are
@@ -31,8 +31,7 @@ from engagement.demo.simulation import (
     AnswerPlan,
     CustomerPlan,
     FeedbackPlan,
-    anonymous_sns_posts,
-    simulate_customer,
+    planned_dataset,
 )
 from engagement.demo.texts import generate_feedback_texts
 from engagement.platform.errors import Conflict, InvalidInput
@@ -64,7 +63,7 @@ def seed_demo(*, customers: int = 1000, seed: int = 1, log: Log | None = None) -
         raise InvalidInput(
             _("The number of customers must be between 1 and %(max)s.") % {"max": MAX_CUSTOMERS}
         )
-    plans = [simulate_customer(seed, index) for index in range(1, customers + 1)]
+    plans, posts = planned_dataset(seed, customers)
     ids = [p.external_id for p in plans]
     if any(
         Customer.objects.filter(external_id__in=ids[start : start + 900]).exists()
@@ -89,7 +88,7 @@ def seed_demo(*, customers: int = 1000, seed: int = 1, log: Log | None = None) -
         log(_("Behaviour records: %(count)s") % {"count": behaviours})
         _link_referrals()
         responses = _run_waves(plans, by_index, log=log)
-        feedback = _create_feedback(plans, by_index, seed=seed)
+        feedback = _create_feedback(plans, posts, seed=seed)
         log(_("Feedback items from other channels: %(count)s") % {"count": feedback})
         dataset = DemoDataset.objects.create(
             seed=seed,
@@ -322,14 +321,14 @@ def _default_value(question: Question) -> Any:
 # --- feedback from other channels ---------------------------------------------------------------
 
 
-def _create_feedback(plans: list[CustomerPlan], by_index: dict[int, Customer], *, seed: int) -> int:
+def _create_feedback(plans: list[CustomerPlan], posts: list[FeedbackPlan], *, seed: int) -> int:
     """Support inquiries, reviews and SNS posts, through the VoC app's own CSV import (the same
     path a company's exports take), so they are de-duplicated, analysed and triaged like any
     imported feedback. The touchpoint goes into the item's attributes (an extra CSV column)."""
     from voc.services import import_feedback
 
     rows: list[tuple[FeedbackPlan, str]] = [(f, p.external_id) for p in plans for f in p.feedback]
-    rows += [(f, "") for f in anonymous_sns_posts(seed, max(10, len(plans) // 12))]
+    rows += [(f, "") for f in posts]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -355,8 +354,14 @@ def _create_feedback(plans: list[CustomerPlan], by_index: dict[int, Customer], *
 # --- demo accounts and files --------------------------------------------------------------------
 
 
+ADMIN_DISPLAY_NAME = "山本 彩"
+
+
 def ensure_demo_admin(*, username: str = "admin") -> tuple[AbstractBaseUser, str]:
-    """Create (or reuse) the superuser ``username`` and give it a fresh random password."""
+    """Create (or reuse) the superuser ``username`` and give it a fresh random password.
+
+    Its display name (``first_name``, family name first as written in Japanese) is what replies
+    are signed with, never the login name."""
     password = secrets.token_urlsafe(12)
     user_model = get_user_model()
     with transaction.atomic():
@@ -364,6 +369,8 @@ def ensure_demo_admin(*, username: str = "admin") -> tuple[AbstractBaseUser, str
             username=username, defaults={"email": f"{username}@example.jp"}
         )
         user.is_staff = user.is_superuser = user.is_active = True
+        if not user.get_full_name():
+            user.first_name = ADMIN_DISPLAY_NAME
         user.set_password(password)
         user.save()
     return user, password
@@ -380,37 +387,3 @@ def export_demo_feedback(*, path: Path, items: int = 1500, seed: int = 0) -> int
         for theme, text, _sentiment in generate_feedback_texts(items, seed):
             writer.writerow([text, theme])
     return items
-
-
-DEMO_STAFF = (
-    ("cs_agent", "CS agent"),
-    ("cs_lead", "CS lead"),
-    ("product", "Product team"),
-)
-
-
-def ensure_demo_staff() -> list[tuple[str, str, str]]:
-    """Example staff accounts, one per role of ``engagement.platform.roles``: ``(role, username,
-    password)``, each with a freshly generated password."""
-    from django.contrib.auth.models import Group
-
-    from engagement.platform import roles
-
-    wanted = [(u, r) for u, r in DEMO_STAFF if r in roles.ROLES]
-    if Group.objects.filter(name__in=[r for _u, r in wanted]).count() != len(wanted):
-        roles.sync_roles()
-    accounts = []
-    user_model = get_user_model()
-    with transaction.atomic():
-        for username, role in wanted:
-            password = secrets.token_urlsafe(12)
-            user, _created = user_model.objects.get_or_create(
-                username=username, defaults={"email": f"{username}@example.jp"}
-            )
-            user.is_staff = user.is_active = True
-            user.is_superuser = False
-            user.set_password(password)
-            user.save()
-            user.groups.set([Group.objects.get(name=role)])
-            accounts.append((role, username, password))
-    return accounts
