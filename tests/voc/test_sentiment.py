@@ -289,6 +289,8 @@ def test_topic_list_counts_mixed_items_in_the_sentiment_mix():
         ("解約ってどこからできますか？", "neutral"),
         ("領収書を発行していただくことは可能でしょうか。", "neutral"),
         ("なんで解約できないの？", "negative"),
+        # Something that now works is good news.
+        ("ウィジェットで残高チェックできるようになった", "positive"),
         # 〜すぎ without the verb's ending is excess too.
         ("月額高すぎ", "negative"),
         ("ATM少なすぎ", "negative"),
