@@ -133,7 +133,10 @@ def _predicate_end(tokens: list[Token], i: int) -> int | None:
         end = j  # 解約 + できる
         j += 1
     if j < len(tokens) and tokens[j].lemma in NEGATIONS and tokens[j].major in ("助動詞", "形容詞"):
-        return j
+        # ない, or a negation's stem with the auxiliary that ends it: なかっ + た.
+        while j + 1 < len(tokens) and tokens[j + 1].major == "助動詞" and not _final(tokens[j]):
+            j += 1
+        return j if _final(tokens[j]) else None
     last = tokens[end]
     if _plain(last):
         return end
@@ -175,16 +178,26 @@ def _good_noun_run(tokens: list[Token], i: int, j: int) -> bool:
     return not all(t.pos.startswith("名詞-固有名詞-人名") for t in words)
 
 
+HONORIFICS = frozenset({"ちゃん", "さん", "様", "さま", "君", "くん"})
+
+
 def _adverbial_run(tokens: list[Token], i: int, j: int) -> bool:
     """Only nouns that also serve as adverbs (UniDic 副詞可能: 毎回, 結局, 最近, 土日)."""
     return all(t.pos.startswith("名詞-普通名詞-副詞可能") for t in tokens[i : j + 1])
 
 
 def _without_leading_adverbs(tokens: list[Token], i: int, j: int) -> tuple[int, int]:
-    """毎回アプリ → アプリ: an adverbial noun before a compound is not part of its name."""
+    """毎回アプリ → アプリ: an adverbial noun before a compound is not part of its name; nor is
+    an honorific after it (時間指定ちゃん(と) → 時間指定, where the tagger split ちゃんと)."""
     while i < j and _adverbial_run(tokens, i, i):
         i += 1
+    while j > i and tokens[j].major == "接尾辞" and tokens[j].surface in HONORIFICS:
+        j -= 1
     return i, j
+
+
+def _negated(tokens: list[Token], start: int, end: int) -> bool:
+    return any(t.lemma in ("ない", "無い", "ず", "ぬ") for t in tokens[start : end + 1])
 
 
 def candidates(text: str) -> dict[str, str]:
@@ -223,6 +236,8 @@ def candidates(text: str) -> dict[str, str]:
             k += 1
         end = _predicate_end(tokens, k)
         if end is not None and (k > j + 1 or tokens[k].lemma in ("出来る", "為る")):
+            if k == j + 1 and tokens[k].lemma == "為る" and not _negated(tokens, k, end):
+                continue  # 指定した, 注文した: the act itself, no aspect of it (指定できない is)
             add(tokens[i].start, tokens[end].end, "noun_pred")
     return found
 

@@ -220,10 +220,13 @@ _LIKE_NOT = re.compile(r"気に入らな")
 # Relief: a bad thing that went away is good news (手間がほぼゼロになった, 残業が減りました,
 # ストレスがなくなった, エラーが解消された). The noun right before the reduction must be negative
 # in the lexicon; 量も減った or ポイントが減った stay as they are.
-_RELIEF = re.compile(
-    r"([一-龥ァ-ヶー]+)(?:が|も|は|を)?(?:ほぼ|かなり|だいぶ|大幅に|一気に|すっかり|完全に)?"
+_REDUCTION = (
     r"(?:減(?:り|っ|る|ら|少)|減らせ|(?:なく|無く)な|ゼロ|解消|軽減|治(?:っ|り|る)|直(?:っ|り|る)"
     r"|消え|省け)"
+)
+_RELIEF = re.compile(
+    r"([一-龥ァ-ヶー]+)(?:が|も|は|を)?(?:ほぼ|かなり|だいぶ|大幅に|一気に|すっかり|完全に)?"
+    + _REDUCTION
 )
 # A polite request for information (〜できますか？, 〜はありますか, 〜でしょうか, 教えてください)
 # is an inquiry, neither praise nor complaint, whatever words it asks about (解約ってどこから
@@ -234,6 +237,9 @@ _INQUIRY = re.compile(
 )
 # 高すぎ, 少なすぎ, 下がりすぎ said as a complaint without the verb's ending.
 _EXCESS_CUT = re.compile(r"すぎ(?:[。!！…]|$|\s|じゃ|だろ|でしょ|て|!)")
+# Gained ability: 見られるようになった, 設定できるようになって, 怖くなくなりました is relief above.
+_NOW_ABLE = re.compile(r"(?:でき|られ|れ|え|け|せ|め|べ|て)るようにな(?:っ|り|る)")
+NOW_ABLE_VALUE = 0.6
 _WITHOUT_WAITING = re.compile(r"待たず|待たされず|並ばず")
 RELIEF_VALUE = 0.6
 _NEVER_HAD = re.compile(r"(?:た|だ)ことが(?:ない|無い|あり?ません|なかった|なく)")
@@ -804,8 +810,9 @@ _ANY_CUE = re.compile(
             _NEVER_HAD.pattern,
             "のに",
             _LIKE.pattern,
-            _RELIEF.pattern,
+            _REDUCTION,  # the cheap half of _RELIEF
             _INQUIRY.pattern,
+            "ようにな",  # the cheap half of _NOW_ABLE
             _EXCESS_CUT.pattern,
             _WITHOUT_WAITING.pattern,
             "[" + re.escape("".join(sorted(_KAOMOJI_HINT))) + "]",
@@ -859,6 +866,8 @@ def _text_cues(text: str, values: list[float]) -> list[float]:
         values[:] = [abs(value) for value in values]  # the bad thing went away
     if _EXCESS_CUT.search(text) and not any(value > 0 for value in values):
         cues.append(EXCESS_VALUE)  # 月額高すぎ
+    if _NOW_ABLE.search(text) and not any(value < -0.5 for value in values):
+        cues.append(NOW_ABLE_VALUE)  # 見られるようになった: something now works
     if _WITHOUT_WAITING.search(text):
         values[:] = [value for value in values if value > 0]  # 待たずに: no wait, good news
         cues.append(RELIEF_VALUE)

@@ -374,3 +374,12 @@ def test_nouns_that_serve_as_adverbs_do_not_label_a_topic_on_their_own():
     found = labels.candidates("毎回アプリが落ちる。結局、土日の予約は取れない")
     assert "毎回" not in found and "結局" not in found and "土日" not in found
     assert "アプリ" in found and "土日の予約" in found
+
+
+def test_labels_skip_the_bare_act_and_end_a_negation_where_it_ends():
+    found = labels.candidates(
+        "配送日時を指定した。日時指定しなかった。時間指定ちゃんと守ってくれた"
+    )
+    assert "指定した" not in found  # the act itself names no aspect of it
+    assert "日時指定しなかった" in found and "日時指定しなかっ" not in found
+    assert "時間指定" in found and not any(phrase.endswith("ちゃん") for phrase in found)
