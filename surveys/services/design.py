@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from engagement.customers.models import Touchpoint
 from engagement.platform.errors import Conflict, InvalidInput
 from surveys import tokens
+from surveys.builder.validation import validate_survey
 from surveys.models import (
     AwarenessItem,
     Choice,
@@ -259,6 +260,12 @@ def open_survey(*, survey: Survey, now: datetime | None = None) -> Survey:
         raise InvalidInput(_("A survey needs at least one question before it is opened."))
     if survey.closes_at and now and survey.closes_at <= now:
         raise InvalidInput(_("The closing date is in the past. Change it before opening."))
+    problems = validate_survey(survey)
+    if problems:
+        raise InvalidInput(
+            _("The survey cannot be opened until these are fixed: %(problems)s")
+            % {"problems": " / ".join(p.message for p in problems)}
+        )
     survey.status = SurveyStatus.OPEN
     survey.save(update_fields=["status", "updated_at"])
     return survey
