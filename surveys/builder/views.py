@@ -110,7 +110,7 @@ def _builder_action(request: HttpRequest, survey: Survey) -> HttpResponse:
 def question(
     request: HttpRequest, pk: int, question_id: int | None = None, *, admin_site: Any
 ) -> HttpResponse:
-    _can_view(request)
+    _can_change(request)
     survey = get_object_or_404(Survey, pk=pk)
     instance = (
         get_object_or_404(Question, pk=question_id, survey=survey, archived_at__isnull=True)
@@ -146,7 +146,7 @@ def question(
 
 
 def page(request: HttpRequest, pk: int, page_id: int, *, admin_site: Any) -> HttpResponse:
-    _can_view(request)
+    _can_change(request)
     survey = get_object_or_404(Survey, pk=pk)
     instance = get_object_or_404(Page, pk=page_id, survey=survey)
     form = PageForm(request.POST or None, page=instance)
@@ -217,7 +217,7 @@ def preview(request: HttpRequest, pk: int, *, admin_site: Any) -> HttpResponse:
 def test_link(request: HttpRequest, pk: int, *, admin_site: Any) -> HttpResponse:
     """Answer the survey as a customer would, through every branch; the response is marked as a
     test (``Response.is_test``) and never counted. Works on a draft survey too."""
-    _can_view(request)
+    _can_change(request)
     survey = get_object_or_404(Survey.objects.select_related("wave"), pk=pk)
     key = f"surveys-test-{survey.pk}"
     here = reverse("admin:surveys_survey_test", args=[survey.pk])
