@@ -18,7 +18,7 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from engagement.platform.errors import Conflict, InvalidInput
-from surveys.builder.validation import validate_survey
+from surveys.validation import validate_survey
 from surveys.models import (
     Choice,
     Page,

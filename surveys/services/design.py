@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from engagement.customers.models import Touchpoint
 from engagement.platform.errors import Conflict, InvalidInput
 from surveys import tokens
-from surveys.builder.validation import validate_survey
+from surveys.validation import validate_survey
 from surveys.models import (
     AwarenessItem,
     Choice,

@@ -10,7 +10,7 @@ from django.utils.translation import override
 from engagement.platform.errors import Conflict, InvalidInput
 from surveys import services
 from surveys.builder import services as builder
-from surveys.builder.validation import validate_survey
+from surveys.validation import validate_survey
 from surveys.flow import SurveyPlan
 from surveys.models import Page, Question, QuestionKind, QuestionWording, Response, ResponseStatus
 
