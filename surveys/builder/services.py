@@ -18,7 +18,6 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from engagement.platform.errors import Conflict, InvalidInput
-from surveys.validation import validate_survey
 from surveys.models import (
     Choice,
     Page,
@@ -28,6 +27,7 @@ from surveys.models import (
     ResponseStatus,
     Survey,
 )
+from surveys.validation import validate_survey
 
 FROZEN_WITH_ANSWERS = ("key", "kind")
 

@@ -21,11 +21,11 @@ from engagement.platform.forms import add_domain_error
 from surveys import views as customer_views
 from surveys.builder import services
 from surveys.builder.forms import PageForm, QuestionForm
-from surveys.validation import validate_survey
 from surveys.flow import SurveyPlan
 from surveys.forms import question_views
 from surveys.models import Page, Question, Response, ResponseStatus, Survey
 from surveys.services import start_response
+from surveys.validation import validate_survey
 
 
 def _can_change(request: HttpRequest) -> None:

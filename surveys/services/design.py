@@ -13,7 +13,6 @@ from django.utils.translation import gettext_noop
 from engagement.customers.models import Touchpoint
 from engagement.platform.errors import Conflict, InvalidInput
 from surveys import tokens
-from surveys.validation import validate_survey
 from surveys.models import (
     AwarenessItem,
     Choice,
@@ -26,6 +25,7 @@ from surveys.models import (
     SurveyStatus,
     Wave,
 )
+from surveys.validation import validate_survey
 
 # English msgids; the Japanese is in the catalogue. Stored on the survey in both languages.
 AWARENESS_STATEMENTS = {

@@ -10,9 +10,9 @@ from django.utils.translation import override
 from engagement.platform.errors import Conflict, InvalidInput
 from surveys import services
 from surveys.builder import services as builder
-from surveys.validation import validate_survey
 from surveys.flow import SurveyPlan
 from surveys.models import Page, Question, QuestionKind, QuestionWording, Response, ResponseStatus
+from surveys.validation import validate_survey
 
 
 @pytest.fixture
