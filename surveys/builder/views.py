@@ -23,7 +23,7 @@ from surveys.builder import services
 from surveys.builder.forms import PageForm, QuestionForm
 from surveys.flow import SurveyPlan
 from surveys.forms import question_views
-from surveys.models import Page, Question, Response, ResponseStatus, Survey
+from surveys.models import Page, Question, QuestionWording, Response, ResponseStatus, Survey
 from surveys.services import start_response
 from surveys.validation import validate_survey
 
@@ -64,6 +64,11 @@ def builder(request: HttpRequest, pk: int, *, admin_site: Any) -> HttpResponse:
         "pages": pages,
         "problems": validate_survey(survey),
         "archived": archived,
+        "wordings": list(
+            QuestionWording.objects.filter(question__survey=survey)
+            .select_related("question")
+            .order_by("question__key", "replaced_at", "id")
+        ),
         "has_answers": services.has_real_answers(survey),
     }
     return render(request, "surveys/builder/builder.html", context)

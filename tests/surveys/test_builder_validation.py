@@ -8,10 +8,18 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from engagement.platform.errors import Conflict, InvalidInput
-from surveys import services
+from surveys import selectors, services
 from surveys.builder import services as builder
 from surveys.flow import SurveyPlan
-from surveys.models import Page, Question, QuestionKind, QuestionWording, Response, ResponseStatus
+from surveys.models import (
+    Page,
+    Question,
+    QuestionKind,
+    QuestionWording,
+    Response,
+    ResponseStatus,
+    Wave,
+)
 from surveys.validation import validate_survey
 
 
@@ -161,6 +169,15 @@ def test_rewording_and_deleting_in_a_survey_with_answers_versions_it(survey):
             choices=[],
             now=timezone.now(),
         )
+    # Comparisons say when the wording changed: within the wave (a new version) ...
+    [change] = selectors.compare_waves(wave_a=survey.wave, wave_b=survey.wave).wording_changes
+    assert change.key == "ideas" and change.before == old and change.changed_at is not None
+    # ... and between waves (a copy for the next wave, reworded there).
+    later = Wave.objects.create(name="2027年上期", starts_on="2027-04-01", ends_on="2027-09-30")
+    copy = services.copy_survey(survey=survey, wave=later, slug="next-wave")
+    Question.objects.filter(survey=copy, key="csat").update(text="満足度をお聞かせください。")
+    changes = selectors.compare_waves(wave_a=survey.wave, wave_b=later).wording_changes
+    assert ("csat", None) in [(c.key, c.changed_at) for c in changes]
     builder.delete_question(question=ideas, now=timezone.now())
     ideas.refresh_from_db()
     assert ideas.archived_at is not None and ideas.answers.count() == 1  # answers kept
