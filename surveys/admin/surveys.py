@@ -36,7 +36,7 @@ from surveys.services.distribution import public_url
 
 
 def has_answers(survey_id: int | None) -> bool:
-    return bool(survey_id) and Response.objects.filter(survey_id=survey_id).exists()
+    return bool(survey_id) and Response.objects.filter(survey_id=survey_id, is_test=False).exists()
 
 
 @admin.register(Wave)

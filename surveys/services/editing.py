@@ -25,7 +25,7 @@ FROZEN_CHOICE_FIELDS = ("value", "question")
 def _has_answers(survey_id: int | None) -> bool:
     from surveys.models import Response
 
-    return bool(survey_id) and Response.objects.filter(survey_id=survey_id).exists()
+    return bool(survey_id) and Response.objects.filter(survey_id=survey_id, is_test=False).exists()
 
 
 def check_survey_change(*, survey: Survey, changed: list[str]) -> None:

@@ -214,3 +214,16 @@ def test_page_position_renumbering(draft):
     assert Page.objects.get(id=page.id).position == 5
     builder.delete_page(page=Page.objects.get(id=page.id))
     assert list(draft.pages.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
+
+
+def test_a_staff_test_does_not_lock_the_design(draft):
+    from tests.surveys.conftest import FULL_ANSWERS
+
+    test = services.start_response(survey=draft, invitation=None, now=timezone.now(), is_test=True)
+    services.save_answers(response=test, values=FULL_ANSWERS, now=timezone.now())
+    services.complete_response(response=test, now=timezone.now())
+    assert not builder.has_real_answers(draft)
+    ideas = Question.objects.get(survey=draft, key="ideas")
+    services.check_question_change(question=ideas, delete=True)  # no Conflict
+    builder.delete_question(question=ideas, now=timezone.now())
+    assert not Question.objects.filter(id=ideas.id).exists()  # deleted, not archived
