@@ -224,3 +224,54 @@ def test_builder_pages_for_staff(admin_client, kinds_survey):
     assert list(page.questions.order_by("position").values_list("id", flat=True)) == new
     bad = admin_client.post(f"{base}/builder/", "not json", content_type="application/json")
     assert bad.status_code == 400
+
+
+def test_a_branch_ends_the_survey_early_and_a_url_parameter_shows_a_page(client, wave, customer):
+    survey = Survey.objects.create(
+        title="早期終了", slug="end-early", brand_name="さくら", wave=wave
+    )
+    first = builder.add_page(survey=survey)
+    second = builder.add_page(survey=survey)
+    third = builder.add_page(survey=survey)
+    _q(
+        survey,
+        first,
+        "member",
+        QuestionKind.SINGLE_CHOICE,
+        choices=[("yes", "はい"), ("no", "いいえ")],
+    )
+    _q(survey, second, "why", QuestionKind.SHORT_TEXT)
+    _q(survey, third, "store", QuestionKind.SHORT_TEXT)
+    builder.update_page(
+        page=first,
+        title="",
+        show_if={},
+        jumps=[{"if": {"question": "member", "choice": ["no"]}, "goto": "end"}],
+    )
+    builder.update_page(
+        page=third, title="", show_if={"param": "src", "equals": ["store"]}, jumps=[]
+    )
+    services.open_survey(survey=survey)
+    from engagement.customers.models import Customer
+
+    other = Customer.objects.create(external_id="C-009", email="jiro@example.jp")
+    (_a, token_a), (_b, token_b) = services.create_invitations(
+        survey=survey, customers=[customer, other], now=timezone.now()
+    )
+    # "No": the survey ends after page 1; the button says so.
+    r = client.post(f"/s/{token_a}/", {"page": "1", "action": "next", "q-member": "no"})
+    assert r.status_code == 303 and r["Location"].endswith("/thanks/")
+    done = Response.objects.get(invitation__customer=customer)
+    assert done.status == ResponseStatus.COMPLETED and done.answers.count() == 1
+    # "Yes" with ?src=store: pages 2 and 3; the parameter rides on the form's address.
+    html = client.get(f"/s/{token_b}/?src=store").content.decode()
+    assert f'action="/s/{token_b}/?src=store"' in html
+    r = client.post(f"/s/{token_b}/?src=store", {"page": "1", "action": "next", "q-member": "yes"})
+    assert r.status_code == 303 and not r["Location"].endswith("/thanks/")
+    r = client.post(f"/s/{token_b}/", {"page": "2", "action": "next", "q-why": "便利"})
+    assert r.status_code == 303 and not r["Location"].endswith("/thanks/")
+    assert 'name="q-store"' in client.get(f"/s/{token_b}/").content.decode()  # page 3 shown
+    r = client.post(f"/s/{token_b}/", {"page": "3", "action": "next", "q-store": "渋谷店"})
+    assert r["Location"].endswith("/thanks/")
+    answered = Response.objects.get(invitation__customer=other)
+    assert answered.url_params == {"src": "store"} and answered.answers.count() == 3
