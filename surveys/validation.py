@@ -37,6 +37,20 @@ def validate_survey(survey: Survey) -> list[Problem]:
     return validate_plan(SurveyPlan.read(survey))
 
 
+def validate_question_change(question: Question) -> list[Problem]:
+    """Structural problems ``survey`` would have with ``question`` (unsaved changes: page,
+    condition) in place of its saved version: for forms that save outside the builder."""
+    plan = SurveyPlan.read(question.survey)
+    questions = {
+        page_id: [q for q in qs if q.id != question.id or question.id is None]
+        for page_id, qs in plan.questions.items()
+    }
+    if question.page_id in questions:
+        questions[question.page_id].append(question)
+    changed = SurveyPlan(survey=plan.survey, pages=plan.pages, questions=questions)
+    return [p for p in validate_plan(changed) if p.structural]
+
+
 def validate_plan(plan: SurveyPlan) -> list[Problem]:
     problems: list[Problem] = []
     pages = plan.pages

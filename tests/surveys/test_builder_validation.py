@@ -227,3 +227,27 @@ def test_a_staff_test_does_not_lock_the_design(draft):
     services.check_question_change(question=ideas, delete=True)  # no Conflict
     builder.delete_question(question=ideas, now=timezone.now())
     assert not Question.objects.filter(id=ideas.id).exists()  # deleted, not archived
+
+
+def test_the_model_admin_question_form_is_validated_too(draft):
+    from surveys.admin.questions import QuestionForm
+
+    nps = Question.objects.get(survey=draft, key="nps")
+    page5 = draft.pages.get(position=5)
+    data = {
+        "survey": draft.id,
+        "page": page5.id,  # after the reasons whose conditions use it
+        "position": 9,
+        "key": "nps",
+        "kind": "nps",
+        "role": "nps",
+        "text": nps.text,
+        "required": "on",
+        "max_length": 5000,
+    }
+    with override("ja"):
+        form = QuestionForm(data=data, instance=nps)
+        assert not form.is_valid()
+    assert any("「nps」" in e and "後" in e for e in form.non_field_errors())
+    nps.refresh_from_db()
+    assert nps.page.position == 1
