@@ -121,6 +121,16 @@ class QuestionForm(forms.Form):
     help_text = forms.CharField(
         label=gettext_lazy("help text"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    text_en = forms.CharField(
+        label=gettext_lazy("question (English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    help_text_en = forms.CharField(
+        label=gettext_lazy("help text (English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     required = forms.BooleanField(label=gettext_lazy("required"), required=False, initial=True)
     options = forms.CharField(
         label=gettext_lazy("options"),
@@ -166,6 +176,8 @@ class QuestionForm(forms.Form):
                     "key": question.key,
                     "text": question.text,
                     "help_text": question.help_text,
+                    "text_en": question.text_en,
+                    "help_text_en": question.help_text_en,
                     "required": question.required,
                     "options": _lines_initial([(c.value, c.label) for c in question.choices.all()]),
                     "other": bool(s.get("other")),
@@ -202,6 +214,8 @@ class QuestionForm(forms.Form):
             "key": d["key"],
             "text": d["text"],
             "help_text": d.get("help_text", ""),
+            "text_en": d.get("text_en", ""),
+            "help_text_en": d.get("help_text_en", ""),
             "required": bool(d.get("required")),
             "settings": settings,
             "show_if": condition_from(self, "c_"),
@@ -211,6 +225,9 @@ class QuestionForm(forms.Form):
 
 class PageForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("title"), required=False, max_length=200)
+    title_en = forms.CharField(
+        label=gettext_lazy("title (English)"), required=False, max_length=200
+    )
 
     def __init__(self, *args: Any, page: Page, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -235,6 +252,7 @@ class PageForm(forms.Form):
             )
         if not self.is_bound:
             self.initial["title"] = page.title
+            self.initial["title_en"] = page.title_en
             self.initial.update(condition_initial(page.show_if, "c_"))
             for n, jump in enumerate(page.jumps or [], start=1):
                 if n > MAX_JUMPS:
@@ -252,6 +270,7 @@ class PageForm(forms.Form):
         return [self[name] for name in self.fields if name.startswith("c_")]
 
     def result(self) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+        """(title, condition, jumps); the English title is ``cleaned_data["title_en"]``."""
         jumps = []
         for n in range(1, MAX_JUMPS + 1):
             goto = self.cleaned_data.get(f"j{n}_goto")

@@ -44,7 +44,7 @@ def has_real_answers(survey: Survey) -> bool:
 def _check(survey: Survey) -> None:
     problems = [p.message for p in validate_survey(survey) if p.structural]
     if problems:
-        raise InvalidInput(" ".join(problems), fields={"__all__": problems})
+        raise InvalidInput(" ".join(problems))
 
 
 def _bump(survey: Survey) -> None:
@@ -60,9 +60,16 @@ def add_page(*, survey: Survey, title: str = "") -> Page:
 
 @transaction.atomic
 def update_page(
-    *, page: Page, title: str, show_if: dict[str, Any], jumps: list[dict[str, Any]]
+    *,
+    page: Page,
+    title: str,
+    show_if: dict[str, Any],
+    jumps: list[dict[str, Any]],
+    title_en: str | None = None,
 ) -> Page:
     page.title = title
+    if title_en is not None:
+        page.title_en = title_en
     page.show_if = show_if
     page.jumps = jumps
     page.save()
@@ -139,7 +146,7 @@ def save_question(
         question = Question(survey=survey, page=page, position=last + 1)
         old_text = None
     else:
-        old_text = (question.text, question.text_en)
+        old_text = (question.text, question.text_en)  # both languages are one wording
         if answered:
             changed = [
                 f for f in FROZEN_WITH_ANSWERS if f in fields and fields[f] != getattr(question, f)

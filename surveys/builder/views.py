@@ -161,7 +161,13 @@ def page(request: HttpRequest, pk: int, page_id: int, *, admin_site: Any) -> Htt
             title, show_if, jumps = form.result()
             if not form.errors:
                 try:
-                    services.update_page(page=instance, title=title, show_if=show_if, jumps=jumps)
+                    services.update_page(
+                        page=instance,
+                        title=title,
+                        title_en=form.cleaned_data.get("title_en", ""),
+                        show_if=show_if,
+                        jumps=jumps,
+                    )
                 except DomainError as exc:
                     add_domain_error(form, exc)
                 else:

@@ -275,3 +275,81 @@ def test_a_branch_ends_the_survey_early_and_a_url_parameter_shows_a_page(client,
     assert r["Location"].endswith("/thanks/")
     answered = Response.objects.get(invitation__customer=other)
     assert answered.url_params == {"src": "store"} and answered.answers.count() == 3
+
+
+def test_question_and_page_forms_save_through_the_builder(admin_client, kinds_survey):
+    base = f"/admin/surveys/survey/{kinds_survey.pk}/builder"
+    first = kinds_survey.pages.get()
+    page = builder.add_page(survey=kinds_survey, title="続き")
+    # On the same page as the question it depends on: refused, said once.
+    same = admin_client.post(
+        f"{base}/questions/add/",
+        {
+            "page": first.id,
+            "kind": "short_text",
+            "key": "early",
+            "text": "x",
+            "points": "5",
+            "c_question": "age",
+            "c_min": "1",
+        },
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    assert same.content.decode().count("後にある質問「age」") == 1
+    assert not kinds_survey.questions.filter(key="early").exists()
+    r = admin_client.post(
+        f"{base}/questions/add/",
+        {
+            "page": page.id,
+            "kind": "single_choice",
+            "key": "again",
+            "text": "また利用したいですか。",
+            "text_en": "Would you use us again?",
+            "help_text": "",
+            "options": "y|はい\nn|いいえ",
+            "other": "on",
+            "points": "5",
+            "c_question": "age",
+            "c_min": "20",
+            "c_max": "39",
+        },
+    )
+    assert r.status_code == 302
+    q = kinds_survey.questions.get(key="again")
+    assert q.text_en == "Would you use us again?" and q.required is False
+    assert q.show_if == {"question": "age", "min": 20, "max": 39}
+    assert q.settings == {"other": True}
+    assert list(q.choices.values_list("value", "label")) == [("y", "はい"), ("n", "いいえ")]
+    # A condition without what the answer must be: the form says so (Japanese), nothing saved.
+    r = admin_client.post(
+        f"{base}/questions/{q.id}/",
+        {
+            "page": page.id,
+            "kind": "single_choice",
+            "key": "again",
+            "text": "x",
+            "points": "5",
+            "options": "y|はい\nn|いいえ",
+            "c_question": "age",
+        },
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    assert r.status_code == 200
+    assert "回答の条件" in r.content.decode()
+    q.refresh_from_db()
+    assert q.text == "また利用したいですか。"
+    # Page: English title and an "end" branch.
+    r = admin_client.post(
+        f"{base}/pages/{page.id}/",
+        {
+            "title": "いろいろ",
+            "title_en": "Various",
+            "j1_question": "again",
+            "j1_choice": "n",
+            "j1_goto": "end",
+        },
+    )
+    assert r.status_code == 302
+    page.refresh_from_db()
+    assert page.title_en == "Various"
+    assert page.jumps == [{"if": {"question": "again", "choice": ["n"]}, "goto": "end"}]
