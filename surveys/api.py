@@ -201,6 +201,7 @@ class ResponseList(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Response]:
         return (
             Response.objects.visible_to(self.request.user)
+            .filter(is_test=False)  # staff tests through the test link are never counted
             .select_related("survey", "customer")
             .prefetch_related(
                 Prefetch(

@@ -76,6 +76,15 @@ class Survey(TimeStampedModel):
         default=30,
         help_text=_("Do not invite a customer who was sent a survey within this many days."),
     )
+    max_responses = models.PositiveIntegerField(
+        _("close after this many answers"),
+        null=True,
+        blank=True,
+        help_text=_("The survey closes by itself when this many answers are in. Empty: no limit."),
+    )
+    # Raised each time a survey that has answers is reworded or loses a question; every
+    # response records the version it was answered in (see ``QuestionWording``).
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("survey")
@@ -104,6 +113,12 @@ class Page(TimeStampedModel):
             models.UniqueConstraint(fields=["survey", "position"], name="page_position_unique")
         ]
 
+    # Show the page only when this condition holds (same format as ``Question.show_if``).
+    show_if = models.JSONField(_("show only if"), default=dict, blank=True)
+    # After the page, the first rule whose condition holds decides where to go:
+    # [{"if": {condition}, "goto": <page id> | "end"}]; an empty "if" always holds.
+    jumps = models.JSONField(_("branching after this page"), default=list, blank=True)
+
     def __str__(self) -> str:
         return self.title or f"{self.position}"
 
@@ -118,11 +133,36 @@ class QuestionKind(models.TextChoices):
     SINGLE_CHOICE = "single_choice", _("Single choice")
     MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
     RATING = "rating", _("Rating (CSAT 1–5)")
+    CES = "ces", _("Customer effort (CES 1–7)")
+    LIKERT = "likert", _("Likert scale (5 or 7 points)")
+    MATRIX = "matrix", _("Matrix (several statements on one scale)")
+    DROPDOWN = "dropdown", _("Dropdown")
+    RANKING = "ranking", _("Ranking")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
     SHORT_TEXT = "short_text", _("Short free text")
     LONG_TEXT = "long_text", _("Long free text")
 
 
 TEXT_KINDS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
+# Kinds answered with one whole number (``Answer.number``).
+NUMBER_KINDS = (
+    QuestionKind.NPS,
+    QuestionKind.AGREEMENT,
+    QuestionKind.RATING,
+    QuestionKind.CES,
+    QuestionKind.LIKERT,
+    QuestionKind.NUMBER,
+)
+# Kinds whose options are the question's ``Choice`` rows.
+CHOICE_KINDS = (
+    QuestionKind.SINGLE_CHOICE,
+    QuestionKind.MULTIPLE_CHOICE,
+    QuestionKind.DROPDOWN,
+    QuestionKind.RANKING,
+)
+# The value of the 「その他」 option of a choice question with ``settings["other"]``.
+OTHER_VALUE = "other"
 
 
 class AwarenessItem(models.TextChoices):
@@ -175,6 +215,12 @@ class Question(TimeStampedModel):
     # Conditional display, e.g. {"question": "nps", "nps_category": "detractor"} or
     # {"question": "touchpoint", "choice": "store"}; empty means always shown.
     show_if = models.JSONField(_("show only if"), default=dict, blank=True)
+    # Per kind: {"points": 5|7} (Likert, matrix), {"min": n, "max": n} (number),
+    # {"rows": [{"value": .., "label": ..}]} (matrix statements), {"other": true} (choices).
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    # A question deleted from a survey that has answers is archived: hidden from customers,
+    # its answers kept.
+    archived_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("question")
@@ -194,6 +240,61 @@ class Question(TimeStampedModel):
     @property
     def display_help_text(self) -> str:
         return _in_language(self.help_text, self.help_text_en)
+
+    @property
+    def points(self) -> int:
+        """Number of points of a scale question."""
+        fixed = {
+            QuestionKind.NPS: 11,
+            QuestionKind.AGREEMENT: 5,
+            QuestionKind.RATING: 5,
+            QuestionKind.CES: 7,
+        }
+        if self.kind in fixed:
+            return fixed[self.kind]
+        return 7 if (self.settings or {}).get("points") == 7 else 5
+
+    def number_range(self) -> tuple[int, int] | None:
+        """The allowed (low, high) of a number-valued question; None for other kinds."""
+        if self.kind == QuestionKind.NPS:
+            return 0, 10
+        if self.kind in (
+            QuestionKind.AGREEMENT,
+            QuestionKind.RATING,
+            QuestionKind.CES,
+            QuestionKind.LIKERT,
+        ):
+            return 1, self.points
+        if self.kind == QuestionKind.NUMBER:
+            s = self.settings or {}
+            return int(s.get("min", -2_000_000_000)), int(s.get("max", 2_000_000_000))
+        return None
+
+    @property
+    def allows_other(self) -> bool:
+        return self.kind in CHOICE_KINDS and bool((self.settings or {}).get("other"))
+
+    def matrix_rows(self) -> list[dict[str, str]]:
+        return list((self.settings or {}).get("rows") or [])
+
+
+class QuestionWording(TimeStampedModel):
+    """An earlier wording of a question of a survey that already had answers: answers given
+    before ``replaced_at`` were given to this text (survey ``version``)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="wordings")
+    version = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("question"))
+    text_en = models.TextField(_("question (English)"), blank=True)
+    replaced_at = models.DateTimeField(_("replaced at"))
+
+    class Meta:
+        verbose_name = _("earlier wording")
+        verbose_name_plural = _("earlier wordings")
+        ordering = ["question", "replaced_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}@{self.version}"
 
 
 class Choice(TimeStampedModel):
@@ -319,6 +420,8 @@ class Delivery(TimeStampedModel):
 class ResponseStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", pgettext_lazy("survey response", "In progress")
     COMPLETED = "completed", _("Completed")
+    # A staff test through the test link: finished, but never counted (not "completed").
+    TEST_DONE = "test_done", _("Test (not counted)")
 
 
 class NpsCategory(models.TextChoices):
@@ -363,6 +466,10 @@ class Response(TimeStampedModel):
         default=ResponseStatus.IN_PROGRESS,
     )
     current_page = models.PositiveIntegerField(_("current page"), default=1)
+    is_test = models.BooleanField(_("test answer"), default=False)
+    survey_version = models.PositiveIntegerField(_("survey version"), default=1)
+    # URL parameters that survey conditions refer to, as given when the response started.
+    url_params = models.JSONField(_("URL parameters"), default=dict, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, db_index=True)
     touchpoint = models.CharField(
         _("touchpoint"), max_length=20, choices=Touchpoint.choices, blank=True
@@ -408,10 +515,11 @@ class Answer(TimeStampedModel):
     question = models.ForeignKey(
         Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question")
     )
-    number = models.SmallIntegerField(_("score"), null=True, blank=True)  # NPS, agreement, rating
+    number = models.IntegerField(_("score"), null=True, blank=True)  # NPS, scales, number
     # free text, exactly as typed (control chars stripped)
     text = models.TextField(_("free text"), blank=True)
-    choices = models.JSONField(_("choices"), default=list, blank=True)  # choice values
+    # choice values (ranking: in the order given); matrix: {row value: number}
+    choices = models.JSONField(_("choices"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("answer")

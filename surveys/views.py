@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -68,7 +69,7 @@ def _public_survey(token: str) -> Survey | None:
 # --- answering --------------------------------------------------------------------------------
 
 
-def _replacements(plan: SurveyPlan, values: dict[str, Any]) -> dict[str, str]:
+def replacements(plan: SurveyPlan, values: dict[str, Any]) -> dict[str, str]:
     chosen = next(
         (values.get(q.key) for q in plan.all_questions() if q.role == QuestionRole.TOUCHPOINT),
         None,
@@ -91,23 +92,31 @@ def _replacements(plan: SurveyPlan, values: dict[str, Any]) -> dict[str, str]:
     return {TOUCHPOINT_PLACEHOLDER: label or _("the channel you used")}
 
 
-def _answer(
+def answer_survey(
     request: HttpRequest,
     *,
     survey: Survey,
     response: Response | None,
     rows: list[dict[str, Any]] | None,
-    start: Callable[[], Response],
+    start: Callable[[dict[str, str]], Response],
     here: str,
     thanks: str,
+    banner: str = "",
 ) -> HttpResponse:
     """Show the respondent's current page, or save the posted one and redirect (POST/303/GET).
 
     ``rows``: the response's saved answers when read with it (``selectors.AnsweringState``).
-    """
+    ``start(url_params)`` creates the response; the URL parameters that the survey's conditions
+    use are read from the link (and kept on the form's address until the response exists)."""
     plan = SurveyPlan.load(survey)  # once per request: every step below reuses it
     requested = _int_or_none(request.POST.get("page")) if request.method == "POST" else None
-    position = pages.locate(plan=plan, response=response, requested=requested, rows=rows)
+    params: dict[str, str] = {}
+    if response is None:
+        names = plan.param_names()
+        params = {k: request.GET[k][:100] for k in sorted(names) if k in request.GET}
+    position = pages.locate(
+        plan=plan, response=response, requested=requested, rows=rows, params=params
+    )
     if position is None:
         return closed_page(request, survey)
     form: PageForm | None = None
@@ -139,7 +148,7 @@ def _answer(
             result = pages.answer_page(
                 position=position,
                 response=response,
-                start=start,
+                start=lambda: start(params),
                 values=form.values(),
                 going_back=going_back,
                 now=timezone.now(),
@@ -161,7 +170,7 @@ def _answer(
         position.questions(),
         form=form,
         saved=position.values,
-        replacements=_replacements(plan, position.values),
+        replacements=replacements(plan, position.values),
     )
     context = {
         "survey": survey,
@@ -173,8 +182,9 @@ def _answer(
         "total": position.total,
         "is_first": position.is_first,
         "is_last": position.is_last,
-        "action_url": here,
+        "action_url": f"{here}?{urlencode(params)}" if params else here,
         "notice": notice,
+        "staff_banner": banner,
         "stamp": ratelimits.page_stamp(),
         "honeypot_field": ratelimits.HONEYPOT_FIELD,
         "stamp_field": ratelimits.STAMP_FIELD,
@@ -204,13 +214,13 @@ def personal(request: HttpRequest, token: str) -> HttpResponse:
         return already_answered_page(request, survey)
     if not is_open(survey, timezone.now()):
         return closed_page(request, survey)
-    return _answer(
+    return answer_survey(
         request,
         survey=survey,
         response=response,
         rows=state.answer_rows,
-        start=lambda: services.start_response(
-            survey=survey, invitation=invitation, now=timezone.now()
+        start=lambda params: services.start_response(
+            survey=survey, invitation=invitation, now=timezone.now(), url_params=params
         ),
         here=reverse("surveys:personal", args=[token]),
         thanks=reverse("surveys:personal-thanks", args=[token]),
@@ -275,12 +285,14 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
             survey=survey,
         )
 
-    def start() -> Response:
-        created = services.start_response(survey=survey, invitation=None, now=timezone.now())
+    def start(params: dict[str, str]) -> Response:
+        created = services.start_response(
+            survey=survey, invitation=None, now=timezone.now(), url_params=params
+        )
         request.session[_session_key(survey)] = created.id
         return created
 
-    return _answer(
+    return answer_survey(
         request,
         survey=survey,
         response=response,

@@ -20,6 +20,7 @@ from surveys.models import (
     NpsCategory,
     Question,
 )
+from surveys.validation import validate_question_change
 
 
 class QuestionForm(forms.ModelForm):
@@ -98,6 +99,12 @@ class QuestionForm(forms.ModelForm):
             services.check_question_change(question=self.instance, changed=list(self.changed_data))
         except DomainError as exc:
             raise ValidationError(exc.message) from exc
+        if not self.errors and data.get("survey") and data.get("page") and data.get("key"):
+            for name in ("survey", "page", "key", "kind"):
+                setattr(self.instance, name, data[name])
+            problems = validate_question_change(self.instance)
+            if problems:
+                raise ValidationError([p.message for p in problems])
         return data
 
 

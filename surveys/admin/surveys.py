@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 from typing import Any
 
 import segno
@@ -22,6 +23,7 @@ from engagement.platform.errors import DomainError
 from engagement.platform.formatting import reference_label
 from engagement.platform.forms import add_domain_error
 from surveys import selectors, services
+from surveys.builder import views as builder_views
 from surveys.exports import links_csv
 from surveys.models import (
     Page,
@@ -35,7 +37,7 @@ from surveys.services.distribution import public_url
 
 
 def has_answers(survey_id: int | None) -> bool:
-    return bool(survey_id) and Response.objects.filter(survey_id=survey_id).exists()
+    return bool(survey_id) and Response.objects.filter(survey_id=survey_id, is_test=False).exists()
 
 
 @admin.register(Wave)
@@ -109,6 +111,7 @@ class SurveyForm(forms.ModelForm):
             "thank_you_message",
             "opens_at",
             "closes_at",
+            "max_responses",
             "reminder_after_days",
             "contact_interval_days",
         ]
@@ -142,7 +145,7 @@ class SurveyAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "wave", "status", "invited", "answered", "closes_at"]
     list_filter = ["status", "wave"]
     search_fields = ["title", "slug", "brand_name"]
-    readonly_fields = ["status", "results_summary", "distribution"]
+    readonly_fields = ["status", "builder_links", "results_summary", "distribution"]
     inlines = [PageInline, QuestionInline]
     actions = ["open_surveys", "close_surveys", "enable_public_links", "send_invitations"]
     change_list_template = "surveys/admin/survey_change_list.html"
@@ -192,6 +195,22 @@ class SurveyAdmin(admin.ModelAdmin):
                 )
             )
         return format_html("<br>".join(["{}"] * len(parts)), *parts)
+
+    @admin.display(description=gettext_lazy("builder"))
+    def builder_links(self, obj: Survey) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:surveys_survey_builder", args=[obj.pk]),
+            _("Open the builder"),
+            reverse("admin:surveys_survey_preview", args=[obj.pk]),
+            _("Preview"),
+            reverse("admin:surveys_survey_test", args=[obj.pk]),
+            _("Test link"),
+            reverse("admin:surveys_survey_copy", args=[obj.pk]),
+            _("Copy into the next wave"),
+        )
 
     @admin.display(description=gettext_lazy("results"))
     def results_summary(self, obj: Survey) -> str:
@@ -245,7 +264,38 @@ class SurveyAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[Any]:
         wrap = self.admin_site.admin_view
+        site = self.admin_site
         return [
+            path(
+                "<int:pk>/builder/",
+                wrap(partial(builder_views.builder, admin_site=site)),
+                name="surveys_survey_builder",
+            ),
+            path(
+                "<int:pk>/builder/questions/add/",
+                wrap(partial(builder_views.question, admin_site=site)),
+                name="surveys_survey_question_add",
+            ),
+            path(
+                "<int:pk>/builder/questions/<int:question_id>/",
+                wrap(partial(builder_views.question, admin_site=site)),
+                name="surveys_survey_question",
+            ),
+            path(
+                "<int:pk>/builder/pages/<int:page_id>/",
+                wrap(partial(builder_views.page, admin_site=site)),
+                name="surveys_survey_page",
+            ),
+            path(
+                "<int:pk>/preview/",
+                wrap(partial(builder_views.preview, admin_site=site)),
+                name="surveys_survey_preview",
+            ),
+            path(
+                "<int:pk>/test/",
+                wrap(partial(builder_views.test_link, admin_site=site)),
+                name="surveys_survey_test",
+            ),
             path("template/", wrap(self.template_view), name="surveys_survey_template"),
             path("<int:pk>/copy/", wrap(self.copy_view), name="surveys_survey_copy"),
             path("<int:pk>/links.csv", wrap(self.links_view), name="surveys_survey_links"),

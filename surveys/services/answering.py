@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,8 +24,10 @@ from engagement.customers.models import Touchpoint
 from engagement.platform import outbox
 from engagement.platform.errors import Conflict, InvalidInput
 from surveys import scoring
-from surveys.flow import SurveyPlan, answer_value
+from surveys.flow import PARAM_PREFIX, SurveyPlan, answer_value, other_text_key
 from surveys.models import (
+    NUMBER_KINDS,
+    OTHER_VALUE,
     TEXT_KINDS,
     Answer,
     Invitation,
@@ -63,21 +65,22 @@ def _check_open(survey: Survey, now: datetime) -> None:
         raise Conflict(_("This survey is closed."), code="survey_closed")
 
 
-def _validate(question: Question, value: Any) -> tuple[int | None, str, list[str]] | None:
+def _validate(question: Question, value: Any) -> tuple[int | None, str, Any] | None:
     """(number, text, choices) for a valid value, None for "not answered"; raises InvalidInput."""
 
     def invalid(message: str) -> InvalidInput:
         return InvalidInput(message, fields={question.key: [message]})
 
-    if value is None or value == "" or value == []:
+    if value is None or value == "" or value == [] or value == {}:
         return None
     kind = question.kind
-    if kind in (QuestionKind.NPS, QuestionKind.AGREEMENT, QuestionKind.RATING):
-        low, high = {
-            QuestionKind.NPS: (0, 10),
-            QuestionKind.AGREEMENT: (1, 5),
-            QuestionKind.RATING: (1, 5),
-        }[kind]
+    if kind in NUMBER_KINDS:
+        low, high = question.number_range() or (0, 0)
+        message = (
+            _("Please enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+            if kind == QuestionKind.NUMBER
+            else _("Please choose one of the options.")
+        )
         try:
             if isinstance(value, bool):
                 raise TypeError
@@ -85,9 +88,9 @@ def _validate(question: Question, value: Any) -> tuple[int | None, str, list[str
             if isinstance(value, float) and value != number:
                 raise ValueError
         except (TypeError, ValueError):
-            raise invalid(_("Please choose one of the options.")) from None
+            raise invalid(message) from None
         if not low <= number <= high:
-            raise invalid(_("Please choose one of the options."))
+            raise invalid(message)
         return number, "", []
     if kind in TEXT_KINDS:
         if not isinstance(value, str):
@@ -101,14 +104,45 @@ def _validate(question: Question, value: Any) -> tuple[int | None, str, list[str
         if not text.strip():
             return None
         return None, text, []
+    if kind == QuestionKind.DATE:
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            raise invalid(_("Please enter a date such as 2026-04-01.")) from None
+        return None, day.isoformat(), []
+    if kind == QuestionKind.MATRIX:
+        rows = {r["value"] for r in question.matrix_rows()}
+        if not isinstance(value, Mapping) or any(str(k) not in rows for k in value):
+            raise invalid(_("Please choose one of the options."))
+        picked: dict[str, int] = {}
+        for row, number in value.items():
+            if number in (None, ""):
+                continue
+            try:
+                n = int(number)
+            except (TypeError, ValueError):
+                raise invalid(_("Please choose one of the options.")) from None
+            if isinstance(number, bool) or not 1 <= n <= question.points:
+                raise invalid(_("Please choose one of the options."))
+            picked[str(row)] = n
+        if not picked:
+            return None
+        return None, "", picked
     allowed = {c.value for c in question.choices.all()}
-    picked = value if isinstance(value, list | tuple) else [value]
-    picked = [str(v) for v in picked]
-    if kind == QuestionKind.SINGLE_CHOICE and len(picked) != 1:
+    if question.allows_other:
+        allowed.add(OTHER_VALUE)
+    picked_values = value if isinstance(value, list | tuple) else [value]
+    picked_values = [str(v) for v in picked_values]
+    single = kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.DROPDOWN)
+    if single and len(picked_values) != 1:
         raise invalid(_("Please choose one of the options."))
-    if any(v not in allowed for v in picked):
+    if any(v not in allowed for v in picked_values):
         raise invalid(_("Please choose one of the options."))
-    return None, "", list(dict.fromkeys(picked))
+    if kind == QuestionKind.RANKING and (
+        len(picked_values) != len(allowed) or set(picked_values) != allowed
+    ):
+        raise invalid(_("Please give each option a different rank."))
+    return None, "", list(dict.fromkeys(picked_values))
 
 
 ANSWER_ROW_FIELDS = ("question_id", "number", "text", "choices")
@@ -128,26 +162,51 @@ def _current_values(
     """``{question key: value}`` of the saved answers; ``rows`` when already read
     (``answer_rows`` or ``surveys.selectors.answering_invitation``)."""
     by_id = {q.id: q for q in plan.all_questions()}
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {
+        PARAM_PREFIX + str(k): v for k, v in (response.url_params or {}).items()
+    }
     for a in answer_rows(response) if rows is None else rows:
         q = by_id.get(a["question_id"])
         if q is not None:
             values[q.key] = answer_value(
                 q, number=a["number"], text=a["text"], choices=a["choices"] or []
             )
+            if q.allows_other and a["text"]:
+                values[other_text_key(q)] = a["text"]
     return values
 
 
-def start_response(*, survey: Survey, invitation: Invitation | None, now: datetime) -> Response:
+def start_response(
+    *,
+    survey: Survey,
+    invitation: Invitation | None,
+    now: datetime,
+    url_params: Mapping[str, str] | None = None,
+    is_test: bool = False,
+) -> Response:
     """The in-progress response of ``invitation`` (created on first use); a new anonymous
-    response for the public link (``invitation=None``)."""
+    response for the public link (``invitation=None``). ``is_test``: a staff test through the
+    test link (any status of survey; never counted)."""
+    params = dict(url_params or {})
+    if is_test:
+        return Response.objects.create(
+            survey=survey, is_test=True, survey_version=survey.version, url_params=params
+        )
     _check_open(survey, now)
     if invitation is None:
-        return Response.objects.create(survey=survey)
+        return Response.objects.create(
+            survey=survey, survey_version=survey.version, url_params=params
+        )
     # Insert first, read only when it exists (one-to-one): one statement for a new respondent.
     # Outside a transaction the INSERT commits on its own; inside one it needs a savepoint so
     # that the transaction survives the IntegrityError.
-    fields = {"survey": survey, "invitation": invitation, "customer_id": invitation.customer_id}
+    fields = {
+        "survey": survey,
+        "invitation": invitation,
+        "customer_id": invitation.customer_id,
+        "survey_version": survey.version,
+        "url_params": params,
+    }
     try:
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
@@ -172,21 +231,34 @@ def save_answers(
     plan = plan or SurveyPlan.load(response.survey)
     by_key = plan.by_key()
     errors: dict[str, list[str]] = {}
-    cleaned: dict[Question, tuple[int | None, str, list[str]] | None] = {}
+    cleaned: dict[Question, tuple[int | None, str, Any] | None] = {}
     for key, value in values.items():
         question = by_key.get(key)
+        if question is None and key.endswith(".other") and key[:-6] in by_key:
+            continue  # the 「その他」 text, taken with its question below
         if question is None:
             errors[key] = [_("There is no such question in this survey.")]
             continue
         try:
-            cleaned[question] = _validate(question, value)
+            parsed = _validate(question, value)
         except InvalidInput as exc:
             errors.update(exc.fields)
+            continue
+        if parsed is not None and question.allows_other:
+            other = clean_text(str(values.get(other_text_key(question)) or ""))
+            if OTHER_VALUE in parsed[2]:
+                if not other.strip():
+                    message = _("Please tell us what 「Other」 is.")
+                    errors[question.key] = [message]
+                    continue
+                parsed = (parsed[0], other[: question.max_length], parsed[2])
+        cleaned[question] = parsed
     if errors:
         raise InvalidInput(_("Some answers need your attention."), fields=errors)
     with transaction.atomic():
         locked = _claim_in_progress(response, page_position=page_position, now=now)
-        _check_open(plan.survey, now)  # the survey this request read; raising rolls back
+        if not locked.is_test:  # the survey this request read; raising rolls back
+            _check_open(plan.survey, now)
         cleared = [question.id for question, parsed in cleaned.items() if parsed is None]
         if cleared:
             Answer.objects.filter(response=locked, question_id__in=cleared).delete()
@@ -251,9 +323,10 @@ def _claim_in_progress(response: Response, *, page_position: int | None, now: da
             .select_related("survey")
             .get(id=response.id)
         )
-        if locked.status == ResponseStatus.COMPLETED:
+        if locked.status != ResponseStatus.IN_PROGRESS:
             raise Conflict(_("This survey has already been answered."), code="already_answered")
-        _check_open(locked.survey, now)
+        if not locked.is_test:
+            _check_open(locked.survey, now)
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.save(update_fields=list(changes))
@@ -296,10 +369,14 @@ def complete_response(
     with transaction.atomic():
         # Locked and checked in one statement; a racing submit waits here, then is refused.
         locked = _claim_in_progress(response, page_position=None, now=now)
-        _check_open(plan.survey, now)
+        if not locked.is_test:
+            _check_open(plan.survey, now)
+            _check_limit(plan.survey)
         rows = answer_rows(locked)
         values = _current_values(locked, plan, rows)
-        visible = {q.id: q for p in plan.pages for q in plan.visible_questions(p, values)}
+        visible = {
+            q.id: q for p in plan.visible_pages(values) for q in plan.visible_questions(p, values)
+        }
         missing = {
             q.key: [_("Please answer this question.")]
             for q in visible.values()
@@ -312,9 +389,15 @@ def complete_response(
             Answer.objects.filter(response=locked, question_id__in=hidden).delete()
         values = {k: v for k, v in values.items() if any(q.key == k for q in visible.values())}
         _score(locked, plan, values, touchpoint)
-        locked.status = ResponseStatus.COMPLETED
         locked.submitted_at = now
-        locked.save(update_fields=[*SCORE_FIELDS, "status", "submitted_at", "updated_at"])
+        fields = [*SCORE_FIELDS, "status", "submitted_at", "updated_at"]
+        if locked.is_test:  # marked, never counted: not "completed", no analysis
+            locked.status = ResponseStatus.TEST_DONE
+            locked.save(update_fields=fields)
+            return locked
+        locked.status = ResponseStatus.COMPLETED
+        locked.save(update_fields=fields)
+        _close_when_full(plan.survey)
         if locked.invitation_id:
             Invitation.objects.filter(id=locked.invitation_id).update(
                 status=InvitationStatus.ANSWERED, answered_at=now, updated_at=now
@@ -331,6 +414,27 @@ SCORE_FIELDS = (
     "nps_score", "nps_category", "csat_score", "empathy_index", "attachment_index",
     "awareness_index", "touchpoint",
 )  # fmt: skip
+
+
+def _check_limit(survey: Survey) -> None:
+    """Refuse an answer beyond the survey's ``max_responses`` (the survey row is locked, so two
+    last answers racing cannot both get in)."""
+    if not survey.max_responses:
+        return
+    Survey.objects.select_for_update().filter(id=survey.id).first()
+    done = Response.objects.filter(survey=survey, status=ResponseStatus.COMPLETED).count()
+    if done >= survey.max_responses:
+        raise Conflict(_("This survey is closed."), code="survey_closed")
+
+
+def _close_when_full(survey: Survey) -> None:
+    if not survey.max_responses:
+        return
+    done = Response.objects.filter(survey=survey, status=ResponseStatus.COMPLETED).count()
+    if done >= survey.max_responses:
+        Survey.objects.filter(id=survey.id, status=SurveyStatus.OPEN).update(
+            status=SurveyStatus.CLOSED, updated_at=timezone.now()
+        )
 
 
 def _score(
@@ -379,7 +483,7 @@ def submit_response(
     plan = SurveyPlan.load(survey)
     with transaction.atomic():
         response = start_response(survey=survey, invitation=invitation, now=now)
-        if response.status == ResponseStatus.COMPLETED:
+        if response.status != ResponseStatus.IN_PROGRESS:
             raise Conflict(_("This survey has already been answered."), code="already_answered")
         response = save_answers(response=response, values=answers, now=now, plan=plan)
         response = complete_response(response=response, now=now, touchpoint=touchpoint, plan=plan)

@@ -25,6 +25,7 @@ from surveys.models import (
     SurveyStatus,
     Wave,
 )
+from surveys.validation import validate_survey
 
 # English msgids; the Japanese is in the catalogue. Stored on the survey in both languages.
 AWARENESS_STATEMENTS = {
@@ -259,6 +260,12 @@ def open_survey(*, survey: Survey, now: datetime | None = None) -> Survey:
         raise InvalidInput(_("A survey needs at least one question before it is opened."))
     if survey.closes_at and now and survey.closes_at <= now:
         raise InvalidInput(_("The closing date is in the past. Change it before opening."))
+    problems = validate_survey(survey)
+    if problems:
+        raise InvalidInput(
+            _("The survey cannot be opened until these are fixed: %(problems)s")
+            % {"problems": " / ".join(p.message for p in problems)}
+        )
     survey.status = SurveyStatus.OPEN
     survey.save(update_fields=["status", "updated_at"])
     return survey

@@ -25,7 +25,7 @@ FROZEN_CHOICE_FIELDS = ("value", "question")
 def _has_answers(survey_id: int | None) -> bool:
     from surveys.models import Response
 
-    return bool(survey_id) and Response.objects.filter(survey_id=survey_id).exists()
+    return bool(survey_id) and Response.objects.filter(survey_id=survey_id, is_test=False).exists()
 
 
 def check_survey_change(*, survey: Survey, changed: list[str]) -> None:
@@ -105,13 +105,29 @@ def copy_survey(*, survey: Survey, wave: Wave, slug: str, title: str = "") -> Su
         thank_you_message=survey.thank_you_message,
         reminder_after_days=survey.reminder_after_days,
         contact_interval_days=survey.contact_interval_days,
+        max_responses=survey.max_responses,
     )
     pages = {}
     for page in survey.pages.order_by("position"):
         pages[page.id] = Page.objects.create(
-            survey=copy, position=page.position, title=page.title, title_en=page.title_en
+            survey=copy,
+            position=page.position,
+            title=page.title,
+            title_en=page.title_en,
+            show_if=page.show_if,
         )
-    for q in survey.questions.prefetch_related("choices").order_by("page__position", "position"):
+    for old_id, new_page in pages.items():  # branches point at the copy's pages
+        jumps = Page.objects.get(id=old_id).jumps or []
+        new_page.jumps = [
+            {**j, "goto": pages[j["goto"]].id if j.get("goto") in pages else j.get("goto")}
+            for j in jumps
+        ]
+        new_page.save(update_fields=["jumps", "updated_at"])
+    for q in (
+        survey.questions.filter(archived_at__isnull=True)
+        .prefetch_related("choices")
+        .order_by("page__position", "position")
+    ):
         new = Question.objects.create(
             survey=copy,
             page=pages[q.page_id],
@@ -127,6 +143,7 @@ def copy_survey(*, survey: Survey, wave: Wave, slug: str, title: str = "") -> Su
             required=q.required,
             max_length=q.max_length,
             show_if=q.show_if,
+            settings=q.settings,
         )
         Choice.objects.bulk_create(
             [

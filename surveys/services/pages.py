@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from engagement.platform.errors import Conflict, InvalidInput
-from surveys.flow import SurveyPlan
+from surveys.flow import PARAM_PREFIX, SurveyPlan
 from surveys.models import Page, Question, Response
 from surveys.services.answering import complete_response, save_answers, values_of
 
@@ -64,12 +64,17 @@ def locate(
     response: Response | None,
     requested: int | None = None,
     rows: list[dict[str, Any]] | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> PagePosition | None:
     """Where ``response`` stands (the first page for a new respondent); None when no page is
     visible. ``requested`` (a posted page number) is honoured when it is the current page or one
     already passed, never a page ahead. ``rows``: the response's saved answers when already
-    read with it (otherwise one query)."""
-    values = values_of(response, plan, rows=rows) if response else {}
+    read with it (otherwise one query). ``params``: the URL parameters of a new respondent
+    (a started response keeps its own)."""
+    if response:
+        values = values_of(response, plan, rows=rows)
+    else:
+        values = {PARAM_PREFIX + k: v for k, v in (params or {}).items()}
     positions = [p.position for p in plan.visible_pages(values)]
     if not positions:
         return None
@@ -169,15 +174,6 @@ def _page_of(plan: SurveyPlan, values: Mapping[str, Any], keys: set[str]) -> int
 
 
 def _expected_pages(plan: SurveyPlan, values: Mapping[str, Any]) -> list[int]:
-    """Pages that are, or may still become, visible (a condition on an unanswered question)."""
-    out = []
-    for p in plan.pages:
-        for q in plan.questions.get(p.id, []):
-            source = q.show_if.get("question") if q.show_if else None
-            if not q.show_if or values.get(source) in (None, "", []):
-                out.append(p.position)
-                break
-            if q in plan.visible_questions(p, values):
-                out.append(p.position)
-                break
-    return out
+    """Pages that are, or may still become, visible (a condition on an unanswered question),
+    along the respondent's path (jumps followed)."""
+    return [p.position for p in plan.path(values, optimistic=True)]

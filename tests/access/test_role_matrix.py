@@ -188,6 +188,39 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/copy/",
         S(LOGIN, 403, 403, 403, (200, 302, 405)),
     ),
+    # The survey builder (surveys.builder): every staff member may look at a survey's design
+    # and preview it; editing and the test link (which stores a test response) need the
+    # change permission.
+    "admin/surveys/survey/<int:pk>/builder/": (
+        lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/builder/",
+        S(LOGIN, 200, 200, 200, 200),
+    ),
+    "admin/surveys/survey/<int:pk>/builder/questions/add/": (
+        lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/builder/questions/add/",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
+    "admin/surveys/survey/<int:pk>/builder/questions/<int:question_id>/": (
+        lambda w: (
+            f"/admin/surveys/survey/{w.objects['survey'].pk}/builder/questions/"
+            f"{w.objects['survey'].questions.order_by('id').first().pk}/"
+        ),
+        S(LOGIN, 403, 403, 403, 200),
+    ),
+    "admin/surveys/survey/<int:pk>/builder/pages/<int:page_id>/": (
+        lambda w: (
+            f"/admin/surveys/survey/{w.objects['survey'].pk}/builder/pages/"
+            f"{w.objects['survey'].pages.order_by('id').first().pk}/"
+        ),
+        S(LOGIN, 403, 403, 403, 200),
+    ),
+    "admin/surveys/survey/<int:pk>/preview/": (
+        lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/preview/",
+        S(LOGIN, 200, 200, 200, 200),
+    ),
+    "admin/surveys/survey/<int:pk>/test/": (
+        lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/test/",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
     "admin/surveys/survey/<int:pk>/links.csv": (
         lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/links.csv",
         S(LOGIN, 403, 403, 403, 200),

@@ -246,7 +246,9 @@ def discover(params: dict[str, object]) -> dict[str, object]:
             continue  # covered by admin_urls()
         if name.startswith("admin:") and route.startswith("admin/") and "<" in route:
             # Per-object admin extras (progress JSON, links CSV, QR…): first object of the model.
-            staff_url = _admin_extra(name, {"surveys.survey": survey_id})
+            staff_url = _survey_builder_url(name, survey_id) or _admin_extra(
+                name, {"surveys.survey": survey_id}
+            )
             if staff_url:
                 staff.append(staff_url)
             else:
@@ -302,6 +304,19 @@ def _kwargs(route: str, name: str, params: dict[str, object]) -> list[dict[str, 
     for key, options in values.items():
         combos = [{**combo, key: option} for combo in combos for option in options]
     return combos
+
+
+def _survey_builder_url(name: str, survey_id: object) -> str | None:
+    """The builder's question and page forms: the seeded survey's first question and page."""
+    from surveys.models import Page, Question
+
+    if name == "admin:surveys_survey_question":
+        first = Question.objects.filter(survey_id=survey_id).order_by("id").first()
+        return reverse(name, args=[survey_id, first.id]) if first else None
+    if name == "admin:surveys_survey_page":
+        first = Page.objects.filter(survey_id=survey_id).order_by("id").first()
+        return reverse(name, args=[survey_id, first.id]) if first else None
+    return None
 
 
 def _admin_extra(name: str, chosen: dict[str, object]) -> str | None:
