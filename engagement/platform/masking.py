@@ -79,8 +79,8 @@ def mask_personal_data(
     text = EMAIL_RE.sub(EMAIL_MASK, text)
     text = URL_RE.sub(URL_MASK, text)
     text = LABELLED_NUMBER_RE.sub(rf"\1\2{NUMBER_MASK}", text)
+    text = LONG_NUMBER_RE.sub(NUMBER_MASK, text)  # before phones: no part of it is left
     text = PHONE_RE.sub(PHONE_MASK, text)
-    text = LONG_NUMBER_RE.sub(NUMBER_MASK, text)
     for variant in _name_variants(names):
         text = re.sub(re.escape(variant), NAME_MASK, text, flags=re.IGNORECASE)
     return text

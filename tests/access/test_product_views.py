@@ -152,3 +152,21 @@ def test_every_staff_page_has_breadcrumbs(world):
         if 'class="breadcrumbs' not in response.content.decode():
             missing.append(url)
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("注文番号：A12345678 の件", "注文番号：[番号] の件"),
+        ("ご注文番号 123-4567890について", "ご注文番号 [番号]について"),
+        ("order no. AB-12345 arrived", "order no. [番号] arrived"),
+        ("会員番号12345678です", "会員番号[番号]です"),
+        ("伝票 ABC202611201234567 を確認", "伝票 [番号] を確認"),
+        ("価格は1,100円、2026年11月20日に3個", "価格は1,100円、2026年11月20日に3個"),
+        ("注文した商品が届かない", "注文した商品が届かない"),
+    ],
+)
+def test_order_and_membership_numbers_are_masked(text, masked):
+    from engagement.platform.masking import mask_personal_data
+
+    assert mask_personal_data(text) == masked
