@@ -35,6 +35,7 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
+from surveys.services.announcements import announce_completed
 
 # C0 and C1 control characters except tab and line feed; CR is dropped (browsers send CRLF for a
 # typed line break, so the text keeps the LF the customer typed).
@@ -233,6 +234,7 @@ def complete_response(
             kwargs={"response_id": locked.id},
             dedup_key=f"ingest-response-{locked.id}",
         )
+        announce_completed(response=locked, values=values)
     return locked
 
 

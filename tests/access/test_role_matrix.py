@@ -231,7 +231,7 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         S(LOGIN, 403, 403, 403, 403),
     ),
     "admin/^(?P<app_label>"
-    "auth|authtoken|platform|otp_totp|otp_static|axes|audit|engagement|surveys|voc|triage|reports|demo"
+    "auth|authtoken|platform|integrations|otp_totp|otp_static|axes|audit|engagement|surveys|voc|triage|reports|demo"
     ")/$": (
         lambda w: "/admin/voc/",
         S(LOGIN, 200, 200, 200, 200),
