@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from engagement.customers.models import Touchpoint
 from engagement.platform.models import TimeStampedModel
 from engagement.platform.scope import restrict
+from surveys.links import LinkSource, PublicLink, UrlParameter  # noqa: F401 (models)
 
 
 class Wave(TimeStampedModel):
@@ -351,6 +352,16 @@ class Response(TimeStampedModel):
     empathy_index = models.FloatField(_("empathy index"), null=True, blank=True)
     attachment_index = models.FloatField(_("attachment index"), null=True, blank=True)
     awareness_index = models.FloatField(_("awareness index"), null=True, blank=True)
+    # Through a store or campaign link, and the allow-listed URL parameters it was opened with.
+    public_link = models.ForeignKey(
+        "surveys.PublicLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=_("public link"),
+    )
+    url_params = models.JSONField(_("URL parameters"), default=dict, blank=True)
 
     objects = ResponseQuerySet.as_manager()
 

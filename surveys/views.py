@@ -31,6 +31,7 @@ from surveys.customer_pages import (
 )
 from surveys.flow import SurveyPlan
 from surveys.forms import PageForm, question_views
+from surveys.links import PublicLink
 from surveys.models import (
     Invitation,
     QuestionRole,
@@ -39,7 +40,7 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
-from surveys.services import pages
+from surveys.services import links, pages
 from surveys.services.answering import is_open
 from surveys.services.design import TOUCHPOINT_PLACEHOLDER
 
@@ -56,14 +57,29 @@ def _invitation(token: str) -> Invitation | None:
     return invitation
 
 
-def _public_survey(token: str) -> Survey | None:
+def _public_target(token: str) -> tuple[Survey | None, PublicLink | None]:
+    """The survey behind a public token: its own public link, or a store/campaign link."""
     nonce = tokens.verify_token(token, tokens.PUBLIC)
-    if nonce is None:
-        return None
-    survey = Survey.objects.select_related("wave").filter(public_nonce=nonce).first()
+    link = None
+    if nonce is not None:
+        survey = Survey.objects.select_related("wave").filter(public_nonce=nonce).first()
+    else:
+        nonce = tokens.verify_token(token, tokens.PUBLIC_LINK)
+        link = (
+            PublicLink.objects.select_related("survey", "survey__wave")
+            .filter(nonce=nonce, is_active=True)
+            .first()
+            if nonce
+            else None
+        )
+        survey = link.survey if link else None
     if survey is None or survey.status == SurveyStatus.DRAFT:
-        return None
-    return survey
+        return None, None
+    return survey, link
+
+
+def _public_survey(token: str) -> Survey | None:
+    return _public_target(token)[0]
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -239,7 +255,7 @@ def _session_key(survey: Survey) -> str:
 @require_http_methods(["GET", "POST"])
 @customer_page
 def public(request: HttpRequest, token: str) -> HttpResponse:
-    survey = _public_survey(token)
+    survey, link = _public_target(token)
     if survey is None:
         return invalid_link_page(request)
     response_id = request.session.get(_session_key(survey))
@@ -248,6 +264,13 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
         if response_id
         else None
     )
+    params_key = _session_key(survey) + "-params"
+    if response is None and request.method == "GET" and request.GET:
+        # Hidden fields (?store=shibuya&order=A123): the allow-listed ones are kept until the
+        # response is created by the first answer.
+        params = links.clean_url_params(survey=survey, query=request.GET)
+        if params:
+            request.session[params_key] = params
     if response and response.status == ResponseStatus.COMPLETED:
         return already_answered_page(request, survey)
     if not is_open(survey, timezone.now()):
@@ -271,7 +294,13 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
         )
 
     def start() -> Response:
-        created = services.start_response(survey=survey, invitation=None, now=timezone.now())
+        created = services.start_response(
+            survey=survey,
+            invitation=None,
+            now=timezone.now(),
+            public_link=link,
+            url_params=request.session.pop(params_key, None),
+        )
         request.session[_session_key(survey)] = created.id
         return created
 

@@ -44,6 +44,10 @@ def response_payload(response: Response) -> dict[str, Any]:
         "nps_category": response.nps_category or None,
         "csat_score": response.csat_score,
         "touchpoint": response.touchpoint or None,
+        "public_link": response.public_link.name if response.public_link_id else None,
+        "link_source": response.public_link.source if response.public_link_id else None,
+        "link_code": response.public_link.source_value if response.public_link_id else None,
+        "url_params": response.url_params or {},
         "url": response_url(response.id),
     }
 

@@ -22,6 +22,7 @@ from engagement.platform import outbox
 from engagement.platform.errors import Conflict, InvalidInput
 from surveys import scoring
 from surveys.flow import SurveyPlan, answer_value
+from surveys.links import PublicLink
 from surveys.models import (
     TEXT_KINDS,
     Answer,
@@ -119,12 +120,24 @@ def _current_values(response: Response, plan: SurveyPlan) -> dict[str, Any]:
     return values
 
 
-def start_response(*, survey: Survey, invitation: Invitation | None, now: datetime) -> Response:
+def start_response(
+    *,
+    survey: Survey,
+    invitation: Invitation | None,
+    now: datetime,
+    public_link: PublicLink | None = None,
+    url_params: Mapping[str, str] | None = None,
+) -> Response:
     """The in-progress response of ``invitation`` (created on first use); a new anonymous
-    response for the public link (``invitation=None``)."""
+    response for a public link (``invitation=None``), with the store or campaign link it came
+    through and its allow-listed URL parameters (already cleaned)."""
     _check_open(survey, now)
     if invitation is None:
-        return Response.objects.create(survey=survey)
+        return Response.objects.create(
+            survey=survey,
+            public_link=public_link if public_link and public_link.survey_id == survey.id else None,
+            url_params=dict(url_params or {}),
+        )
     existing = Response.objects.filter(invitation=invitation).first()
     if existing:
         return existing

@@ -196,6 +196,19 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         # 403 without a public link (the survey here has none).
         S(LOGIN, 403, 403, 403, (200, 403)),
     ),
+    # Store and campaign links: QR codes and the A4 poster need the link's view permission.
+    "admin/surveys/publiclink/<int:pk>/qr.svg": (
+        lambda w: f"/admin/surveys/publiclink/{w.objects['public_link'].pk}/qr.svg",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
+    "admin/surveys/publiclink/<int:pk>/qr.png": (
+        lambda w: f"/admin/surveys/publiclink/{w.objects['public_link'].pk}/qr.png",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
+    "admin/surveys/publiclink/<int:pk>/poster/": (
+        lambda w: f"/admin/surveys/publiclink/{w.objects['public_link'].pk}/poster/",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
     # Staff accounts (engagement.audit): every signed-in staff member has their own page.
     "accounts/": (lambda w: reverse("audit:account"), S(LOGIN, 200, 200, 200, 200)),
     "accounts/two-factor/": (
