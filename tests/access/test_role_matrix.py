@@ -196,6 +196,11 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         # 403 without a public link (the survey here has none).
         S(LOGIN, 403, 403, 403, (200, 403)),
     ),
+    # Invite by segment: needs surveys.add_invitation (administrators).
+    "admin/surveys/survey/<int:pk>/segment/": (
+        lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/segment/",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
     # Store and campaign links: QR codes and the A4 poster need the link's view permission.
     "admin/surveys/publiclink/<int:pk>/qr.svg": (
         lambda w: f"/admin/surveys/publiclink/{w.objects['public_link'].pk}/qr.svg",
