@@ -341,3 +341,42 @@ def replay_chat_delivery(*, delivery_id: int) -> ChatDelivery:
     )
     _enqueue(CHAT_TASK, replay)
     return replay
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+def erase_traces(*, traces: list[str]) -> int:
+    """A forgotten customer's traces out of the delivery logs (called by ``forget_customer``):
+    inside the strings of each webhook body (re-serialised, so escaped text is found too), chat
+    texts, and what receivers answered. Returns the rows changed."""
+    from engagement.platform.erasure import contains_trace, scrub_json, scrub_rows
+
+    if not traces:
+        return 0
+    changed = 0
+    for delivery in WebhookDelivery.objects.only("pk", "body").iterator(chunk_size=1000):
+        try:
+            payload = json.loads(delivery.body)
+        except ValueError:
+            continue
+        if contains_trace(payload, traces):
+            body = json.dumps(
+                scrub_json(payload, traces),
+                ensure_ascii=False,
+                separators=(",", ":"),
+                sort_keys=True,
+            )
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(body=body)
+            changed += 1
+    changed += scrub_rows(
+        WebhookDelivery.objects.all(),
+        text_fields=["key", "response_excerpt", "last_error"],
+        traces=traces,
+    )
+    changed += scrub_rows(
+        ChatDelivery.objects.all(),
+        text_fields=["key", "text", "link", "response_excerpt", "last_error"],
+        traces=traces,
+    )
+    return changed
