@@ -97,3 +97,63 @@ class UrlParameter(TimeStampedModel):
                     )
                 }
             )
+
+
+ORIGIN = re.compile(r"^https://[a-z0-9.-]+(:[0-9]{1,5})?$")
+LOOPBACK_ORIGIN = re.compile(r"^http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?$")
+
+
+def new_widget_secret() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+class Widget(TimeStampedModel):
+    """The NPS question and its follow-up embedded in a website or an app's webview (an iframe
+    placed by ``static/surveys/widget.js``), on the allowed origins only. The host signs the
+    customer ID with ``secret`` (HMAC-SHA256) so that answers link to the customer."""
+
+    survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.CASCADE, related_name="widgets", verbose_name=_("survey")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    allowed_origins = models.JSONField(
+        _("allowed origins"),
+        default=list,
+        help_text=_("Sites that may show the widget, e.g. https://shop.example.jp (one a line)."),
+    )
+    secret = models.CharField(
+        _("signing secret"), max_length=100, default=new_widget_secret, editable=False
+    )
+    nonce = models.CharField(max_length=64, unique=True, default=tokens.new_nonce, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("widget")
+        verbose_name_plural = _("widgets")
+        ordering = ["survey_id", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.conf import settings
+
+        origins = self.allowed_origins or []
+        loopback = bool(getattr(settings, "INTEGRATIONS_ALLOW_LOOPBACK", False))
+        bad = [
+            o
+            for o in origins
+            if not isinstance(o, str)
+            or not (ORIGIN.match(o) or (loopback and LOOPBACK_ORIGIN.match(o)))
+        ]
+        if not origins or bad:
+            raise ValidationError(
+                {
+                    "allowed_origins": _(
+                        "Enter each site as https://host (no path, no trailing slash), "
+                        "at least one."
+                    )
+                }
+            )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from engagement.customers.models import Touchpoint
 from engagement.platform.models import TimeStampedModel
 from engagement.platform.scope import restrict
-from surveys.links import LinkSource, PublicLink, UrlParameter  # noqa: F401 (models)
+from surveys.links import LinkSource, PublicLink, UrlParameter, Widget  # noqa: F401 (models)
 
 
 class Wave(TimeStampedModel):

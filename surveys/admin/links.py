@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from surveys.links import PublicLink, UrlParameter
+from surveys.links import PublicLink, UrlParameter, Widget
 from surveys.services import links
 
 
@@ -112,4 +112,68 @@ class PublicLinkAdmin(admin.ModelAdmin):
                 "url": links.link_url(link),
                 "qr": reverse("admin:surveys_publiclink_qr_svg", args=[link.pk]) + "?inline=1",
             },
+        )
+
+
+class WidgetForm(forms.ModelForm):
+    allowed_origins = forms.CharField(
+        label=gettext_lazy("allowed origins"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Sites that may show the widget, e.g. https://shop.example.jp (one a line)."
+        ),
+    )
+
+    class Meta:
+        model = Widget
+        fields = ["survey", "name", "allowed_origins", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["allowed_origins"] = "\n".join(self.instance.allowed_origins or [])
+
+    def clean_allowed_origins(self) -> list[str]:
+        lines = self.cleaned_data["allowed_origins"].split()
+        return [line.strip().rstrip("/") for line in lines if line.strip()]
+
+
+@admin.register(Widget)
+class WidgetAdmin(admin.ModelAdmin):
+    form = WidgetForm
+    list_display = ["name", "survey", "origins", "is_active"]
+    list_filter = ["is_active", "survey"]
+    list_select_related = ["survey"]
+    readonly_fields = ["embed"]
+    fields = ["survey", "name", "allowed_origins", "is_active", "embed"]
+
+    @admin.display(description=gettext_lazy("allowed origins"))
+    def origins(self, obj: Widget) -> str:
+        return ", ".join(obj.allowed_origins or [])
+
+    @admin.display(description=gettext_lazy("embed code"))
+    def embed(self, obj: Widget) -> str:
+        if not obj.pk:
+            return _("The embed code appears once the widget is saved.")
+        from django.conf import settings
+        from django.templatetags.static import static
+
+        from surveys import tokens
+
+        script = settings.SITE_URL + static("surveys/widget.js")
+        token = tokens.make_token(obj.nonce, tokens.WIDGET)
+        snippet = (
+            f'<script src="{script}" async data-widget="{token}"'
+            ' data-customer="CUSTOMER_ID" data-ts="UNIX_SECONDS" data-sig="SIGNATURE"></script>'
+        )
+        return format_html(
+            "<pre>{}</pre><p>{}</p><p>{}: <code>{}</code></p>",
+            snippet,
+            _(
+                "Sign on your server: SIGNATURE = hex HMAC-SHA256(secret, "
+                "“CUSTOMER_ID.UNIX_SECONDS”). Leave the three data-customer, data-ts and "
+                "data-sig attributes out for anonymous answers."
+            ),
+            _("Signing secret"),
+            obj.secret,
         )

@@ -335,6 +335,7 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
     "s/<str:token>/": (lambda w: "/s/not-a-token/", S(*[(200, 404)] * 5)),
     "s/<str:token>/thanks/": (lambda w: "/s/not-a-token/thanks/", S(*[(200, 404)] * 5)),
     "p/<str:token>/": (lambda w: "/p/not-a-token/", S(*[(200, 404)] * 5)),
+    "w/<str:token>/": (lambda w: "/w/not-a-token/", S(*[(200, 404)] * 5)),
     "p/<str:token>/thanks/": (lambda w: "/p/not-a-token/thanks/", S(*[(200, 404)] * 5)),
     "u/<str:token>/": (lambda w: "/u/not-a-token/", S(*[(200, 404)] * 5)),
 }

@@ -100,6 +100,11 @@ def seed() -> dict[str, object]:
     from surveys.services.links import create_public_link, link_token
 
     UrlParameter.objects.create(survey=survey, key="store", label="店舗")
+    from surveys.links import Widget
+
+    widget = Widget.objects.create(
+        survey=survey, name="本番確認ウィジェット", allowed_origins=["https://shop.example.jp"]
+    )
     store_link = create_public_link(
         survey=survey, name="本番確認店", source="store", source_value="prod"
     )
@@ -154,6 +159,7 @@ def seed() -> dict[str, object]:
         reverse("surveys:personal-thanks", args=[answered_token]),
         reverse("surveys:public", args=[public_token]),
         reverse("surveys:public", args=[link_token(store_link)]) + "?store=prod",
+        reverse("surveys:widget", args=[tokens.make_token(widget.nonce, tokens.WIDGET)]),
         reverse("surveys:unsubscribe", args=[unsubscribe_token]),
         reverse("surveys:personal", args=[fresh_token]) + "?lang=en",
     ]
