@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   function report() {
-    var height = document.documentElement.scrollHeight;
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
     window.parent.postMessage({ type: "engagement-widget:height", height: height }, "*");
   }
   window.addEventListener("load", report);
