@@ -25,6 +25,7 @@ from engagement.platform.api_conventions import ERROR_RESPONSES
 from engagement.platform.errors import InvalidInput, NotFound
 from engagement.platform.masking import mask_for
 from surveys import services
+from surveys.links import PARAMETER_KEY
 from surveys.models import Answer, Invitation, Response, Survey
 from surveys.services.distribution import personal_url
 
@@ -143,6 +144,12 @@ class ResponseSerializer(serializers.ModelSerializer):
         source="customer.external_id", default=None, allow_null=True
     )
     answers = AnswerSerializer(many=True)
+    public_link = serializers.CharField(source="public_link.name", default=None, allow_null=True)
+    link_source = serializers.CharField(source="public_link.source", default=None, allow_null=True)
+    link_code = serializers.CharField(
+        source="public_link.source_value", default=None, allow_null=True
+    )
+    url_params = serializers.DictField(child=serializers.CharField())
 
     class Meta:
         model = Response
@@ -151,6 +158,10 @@ class ResponseSerializer(serializers.ModelSerializer):
             "survey",
             "wave_id",
             "customer_external_id",
+            "public_link",
+            "link_source",
+            "link_code",
+            "url_params",
             "status",
             "submitted_at",
             "touchpoint",
@@ -184,10 +195,20 @@ class ResponseFilter(django_filters.FilterSet):
         field_name="updated_at", lookup_expr="gte", help_text="ISO 8601 date-time"
     )
     status = django_filters.CharFilter(field_name="status")
+    link = IdFilter(field_name="public_link_id", help_text="public (store/campaign) link id")
+    param = django_filters.CharFilter(
+        method="filter_param", help_text="URL parameter as key:value, e.g. store:shibuya"
+    )
 
     class Meta:
         model = Response
-        fields = ["survey", "wave", "updated_since", "status"]
+        fields = ["survey", "wave", "updated_since", "status", "link", "param"]
+
+    def filter_param(self, queryset: QuerySet[Response], name: str, value: str) -> QuerySet:
+        key, sep, wanted = value.partition(":")
+        if not sep or not PARAMETER_KEY.match(key):
+            return queryset.none()
+        return queryset.filter(**{f"url_params__{key}": wanted})
 
 
 class ResponseList(generics.ListAPIView):
@@ -202,7 +223,7 @@ class ResponseList(generics.ListAPIView):
         return (
             Response.objects.visible_to(self.request.user)
             .filter(is_test=False)  # staff tests through the test link are never counted
-            .select_related("survey", "customer")
+            .select_related("survey", "customer", "public_link")
             .prefetch_related(
                 Prefetch(
                     "answers",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from engagement.customers.models import Touchpoint
 from engagement.platform.models import TimeStampedModel
 from engagement.platform.scope import restrict
+from surveys.links import LinkSource, PublicLink, UrlParameter, Widget  # noqa: F401 (models)
 
 
 class Wave(TimeStampedModel):
@@ -468,8 +469,6 @@ class Response(TimeStampedModel):
     current_page = models.PositiveIntegerField(_("current page"), default=1)
     is_test = models.BooleanField(_("test answer"), default=False)
     survey_version = models.PositiveIntegerField(_("survey version"), default=1)
-    # URL parameters that survey conditions refer to, as given when the response started.
-    url_params = models.JSONField(_("URL parameters"), default=dict, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, db_index=True)
     touchpoint = models.CharField(
         _("touchpoint"), max_length=20, choices=Touchpoint.choices, blank=True
@@ -482,6 +481,17 @@ class Response(TimeStampedModel):
     empathy_index = models.FloatField(_("empathy index"), null=True, blank=True)
     attachment_index = models.FloatField(_("attachment index"), null=True, blank=True)
     awareness_index = models.FloatField(_("awareness index"), null=True, blank=True)
+    # Through a store or campaign link, and the URL parameters it was opened with: the survey's
+    # allow-listed ones and those its conditions refer to.
+    public_link = models.ForeignKey(
+        "surveys.PublicLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=_("public link"),
+    )
+    url_params = models.JSONField(_("URL parameters"), default=dict, blank=True)
 
     objects = ResponseQuerySet.as_manager()
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from engagement.customers.models import Customer
 from engagement.customers.services import customer_forgotten, customer_traces
 from engagement.platform.erasure import scrub_rows
-from surveys.models import Answer, Choice, Delivery, Page, Question, Survey
+from surveys.models import Answer, Choice, Delivery, Page, Question, Response, Survey
 
 
 @receiver(customer_traces, dispatch_uid="surveys-answer-traces")
@@ -40,6 +40,10 @@ def erase_answer_text(
     )
     # Failed sends may quote the address.
     scrub_rows(Delivery.objects.all(), text_fields=["error"], traces=list(traces))
+    # URL parameters of store and campaign links (an order number, a customer ID…).
+    scrub_rows(
+        Response.objects.exclude(url_params={}), json_fields=["url_params"], traces=list(traces)
+    )
 
 
 @receiver(post_save, sender=Page, dispatch_uid="surveys-plan-page-saved")

@@ -24,6 +24,8 @@ _TOKEN_RE = re.compile(r"^([A-Za-z0-9_\-]{24})\.([A-Za-z0-9_\-]{22})$")
 
 PERSONAL = "survey-invitation"
 PUBLIC = "survey-public"
+WIDGET = "survey-widget"  # the embedded NPS widget (``surveys.links.Widget``)
+PUBLIC_LINK = "survey-public-link"  # a store or campaign link (``surveys.links.PublicLink``)
 UNSUBSCRIBE = "survey-unsubscribe"
 
 

@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("p/<str:token>/", views.public, name="public"),
     path("p/<str:token>/thanks/", views.public_thanks, name="public-thanks"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("w/<str:token>/", views.widget, name="widget"),
 ]

@@ -16,11 +16,14 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from engagement.customers.models import Touchpoint
+from engagement.platform.errors import Conflict, InvalidInput
 from engagement.platform.forms import add_domain_error
 from surveys import ratelimits, selectors, services, tokens
 from surveys.customer_pages import (
@@ -32,6 +35,7 @@ from surveys.customer_pages import (
 )
 from surveys.flow import SurveyPlan
 from surveys.forms import PageForm, question_views
+from surveys.links import PublicLink, Widget
 from surveys.models import (
     Invitation,
     QuestionRole,
@@ -40,7 +44,8 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
-from surveys.services import pages
+from surveys.services import links, pages
+from surveys.services import widget as widget_service
 from surveys.services.answering import is_open
 from surveys.services.design import TOUCHPOINT_PLACEHOLDER
 
@@ -56,14 +61,29 @@ def _invitation(token: str) -> selectors.AnsweringState | None:
     return state
 
 
-def _public_survey(token: str) -> Survey | None:
+def _public_target(token: str) -> tuple[Survey | None, PublicLink | None]:
+    """The survey behind a public token: its own public link, or a store/campaign link."""
     nonce = tokens.verify_token(token, tokens.PUBLIC)
-    if nonce is None:
-        return None
-    survey = Survey.objects.select_related("wave").filter(public_nonce=nonce).first()
+    link = None
+    if nonce is not None:
+        survey = Survey.objects.select_related("wave").filter(public_nonce=nonce).first()
+    else:
+        nonce = tokens.verify_token(token, tokens.PUBLIC_LINK)
+        link = (
+            PublicLink.objects.select_related("survey", "survey__wave")
+            .filter(nonce=nonce, is_active=True)
+            .first()
+            if nonce
+            else None
+        )
+        survey = link.survey if link else None
     if survey is None or survey.status == SurveyStatus.DRAFT:
-        return None
-    return survey
+        return None, None
+    return survey, link
+
+
+def _public_survey(token: str) -> Survey | None:
+    return _public_target(token)[0]
 
 
 # --- answering --------------------------------------------------------------------------------
@@ -253,7 +273,7 @@ def _session_key(survey: Survey) -> str:
 @require_http_methods(["GET", "POST"])
 @customer_page
 def public(request: HttpRequest, token: str) -> HttpResponse:
-    survey = _public_survey(token)
+    survey, link = _public_target(token)
     if survey is None:
         return invalid_link_page(request)
     response_id = request.session.get(_session_key(survey))
@@ -263,6 +283,13 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
         else None
     )
     response, rows = found if found is not None else (None, None)
+    params_key = _session_key(survey) + "-params"
+    if response is None and request.method == "GET" and request.GET:
+        # Hidden fields (?store=shibuya&order=A123): the allow-listed ones are kept until the
+        # response is created by the first answer.
+        allowed = links.clean_url_params(survey=survey, query=request.GET)
+        if allowed:
+            request.session[params_key] = allowed
     if response and response.status == ResponseStatus.COMPLETED:
         return already_answered_page(request, survey)
     if not is_open(survey, timezone.now()):
@@ -286,8 +313,14 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
         )
 
     def start(params: dict[str, str]) -> Response:
+        # The allow-listed parameters kept since the first page, and those the survey's
+        # conditions refer to (carried on the form's address).
         created = services.start_response(
-            survey=survey, invitation=None, now=timezone.now(), url_params=params
+            survey=survey,
+            invitation=None,
+            now=timezone.now(),
+            public_link=link,
+            url_params={**(request.session.pop(params_key, None) or {}), **params},
         )
         request.session[_session_key(survey)] = created.id
         return created
@@ -349,3 +382,79 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "surveys/unsubscribe.html",
         {"survey": invitation.survey, "action_url": request.path},
     )
+
+
+# --- embedded NPS widget (an iframe on the allowed origins) -------------------------------------
+
+
+@csrf_exempt
+@xframe_options_exempt
+@require_http_methods(["GET", "POST"])
+def widget(request: HttpRequest, token: str) -> HttpResponse:
+    """The NPS question and its follow-up inside a host site's iframe (``widget.js``).
+
+    No cookie is needed (third-party iframes often get none): the customer comes signed by the
+    host, and the form carries its own signed token. ``frame-ancestors`` lists the widget's
+    allowed origins only."""
+    translation.activate("ja")
+    nonce = tokens.verify_token(token, tokens.WIDGET)
+    item = (
+        Widget.objects.select_related("survey", "survey__wave")
+        .filter(nonce=nonce, is_active=True)
+        .first()
+        if nonce
+        else None
+    )
+    if item is None or item.survey.status == SurveyStatus.DRAFT:
+        return invalid_link_page(request)
+    now = timezone.now()
+    context: dict[str, Any] = {"widget": item, "survey": item.survey, "done": False, "error": ""}
+    status = 200
+    try:
+        if request.method == "POST":
+            customer = widget_service.read_form_token(
+                widget=item, token=request.POST.get("form", "")
+            )
+            if customer is None and ratelimits.public_start_limited(request, link=item.nonce):
+                context["error"] = _("Too many answers in a short time")
+                status = 429
+            else:
+                widget_service.answer_widget(
+                    widget=item,
+                    customer=customer,
+                    score=request.POST.get("score"),
+                    text=services.clean_text(request.POST.get("text", ""))[:2000],
+                    now=now,
+                )
+                context["done"] = True
+        else:
+            customer = widget_service.verify_customer(
+                widget=item,
+                customer_id=request.GET.get("customer", ""),
+                timestamp=request.GET.get("ts", ""),
+                signature=request.GET.get("sig", ""),
+                now=now,
+            )
+            if widget_service.already_answered(widget=item, customer=customer):
+                context["done"] = True
+            context["form_token"] = widget_service.form_token(widget=item, customer=customer)
+    except widget_service.Forbidden as exc:
+        context["error"], status = exc.message, 403
+    except Conflict as exc:
+        context["done"] = exc.code == "already_answered"
+        context["error"] = "" if context["done"] else exc.message
+        status = 200 if context["done"] else 410
+    except InvalidInput as exc:
+        context["error"], status = exc.message, 400
+        context["form_token"] = request.POST.get("form", "")
+    context["scores"] = range(11)
+    response = render(request, "surveys/widget.html", context, status=status)
+    ancestors = " ".join(item.allowed_origins) or "'none'"
+    response["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"form-action 'self'; frame-ancestors {ancestors}; base-uri 'none'"
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store, private"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

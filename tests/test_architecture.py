@@ -25,6 +25,7 @@ BOXES = [
     "surveys",
     "engagement.customers",
     "engagement.audit",
+    "engagement.integrations",
     "engagement.platform",
 ]
 

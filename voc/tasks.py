@@ -49,3 +49,14 @@ def analyze_pending() -> int:
     from voc.services import dispatch_tokenization
 
     return dispatch_tokenization()
+
+
+@shared_task(name="voc.detect_topic_spikes", ignore_result=True)
+def detect_topic_spikes() -> list[int]:
+    """Beat (hourly): announce topics whose last 24 hours stand out; once a topic a day."""
+    from django.db import transaction
+
+    from voc.services.announcements import detect_topic_spikes as detect
+
+    with transaction.atomic():
+        return detect()

@@ -27,6 +27,7 @@ from engagement.customers.models import (
     ImportJob,
     ImportKind,
 )
+from engagement.integrations import services as integrations
 from engagement.platform import outbox
 from engagement.platform.csvfiles import is_xlsx
 from engagement.platform.erasure import clean_traces, contains_trace, scrub_rows
@@ -251,6 +252,7 @@ def _erase_platform_traces(traces: list[str]) -> None:
     from engagement.platform.models import OutboxMessage
 
     scrub_rows(OutboxMessage.objects.all(), json_fields=["kwargs"], traces=traces)
+    integrations.erase_traces(traces=traces)
     scrub_rows(OutboxMessage.objects.all(), text_fields=["last_error"], traces=traces)
     scrub_rows(LogEntry.objects.all(), text_fields=["object_repr", "change_message"], traces=traces)
     scrub_rows(ImportJob.objects.all(), json_fields=["errors"], traces=traces)

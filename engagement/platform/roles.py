@@ -98,6 +98,7 @@ ROLES: dict[str, list[str]] = {
         "dashboard.*",
         "reports.*",
         "demo.*",
+        "integrations.*",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "engagement.platform.apps.PlatformConfig",
+    "engagement.integrations.apps.IntegrationsConfig",
     "engagement.customers.apps.CustomersConfig",
     "surveys.apps.SurveysConfig",
     "voc.apps.VocConfig",
@@ -222,11 +223,24 @@ CELERY_BEAT_SCHEDULE = {
     "voc-analyze-pending": {"task": "voc.analyze_pending", "schedule": 600.0},
     "dashboard-refresh-rollups": {"task": "dashboard.refresh_rollups", "schedule": 600.0},
     "customer-values": {"task": "engagement.refresh_customer_values", "schedule": 86400.0},
+    "integrations-retry-due": {"task": "integrations.retry_due", "schedule": 15.0},
+    "voc-detect-topic-spikes": {"task": "voc.detect_topic_spikes", "schedule": 3600.0},
 }
 OUTBOX_RESEND_AFTER_SECONDS = env_int("OUTBOX_RESEND_AFTER_SECONDS", 120)
 # A running outbox task holds a lease it renews every third of this; the sweep never re-sends a
 # message whose lease is live, and a second delivery of it skips while the first one beats.
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
+
+# --- Integrations (webhooks, chat alerts) -------------------------------------------------------
+INTEGRATIONS_HTTP_TIMEOUT = env_int("INTEGRATIONS_HTTP_TIMEOUT", 5)
+# A delivery the receiver did not take (5xx, 429, time-out) is tried again after
+# base × 2^(attempt − 1) seconds (or the receiver's Retry-After), capped at an hour, up to this
+# many attempts; then it is marked failed and can be replayed from the admin.
+INTEGRATIONS_MAX_ATTEMPTS = env_int("INTEGRATIONS_MAX_ATTEMPTS", 12)
+INTEGRATIONS_RETRY_BASE_SECONDS = env_int("INTEGRATIONS_RETRY_BASE_SECONDS", 5)
+# http://127.0.0.1 receivers (development and the tests' local provider servers) only.
+INTEGRATIONS_ALLOW_LOOPBACK = env_bool("INTEGRATIONS_ALLOW_LOOPBACK", DEBUG)
+CHATWORK_API_BASE = (env("CHATWORK_API_BASE", "https://api.chatwork.com/v2") or "").rstrip("/")
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from engagement.customers.models import Customer
+from surveys.links import PARAMETER_KEY, UrlParameter
 from surveys.models import (
     Answer,
     Delivery,
@@ -64,6 +66,34 @@ class AnswerInline(admin.TabularInline):
         return False
 
 
+class UrlParameterFilter(admin.SimpleListFilter):
+    """Responses by a URL parameter's value (``?store=shibuya`` → "store = shibuya")."""
+
+    title = gettext_lazy("URL parameter")
+    parameter_name = "url_param"
+    LIMIT = 100
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        pairs: set[tuple[str, str]] = set()
+        keys = UrlParameter.objects.order_by("key").values_list("key", flat=True).distinct()
+        for key in keys:
+            values = (
+                Response.objects.exclude(**{f"url_params__{key}__isnull": True})
+                .filter(url_params__has_key=key)
+                .values_list(f"url_params__{key}", flat=True)
+                .distinct()
+                .order_by(f"url_params__{key}")[: self.LIMIT]
+            )
+            pairs |= {(key, str(value)) for value in values if value not in (None, "")}
+        return [(f"{k}:{v}", f"{k} = {v}") for k, v in sorted(pairs)][: self.LIMIT]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> QuerySet[Response]:
+        key, sep, value = (self.value() or "").partition(":")
+        if not sep or not PARAMETER_KEY.match(key):
+            return queryset
+        return queryset.filter(**{f"url_params__{key}": value})
+
+
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):
     list_display = [
@@ -77,8 +107,17 @@ class ResponseAdmin(admin.ModelAdmin):
         "touchpoint",
         "awareness_index",
     ]
-    list_filter = ["status", "nps_category", "touchpoint", "survey__wave", "survey"]
-    list_select_related = ["survey", "customer"]
+    list_filter = [
+        "status",
+        "nps_category",
+        "touchpoint",
+        "survey__wave",
+        "survey",
+        "public_link",
+        "public_link__source",
+        UrlParameterFilter,
+    ]
+    list_select_related = ["survey", "customer", "public_link"]
     date_hierarchy = "submitted_at"
     inlines = [AnswerInline]
     readonly_fields = [
@@ -95,6 +134,8 @@ class ResponseAdmin(admin.ModelAdmin):
         "empathy_index",
         "attachment_index",
         "awareness_index",
+        "public_link",
+        "url_params",
     ]
     fields = readonly_fields
 

@@ -24,6 +24,7 @@ from engagement.platform.formatting import reference_label
 from engagement.platform.forms import add_domain_error
 from surveys import selectors, services
 from surveys.builder import views as builder_views
+from surveys.admin.segments import segment_view
 from surveys.exports import links_csv
 from surveys.models import (
     Page,
@@ -178,7 +179,14 @@ class SurveyAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "—"
         links = reverse("admin:surveys_survey_links", args=[obj.pk])
-        parts = [format_html('<a href="{}">{}</a>', links, _("Download personal links (CSV)"))]
+        parts = [
+            format_html('<a href="{}">{}</a>', links, _("Download personal links (CSV)")),
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:surveys_survey_segment", args=[obj.pk]),
+                _("Invite by segment"),
+            ),
+        ]
         url = public_url(obj)
         if url:
             qr = reverse("admin:surveys_survey_qr", args=[obj.pk])
@@ -301,6 +309,11 @@ class SurveyAdmin(admin.ModelAdmin):
             path("<int:pk>/links.csv", wrap(self.links_view), name="surveys_survey_links"),
             path("<int:pk>/qr.svg", wrap(self.qr_view), name="surveys_survey_qr"),
             path("<int:pk>/qr.png", wrap(self.qr_png_view), name="surveys_survey_qr_png"),
+            path(
+                "<int:pk>/segment/",
+                wrap(lambda request, pk: segment_view(self, request, pk)),
+                name="surveys_survey_segment",
+            ),
             *super().get_urls(),
         ]
 

@@ -25,6 +25,7 @@ from engagement.platform import outbox
 from engagement.platform.errors import Conflict, InvalidInput
 from surveys import scoring
 from surveys.flow import PARAM_PREFIX, SurveyPlan, answer_value, other_text_key
+from surveys.links import PublicLink
 from surveys.models import (
     NUMBER_KINDS,
     OTHER_VALUE,
@@ -40,6 +41,7 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
+from surveys.services.announcements import announce_completed
 
 # C0 and C1 control characters except tab and line feed; CR is dropped (browsers send CRLF for a
 # typed line break, so the text keeps the LF the customer typed).
@@ -181,11 +183,13 @@ def start_response(
     survey: Survey,
     invitation: Invitation | None,
     now: datetime,
+    public_link: PublicLink | None = None,
     url_params: Mapping[str, str] | None = None,
     is_test: bool = False,
 ) -> Response:
     """The in-progress response of ``invitation`` (created on first use); a new anonymous
-    response for the public link (``invitation=None``). ``is_test``: a staff test through the
+    response for a public link (``invitation=None``), with the store or campaign link it came
+    through and its URL parameters (already cleaned). ``is_test``: a staff test through the
     test link (any status of survey; never counted)."""
     params = dict(url_params or {})
     if is_test:
@@ -195,7 +199,10 @@ def start_response(
     _check_open(survey, now)
     if invitation is None:
         return Response.objects.create(
-            survey=survey, survey_version=survey.version, url_params=params
+            survey=survey,
+            survey_version=survey.version,
+            public_link=public_link if public_link and public_link.survey_id == survey.id else None,
+            url_params=params,
         )
     # Insert first, read only when it exists (one-to-one): one statement for a new respondent.
     # Outside a transaction the INSERT commits on its own; inside one it needs a savepoint so
@@ -407,6 +414,7 @@ def complete_response(
             kwargs={"response_id": locked.id},
             dedup_key=f"ingest-response-{locked.id}",
         )
+        announce_completed(response=locked, values=values)
     return locked
 
 

@@ -57,7 +57,7 @@ def _staff(username: str, role: str) -> User:
 def build_world() -> World:
     from engagement.reports import services as report_services
     from engagement.reports.models import Report
-    from surveys.models import Survey, Wave
+    from surveys.models import PublicLink, Survey, Wave
     from surveys.services import create_invitations, open_survey, submit_response
     from surveys.services.design import create_template_survey
     from voc.services import ingest_survey_response
@@ -146,7 +146,13 @@ def build_world() -> World:
         item_a=FeedbackItem.objects.get(pk=item_a.pk),
         item_b=FeedbackItem.objects.get(pk=item_b.pk),
         topic=topic,
-        objects={"note": note, "reply": reply, "report": report, "survey": survey},
+        objects={
+            "note": note,
+            "reply": reply,
+            "report": report,
+            "survey": survey,
+            "public_link": PublicLink.objects.create(survey=survey, name="渋谷店", source="store"),
+        },
     )
 
 

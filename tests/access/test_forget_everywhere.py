@@ -8,6 +8,7 @@ as is, JSON as written by ``json.dumps(ensure_ascii=False)``, binary decoded, fi
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.apps import apps
@@ -20,6 +21,7 @@ from django.utils import timezone
 from engagement.customers.models import Customer, ImportJob
 from engagement.customers.services import forget_customer
 from engagement.platform.models import OutboxMessage
+from surveys.models import Response
 from voc.models import FeedbackItem, Topic
 from voc.triage.models import Alert, Note, TriageEvent
 
@@ -109,6 +111,34 @@ def test_forgotten_customer_leaves_no_trace_in_any_table(world, settings, tmp_pa
         action_flag=CHANGE,
         change_message=f"{B_NAME}様の住所を変更",
     )
+    # Delivery logs of webhooks and chat alerts, and a store link's URL parameters.
+    from engagement.integrations.models import (
+        ChatChannel,
+        ChatDelivery,
+        WebhookDelivery,
+        WebhookEndpoint,
+    )
+    from engagement.integrations.services import _body
+
+    hook = WebhookEndpoint.objects.create(name="CRM", url="https://crm.example.jp/in")
+    WebhookDelivery.objects.create(
+        endpoint=hook,
+        event="feedback.created",
+        event_id=uuid.uuid4(),
+        key=f"feedback-{item.pk}",
+        body=_body(
+            event="feedback.created",
+            event_id=uuid.uuid4(),
+            data={"text": item.text + "\n改行後", "customer_external_id": B_EXTERNAL},
+            now=timezone.now(),
+        ),
+        response_excerpt=f"unknown customer {B_EMAIL}",
+    )
+    room = ChatChannel.objects.create(name="CS", provider="slack", webhook_url="https://x")
+    ChatDelivery.objects.create(
+        channel=room, kind="detractor", key="d1", text=f"批判者の回答: {item.text}"
+    )
+    Response.objects.filter(customer=customer).update(url_params={"member": B_EXTERNAL})
     report = world.objects["report"]
     report.refresh_from_db()
     quotes_before = json.dumps(report.data, ensure_ascii=False)

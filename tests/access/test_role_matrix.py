@@ -234,6 +234,24 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/qr.png",
         S(LOGIN, 403, 403, 403, (200, 403)),
     ),
+    # Invite by segment: needs surveys.add_invitation (administrators).
+    "admin/surveys/survey/<int:pk>/segment/": (
+        lambda w: f"/admin/surveys/survey/{w.objects['survey'].pk}/segment/",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
+    # Store and campaign links: QR codes and the A4 poster need the link's view permission.
+    "admin/surveys/publiclink/<int:pk>/qr.svg": (
+        lambda w: f"/admin/surveys/publiclink/{w.objects['public_link'].pk}/qr.svg",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
+    "admin/surveys/publiclink/<int:pk>/qr.png": (
+        lambda w: f"/admin/surveys/publiclink/{w.objects['public_link'].pk}/qr.png",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
+    "admin/surveys/publiclink/<int:pk>/poster/": (
+        lambda w: f"/admin/surveys/publiclink/{w.objects['public_link'].pk}/poster/",
+        S(LOGIN, 403, 403, 403, 200),
+    ),
     # Staff accounts (engagement.audit): every signed-in staff member has their own page.
     "accounts/": (lambda w: reverse("audit:account"), S(LOGIN, 200, 200, 200, 200)),
     "accounts/two-factor/": (
@@ -269,7 +287,7 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         S(LOGIN, 403, 403, 403, 403),
     ),
     "admin/^(?P<app_label>"
-    "auth|authtoken|platform|otp_totp|otp_static|axes|audit|engagement|surveys|voc|triage|reports|demo"
+    "auth|authtoken|platform|integrations|otp_totp|otp_static|axes|audit|engagement|surveys|voc|triage|reports|demo"
     ")/$": (
         lambda w: "/admin/voc/",
         S(LOGIN, 200, 200, 200, 200),
@@ -355,6 +373,7 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
     "s/<str:token>/": (lambda w: "/s/not-a-token/", S(*[(200, 404)] * 5)),
     "s/<str:token>/thanks/": (lambda w: "/s/not-a-token/thanks/", S(*[(200, 404)] * 5)),
     "p/<str:token>/": (lambda w: "/p/not-a-token/", S(*[(200, 404)] * 5)),
+    "w/<str:token>/": (lambda w: "/w/not-a-token/", S(*[(200, 404)] * 5)),
     "p/<str:token>/thanks/": (lambda w: "/p/not-a-token/thanks/", S(*[(200, 404)] * 5)),
     "u/<str:token>/": (lambda w: "/u/not-a-token/", S(*[(200, 404)] * 5)),
 }

@@ -95,6 +95,19 @@ def seed() -> dict[str, object]:
     )
     open_survey(survey=survey, now=now - timedelta(minutes=1))
     public_token = enable_public_link(survey=survey)
+    # A store link with an allow-listed URL parameter (its QR codes and poster are crawled).
+    from surveys.links import UrlParameter
+    from surveys.services.links import create_public_link, link_token
+
+    UrlParameter.objects.create(survey=survey, key="store", label="店舗")
+    from surveys.links import Widget
+
+    widget = Widget.objects.create(
+        survey=survey, name="本番確認ウィジェット", allowed_origins=["https://shop.example.jp"]
+    )
+    store_link = create_public_link(
+        survey=survey, name="本番確認店", source="store", source_value="prod"
+    )
     customers = list(Customer.objects.filter(forgotten_at__isnull=True).order_by("id")[:3])
     links = survey_services.create_invitations(survey=survey, customers=customers, now=now)
     (fresh, fresh_token), (answered, answered_token), (_third, _third_token) = links
@@ -145,6 +158,8 @@ def seed() -> dict[str, object]:
         reverse("surveys:personal", args=[answered_token]),  # "already answered"
         reverse("surveys:personal-thanks", args=[answered_token]),
         reverse("surveys:public", args=[public_token]),
+        reverse("surveys:public", args=[link_token(store_link)]) + "?store=prod",
+        reverse("surveys:widget", args=[tokens.make_token(widget.nonce, tokens.WIDGET)]),
         reverse("surveys:unsubscribe", args=[unsubscribe_token]),
         reverse("surveys:personal", args=[fresh_token]) + "?lang=en",
     ]

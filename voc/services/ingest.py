@@ -35,6 +35,7 @@ from voc.models import Channel, FeedbackItem
 from voc.services import staged_ingest
 from voc.services.analysis import analyze_items, dispatch_tokenization
 from voc.services.staged_ingest import ImportResult
+from voc.services.announcements import announce_created
 
 MAX_TEXT = 20_000
 INLINE_ANALYSIS = 2_000  # larger imports are tokenised by chunk tasks
@@ -69,6 +70,7 @@ def _after_create(item_ids: Sequence[int]) -> None:
     else:
         dispatch_tokenization()
     _enqueue_triage(item_ids)
+    announce_created(item_ids=item_ids)
 
 
 def ingest_survey_response(*, response_id: int) -> list[FeedbackItem]:

@@ -25,6 +25,7 @@ from voc.models import FeedbackItem
 from ..businesshours import TOKYO, business_hours_between
 from ..models import Alert, AlertKind, AlertState, Note, Rule
 from ..selectors import ESCALATING_STATES, OPEN_STATES
+from .announcements import announce_sla_breach
 from .calendar import current_calendar, get_triage_settings
 
 logger = logging.getLogger(__name__)
@@ -216,6 +217,9 @@ def escalate_overdue(*, now: datetime | None = None, chunk_size: int = 500) -> i
             if key in existing:
                 continue
             if kind == AlertKind.ESCALATION_OWNER:
+                announce_sla_breach(
+                    item=item, due_key=key.rsplit("-", 1)[1], due_label=_when(item.due_at)
+                )
                 with translation.override(settings.LANGUAGE_CODE):
                     subject = _("[Feedback] Overdue: item #%(id)s (due %(due)s)") % {
                         "id": item.id,

@@ -24,6 +24,7 @@ from engagement.platform.errors import Conflict, InvalidInput, NotFound
 from voc.models import FeedbackItem, Priority, Topic, TriageState
 
 from ..models import EventKind, ItemTag, Note, Tag, TriageEvent
+from .announcements import announce_assigned, announce_resolved
 
 User = get_user_model()
 
@@ -137,6 +138,8 @@ def apply_state(*, item: FeedbackItem, actor: Any, state: str) -> bool:
     record_event(
         item=item, actor=actor, kind=EventKind.STATE, old=state_label(old), new=state_label(state)
     )
+    if state == TriageState.RESOLVED and old != state:
+        announce_resolved(item=item)
     return True
 
 
@@ -160,6 +163,7 @@ def apply_assignment(
         )
     if changed:
         item.save(update_fields=[*changed, "updated_at"])
+        announce_assigned(item=item)
     return bool(changed)
 
 
