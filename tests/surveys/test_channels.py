@@ -123,16 +123,25 @@ def test_invalid_token_fails_at_once_with_the_reason_and_can_be_resent(
     assert delivery.status == DeliveryStatus.FAILED and delivery.next_attempt_at is None
     assert delivery.error.startswith("LINE HTTP 401: Authentication failed")
     assert LINE_TOKEN not in delivery.error and "W" * 60 not in delivery.error
-    assert run_on_commit(services.retry_failed_deliveries, now=timezone.now() + timedelta(hours=1)) == 0
+    assert (
+        run_on_commit(services.retry_failed_deliveries, now=timezone.now() + timedelta(hours=1))
+        == 0
+    )
     # Fixed token, re-sent from the admin: sent, once, with a new retry key.
     settings.LINE_CHANNEL_ACCESS_TOKEN = LINE_TOKEN
     first_key = sending.send_key(delivery)
-    assert run_on_commit(services.resend_deliveries, delivery_ids=[delivery.id], now=timezone.now()) == 1
+    assert (
+        run_on_commit(services.resend_deliveries, delivery_ids=[delivery.id], now=timezone.now())
+        == 1
+    )
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT and delivery.resend_count == 1
     assert fake_line.requests[-1]["headers"]["x-line-retry-key"] != first_key
     # A sent one is not re-sent.
-    assert run_on_commit(services.resend_deliveries, delivery_ids=[delivery.id], now=timezone.now()) == 0
+    assert (
+        run_on_commit(services.resend_deliveries, delivery_ids=[delivery.id], now=timezone.now())
+        == 0
+    )
 
 
 def test_transient_errors_are_retried_with_backoff_then_failed_with_the_reason(
@@ -209,7 +218,9 @@ def test_held_back_invitations_say_why(survey, wave, fake_line, run_on_commit):
     BehaviourRecord.objects.create(
         customer=churned, kind=BehaviourKind.objects.get(code="cancellation"), occurred_at=now
     )
-    tired = Customer.objects.create(external_id="H-tired", email="t@example.jp", contact_allowed=True)
+    tired = Customer.objects.create(
+        external_id="H-tired", email="t@example.jp", contact_allowed=True
+    )
     other = services.create_template_survey(
         title="前回", brand_name="さくらカフェ", wave=wave, slug="previous"
     )
@@ -293,7 +304,9 @@ def test_sms_to_a_recipient_who_replied_stop_records_the_opt_out(
     assert customer.sms_opted_out_at is not None
 
 
-def test_sms_wrong_credentials_fail_with_twilios_reason(survey, fake_twilio, settings, run_on_commit):
+def test_sms_wrong_credentials_fail_with_twilios_reason(
+    survey, fake_twilio, settings, run_on_commit
+):
     settings.TWILIO_AUTH_TOKEN = "0" * 32
     customer = Customer.objects.create(
         external_id="S-3", phone="+819012345670", sms_allowed=True, contact_allowed=True
