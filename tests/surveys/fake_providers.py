@@ -60,7 +60,7 @@ class FakeProvider:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 answer = provider.handle(self.path, dict(self.headers.items()), body)
@@ -128,7 +128,7 @@ class FakeLine(FakeProvider):
             self.problem(f"path {path}")
             return Answer(404, {"message": "Not found"})
         if h.get("authorization") != f"Bearer {self.token}":
-            return Answer(401, {"message": "Authentication failed. Confirm that the access token in the authorization header is valid."})  # fmt: skip
+            return Answer(401, {"message": "Authentication failed. Confirm that the access token in the authorization header is valid."})  # fmt: skip  # noqa: E501
         if not h.get("content-type", "").startswith("application/json"):
             self.problem(f"content-type {h.get('content-type')}")
         key = h.get("x-line-retry-key", "")
@@ -147,7 +147,7 @@ class FakeLine(FakeProvider):
         )
         if not shape_ok:
             self.problem(f"body {data!r}")
-            return Answer(400, {"message": "The request body has 1 error(s)", "details": [{"message": "invalid", "property": "messages"}]})  # fmt: skip
+            return Answer(400, {"message": "The request body has 1 error(s)", "details": [{"message": "invalid", "property": "messages"}]})  # fmt: skip  # noqa: E501
         scripted = self.scripted()
         if scripted is not None:
             return scripted
@@ -161,7 +161,7 @@ class FakeLine(FakeProvider):
             request_id = uuid.uuid4().hex
             self.accepted[key] = request_id
             self.pushes[key] = self.pushes.get(key, 0) + 1
-        return Answer(200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]}, {"x-line-request-id": request_id})  # fmt: skip
+        return Answer(200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]}, {"x-line-request-id": request_id})  # fmt: skip  # noqa: E501
 
 
 class FakeTwilio(FakeProvider):
@@ -184,7 +184,7 @@ class FakeTwilio(FakeProvider):
             self.problem(f"content-type {h.get('content-type')}")
         if set(form) != {"To", "From", "Body"} or not re.match(r"^\+[1-9]\d{7,14}$", form["To"]):
             self.problem(f"form {form!r}")
-            return Answer(400, {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400})  # fmt: skip
+            return Answer(400, {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400})  # fmt: skip  # noqa: E501
         scripted = self.scripted()
         if scripted is not None:
             return scripted

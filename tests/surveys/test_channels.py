@@ -28,9 +28,25 @@ from .fake_providers import (
     FakeLine,
     FakeTwilio,
 )
-from .test_distribution import run_on_commit  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.surveys.urls")]
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """After-commit outbox sends run with the tasks in-process (the real worker is in
+    test_channels_integration.py)."""
+    from engagement.celery import app
+
+    was_eager = app.conf.task_always_eager
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = True
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    yield run
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = was_eager
 
 
 def line_user(i: int = 0) -> str:

@@ -97,7 +97,7 @@ def test_a_one_time_code_links_the_line_user_once(client):
     code = customer_services.issue_line_link_code(customer=customer, now=timezone.now())
     assert len(code) == 8 and not LineLinkCode.objects.filter(digest=code).exists()
     # Typed in full-width with a space: still the code.
-    typed = code[:4].translate(str.maketrans("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", "ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＳＴＵＶＷＸＹＺ２３４５６７８９")) + " " + code[4:]  # fmt: skip
+    typed = code[:4].translate(str.maketrans("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", "ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＳＴＵＶＷＸＹＺ２３４５６７８９")) + " " + code[4:]  # fmt: skip  # noqa: E501
     message = {"type": "text", "id": "1", "text": typed}
     response = post_events(client, [event("message", message=message, replyToken="r")])
     assert response.json()["events"] == {"linked": 1}
