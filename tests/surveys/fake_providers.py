@@ -43,6 +43,9 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that times out or a killed worker drops its connection
+
 
 class FakeProvider:
     kind = "base"
@@ -56,6 +59,8 @@ class FakeProvider:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body must not wait for a delayed ACK
+            wbufsize = 1 << 16  # one write per answer (flushed at the end of the request)
 
             def log_message(self, *args: Any) -> None:
                 pass
