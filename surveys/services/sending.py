@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -58,6 +58,7 @@ from surveys.services.links import personal_url, unsubscribe_url
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
+LINE_CHUNK = 25  # LINE sends recorded per transaction
 KEY_NAMESPACE = uuid.UUID("6c1f2f1e-7a51-4a77-9a0e-3c5d0e0b7f21")
 
 
@@ -342,9 +343,24 @@ def deliver_batch(*, delivery_ids: list[int]) -> dict[str, int]:
     with ExitStack() as stack:
         senders = Senders.load()
         stack.callback(senders.close)
-        for delivery_id in delivery_ids:
-            status = deliver(delivery_id=delivery_id, senders=senders)
-            counts[status] = counts.get(status, 0) + 1
+        for start in range(0, len(delivery_ids), LINE_CHUNK):
+            chunk = delivery_ids[start : start + LINE_CHUNK]
+            done: set[int] = set()
+            if senders.line is not None:
+                # LINE sends are idempotent by their retry key: a chunk shares one transaction
+                # (a worker killed mid-chunk rolls it back; the re-send answers 409 → sent).
+                with transaction.atomic():
+                    for row in _locked(chunk):
+                        if row.channel != DeliveryChannel.LINE:
+                            continue
+                        status = _process(row, now=timezone.now(), senders=senders, line_only=True)
+                        if status is not None:
+                            done.add(row.id)
+                            counts[status] = counts.get(status, 0) + 1
+            for delivery_id in chunk:
+                if delivery_id not in done:
+                    status = deliver(delivery_id=delivery_id, senders=senders)
+                    counts[status] = counts.get(status, 0) + 1
     return counts
 
 
@@ -356,87 +372,103 @@ def _skip(delivery: Delivery, reason: str) -> str:
     return delivery.status
 
 
+def _locked(ids: list[int]) -> list[Delivery]:
+    return list(
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("invitation__survey", "invitation__customer")
+        .filter(id__in=ids)
+        .order_by("id")
+    )
+
+
 def _deliver(*, delivery_id: int, now: datetime, senders: Senders) -> str:
     with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(of=("self",))
-            .select_related("invitation__survey", "invitation__customer")
-            .filter(id=delivery_id)
-            .first()
-        )
-        if delivery is None:
+        rows = _locked([delivery_id])
+        if not rows:
             return "missing"
-        if delivery.status not in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED):
-            return delivery.status
-        if delivery.status == DeliveryStatus.FAILED and delivery.next_attempt_at is None:
-            return delivery.status  # failed for good; only a re-send queues it again
-        invitation = delivery.invitation
-        customer = invitation.customer
-        if invitation.survey.status != SurveyStatus.OPEN:
-            return _skip(delivery, _("The survey is no longer open."))
-        if (
-            delivery.kind == DeliveryKind.REMINDER
-            and Response.objects.filter(
-                invitation=invitation, status=ResponseStatus.COMPLETED
-            ).exists()
-        ):
-            return _skip(delivery, _("Already answered."))
-        channels = usable_channels(customer, senders.available())
-        if not channels:
-            return _skip(delivery, _("The customer cannot be contacted (opted out or no address)."))
-        until = quiet_until(now)
-        if until is not None:
-            delivery.next_attempt_at = until
-            delivery.save(update_fields=["next_attempt_at", "updated_at"])
-            return "deferred"
-        channel = delivery.channel if delivery.channel in channels else channels[0]
-        delivery.channel = channel
-        delivery.attempts += 1
-        fields = ["status", "error", "attempts", "channel", "next_attempt_at", "updated_at"]
-        try:
-            result = _send(delivery, channel, senders)
-        except Exception as exc:  # provider down or refusing: recorded, retried when transient
-            transient = not isinstance(exc, SendError) or exc.transient
-            reason = (
-                exc.reason if isinstance(exc, SendError) else f"{exc.__class__.__name__}: {exc}"
-            )
-            delivery.status = DeliveryStatus.FAILED
-            delivery.error = reason[:2000]
-            if transient and delivery.attempts < Delivery.MAX_ATTEMPTS:
-                retry_after = exc.retry_after if isinstance(exc, SendError) else None
-                delivery.next_attempt_at = now + backoff(delivery.attempts, retry_after)
-            else:
-                delivery.next_attempt_at = None
-            delivery.save(update_fields=fields)
-            if isinstance(exc, PermanentSendError) and exc.opted_out:
-                Customer.objects.filter(id=customer.id, sms_opted_out_at__isnull=True).update(
-                    sms_opted_out_at=now, updated_at=now
-                )
-            if delivery.kind == DeliveryKind.INVITATION:
-                Invitation.objects.filter(id=invitation.id).update(
-                    status=InvitationStatus.FAILED, updated_at=now
-                )
-            logger.warning(
-                "survey %s send %s failed (attempt %s): %s",
-                channel,
-                delivery.id,
-                delivery.attempts,
-                exc.__class__.__name__,
-            )
-            return delivery.status
-        delivery.status = DeliveryStatus.SENT
-        delivery.sent_at = now
-        delivery.error = ""
-        delivery.next_attempt_at = None
-        delivery.provider_message_id = result.provider_id[:100]
-        delivery.save(update_fields=[*fields, "sent_at", "provider_message_id"])
-        if delivery.kind == DeliveryKind.INVITATION:
-            Invitation.objects.filter(id=invitation.id).exclude(
-                status=InvitationStatus.ANSWERED
-            ).update(status=InvitationStatus.SENT, sent_at=now, updated_at=now)
-        else:
-            Invitation.objects.filter(id=invitation.id).update(reminded_at=now, updated_at=now)
+        return _process(rows[0], now=now, senders=senders) or "missing"
+
+
+def _process(
+    delivery: Delivery, *, now: datetime, senders: Senders, line_only: bool = False
+) -> str | None:
+    """Check, send and record one locked delivery; with ``line_only``, None (and nothing
+    written) when it would not go out on LINE."""
+    if delivery.status not in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED):
         return delivery.status
+    if delivery.status == DeliveryStatus.FAILED and delivery.next_attempt_at is None:
+        return delivery.status  # failed for good; only a re-send queues it again
+    invitation = delivery.invitation
+    customer = invitation.customer
+    if invitation.survey.status != SurveyStatus.OPEN:
+        return _skip(delivery, _("The survey is no longer open."))
+    if (
+        delivery.kind == DeliveryKind.REMINDER
+        and Response.objects.filter(invitation=invitation, status=ResponseStatus.COMPLETED).exists()
+    ):
+        return _skip(delivery, _("Already answered."))
+    channels = usable_channels(customer, senders.available())
+    if not channels:
+        return _skip(delivery, _("The customer cannot be contacted (opted out or no address)."))
+    until = quiet_until(now)
+    if until is not None:
+        delivery.next_attempt_at = until
+        delivery.save(update_fields=["next_attempt_at", "updated_at"])
+        return "deferred"
+    channel = delivery.channel if delivery.channel in channels else channels[0]
+    if line_only and channel != DeliveryChannel.LINE:
+        return None
+    delivery.channel = channel
+    if channel == DeliveryChannel.LINE and connection.vendor == "postgresql":
+        # A LINE send is idempotent by its retry key: if the database lost this commit
+        # (a crash within the WAL writer's delay), the re-send gets 409 and is recorded as
+        # sent. So the commit need not wait for the disk.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+    delivery.attempts += 1
+    fields = ["status", "error", "attempts", "channel", "next_attempt_at", "updated_at"]
+    try:
+        result = _send(delivery, channel, senders)
+    except Exception as exc:  # provider down or refusing: recorded, retried when transient
+        transient = not isinstance(exc, SendError) or exc.transient
+        reason = exc.reason if isinstance(exc, SendError) else f"{exc.__class__.__name__}: {exc}"
+        delivery.status = DeliveryStatus.FAILED
+        delivery.error = reason[:2000]
+        if transient and delivery.attempts < Delivery.MAX_ATTEMPTS:
+            retry_after = exc.retry_after if isinstance(exc, SendError) else None
+            delivery.next_attempt_at = now + backoff(delivery.attempts, retry_after)
+        else:
+            delivery.next_attempt_at = None
+        delivery.save(update_fields=fields)
+        if isinstance(exc, PermanentSendError) and exc.opted_out:
+            Customer.objects.filter(id=customer.id, sms_opted_out_at__isnull=True).update(
+                sms_opted_out_at=now, updated_at=now
+            )
+        if delivery.kind == DeliveryKind.INVITATION:
+            Invitation.objects.filter(id=invitation.id).update(
+                status=InvitationStatus.FAILED, updated_at=now
+            )
+        logger.warning(
+            "survey %s send %s failed (attempt %s): %s",
+            channel,
+            delivery.id,
+            delivery.attempts,
+            exc.__class__.__name__,
+        )
+        return delivery.status
+    delivery.status = DeliveryStatus.SENT
+    delivery.sent_at = now
+    delivery.error = ""
+    delivery.next_attempt_at = None
+    delivery.provider_message_id = result.provider_id[:100]
+    delivery.save(update_fields=[*fields, "sent_at", "provider_message_id"])
+    if delivery.kind == DeliveryKind.INVITATION:
+        Invitation.objects.filter(id=invitation.id).exclude(
+            status=InvitationStatus.ANSWERED
+        ).update(status=InvitationStatus.SENT, sent_at=now, updated_at=now)
+    else:
+        Invitation.objects.filter(id=invitation.id).update(reminded_at=now, updated_at=now)
+    return delivery.status
 
 
 # --- queueing, retries, re-sends --------------------------------------------------------------
