@@ -276,6 +276,8 @@ class DeliveryKind(models.TextChoices):
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
+    # The provider reported the message reached the phone (Twilio's status callback).
+    DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped")
 

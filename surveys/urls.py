@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("channels/line/webhook/", channel_views.line_webhook, name="line-webhook"),
     path("channels/sms/inbound/", channel_views.sms_inbound, name="sms-inbound"),
+    path("channels/sms/status/", channel_views.sms_status, name="sms-status"),
 ]

@@ -73,6 +73,7 @@ class TwilioConfig:
     auth_token: str
     sender: str
     timeout: float = 10.0
+    status_callback: str = ""  # where Twilio reports delivered / undelivered
 
     def __repr__(self) -> str:  # never print the auth token
         return f"TwilioConfig(base_url={self.base_url!r}, account_sid={self.account_sid!r})"
@@ -98,10 +99,13 @@ class TwilioSms:
     def send(self, *, to: str, body: str, key: str) -> SendResult:
         own = self.client is None
         http = self.client or httpx.Client(timeout=self.config.timeout)
+        data = {"To": to, "From": self.config.sender, "Body": body}
+        if self.config.status_callback:
+            data["StatusCallback"] = self.config.status_callback
         try:
             response = http.post(
                 self.messages_url(),
-                data={"To": to, "From": self.config.sender, "Body": body},
+                data=data,
                 auth=(self.config.account_sid, self.config.auth_token),
             )
         except httpx.TimeoutException as exc:

@@ -15,6 +15,7 @@ from typing import Any
 from engagement.customers import services as customer_services
 from surveys.channels import sms
 from surveys.channels.validation import LINE_USER_ID
+from surveys.models import Delivery, DeliveryChannel, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -55,3 +56,21 @@ def handle_sms_reply(*, sender: str, body: str, now: datetime) -> bool:
         return False
     customer_services.record_sms_opt_out(phone=sender, now=now)
     return True
+
+
+def record_sms_status(*, message_sid: str, status: str, error_code: str, now: datetime) -> int:
+    """Twilio's report on a sent SMS: delivered, or undelivered/failed (failed for good, with
+    the carrier's error code). Returns the rows changed."""
+    if not message_sid:
+        return 0
+    rows = Delivery.objects.filter(provider_message_id=message_sid, channel=DeliveryChannel.SMS)
+    if status == "delivered":
+        return rows.filter(status=DeliveryStatus.SENT).update(
+            status=DeliveryStatus.DELIVERED, updated_at=now
+        )
+    if status in ("undelivered", "failed"):
+        reason = f"SMS {status}" + (f" (code {error_code})" if error_code else "")
+        return rows.filter(status=DeliveryStatus.SENT).update(
+            status=DeliveryStatus.FAILED, error=reason, next_attempt_at=None, updated_at=now
+        )
+    return 0

@@ -33,6 +33,7 @@ import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -53,7 +54,7 @@ from surveys.models import (
     ResponseStatus,
     SurveyStatus,
 )
-from surveys.services.links import personal_url, unsubscribe_url
+from surveys.services.links import personal_url, site_url, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,10 @@ def line_config() -> line.LineConfig | None:
     return None
 
 
+def sms_status_url() -> str:
+    return site_url() + reverse("surveys:sms-status")
+
+
 def twilio_config() -> sms.TwilioConfig | None:
     row = ChannelAccount.objects.filter(channel=DeliveryChannel.SMS, enabled=True).first()
     if row is not None:
@@ -98,6 +103,7 @@ def twilio_config() -> sms.TwilioConfig | None:
             auth_token=row.access_token,
             sender=row.sender,
             timeout=settings.CHANNEL_HTTP_TIMEOUT,
+            status_callback=sms_status_url(),
         )
     if settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN and settings.TWILIO_FROM_NUMBER:
         return sms.TwilioConfig(
@@ -106,6 +112,7 @@ def twilio_config() -> sms.TwilioConfig | None:
             auth_token=settings.TWILIO_AUTH_TOKEN,
             sender=settings.TWILIO_FROM_NUMBER,
             timeout=settings.CHANNEL_HTTP_TIMEOUT,
+            status_callback=sms_status_url(),
         )
     return None
 

@@ -322,6 +322,7 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
     # Provider callbacks: POST only, authenticated by a signature (tests/surveys/test_inbound.py).
     "channels/line/webhook/": (lambda w: "/channels/line/webhook/", S(*[405] * 5)),
     "channels/sms/inbound/": (lambda w: "/channels/sms/inbound/", S(*[405] * 5)),
+    "channels/sms/status/": (lambda w: "/channels/sms/status/", S(*[405] * 5)),
 }
 
 # Counts on the lists that show feedback, customers or responses.

@@ -187,7 +187,10 @@ class FakeTwilio(FakeProvider):
             return Answer(401, {"code": 20003, "message": "Authenticate", "status": 401})
         if not h.get("content-type", "").startswith("application/x-www-form-urlencoded"):
             self.problem(f"content-type {h.get('content-type')}")
-        if set(form) != {"To", "From", "Body"} or not re.match(r"^\+[1-9]\d{7,14}$", form["To"]):
+        allowed = {"To", "From", "Body", "StatusCallback"}
+        if not {"To", "From", "Body"} <= set(form) <= allowed or not re.match(
+            r"^\+[1-9]\d{7,14}$", form["To"]
+        ):
             self.problem(f"form {form!r}")
             return Answer(400, {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400})  # fmt: skip  # noqa: E501
         scripted = self.scripted()

@@ -280,6 +280,7 @@ def test_quiet_hours_hold_sends_until_morning_in_tokyo(survey, fake_line, settin
 # --- SMS --------------------------------------------------------------------------------------
 
 
+@override_settings(SITE_URL="http://127.0.0.1:8000")
 def test_sms_goes_out_in_twilio_shape_within_the_segment_limit(survey, fake_twilio, run_on_commit):
     customer = Customer.objects.create(
         external_id="S-1", phone="+819012345678", sms_allowed=True, contact_allowed=True
@@ -289,6 +290,7 @@ def test_sms_goes_out_in_twilio_shape_within_the_segment_limit(survey, fake_twil
     [request] = fake_twilio.requests
     form = request["form"]
     assert form["To"] == "+819012345678" and form["From"] == TWILIO_FROM
+    assert form["StatusCallback"] == "http://127.0.0.1:8000/channels/sms/status/"
     assert "さくらカフェ" in form["Body"] and "/s/" in form["Body"] and "停止" in form["Body"]
     assert sms.segments(form["Body"]) <= 3
     delivery = Delivery.objects.get()

@@ -226,3 +226,43 @@ def test_site_url_must_be_a_bare_http_url():
         assert site_url_problem("http://127.0.0.1:8123") is None
         assert "完全なURL" in site_url_problem("survey.example.jp")
         assert site_url_problem("https://x.jp/app") is not None
+
+
+def test_twilio_status_callback_marks_delivered_or_failed(client, survey):
+    from surveys import services
+    from surveys.models import Delivery
+
+    customers = [
+        Customer.objects.create(
+            external_id=f"W-S{i}", phone=f"+81901234560{i}", sms_allowed=True, contact_allowed=True
+        )
+        for i in range(2)
+    ]
+    pairs = services.create_invitations(survey=survey, customers=customers, now=timezone.now())
+    rows = [
+        Delivery.objects.create(
+            invitation=inv, kind="invitation", channel="sms", status="sent",
+            provider_message_id=f"SM{i}",
+        )
+        for i, (inv, _t) in enumerate(pairs)
+    ]  # fmt: skip
+    url = "/channels/sms/status/"
+
+    def post(params, signature=None):
+        signature = signature or sms.twilio_signature(
+            auth_token=TWILIO_TOKEN, url="https://survey.example.jp" + url, params=params
+        )
+        return client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    delivered = {"MessageSid": "SM0", "MessageStatus": "delivered", "AccountSid": TWILIO_SID}
+    assert post(delivered, signature="forged").status_code == 403
+    rows[0].refresh_from_db()
+    assert rows[0].status == "sent"
+    assert post(delivered).status_code == 204
+    rows[0].refresh_from_db()
+    assert rows[0].status == "delivered"
+    undelivered = {"MessageSid": "SM1", "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    assert post(undelivered).status_code == 204
+    rows[1].refresh_from_db()
+    assert rows[1].status == "failed" and rows[1].error == "SMS undelivered (code 30003)"
+    assert rows[1].next_attempt_at is None
