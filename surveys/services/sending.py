@@ -357,6 +357,7 @@ def deliver_batch(*, delivery_ids: list[int]) -> dict[str, int]:
                 # LINE sends are idempotent by their retry key: a chunk shares one transaction
                 # (a worker killed mid-chunk rolls it back; the re-send answers 409 → sent).
                 with transaction.atomic():
+                    _commit_without_waiting()
                     for row in _locked(chunk):
                         if row.channel != DeliveryChannel.LINE:
                             continue
@@ -377,6 +378,15 @@ def _skip(delivery: Delivery, reason: str) -> str:
     delivery.next_attempt_at = None
     delivery.save(update_fields=["status", "error", "next_attempt_at", "updated_at"])
     return delivery.status
+
+
+def _commit_without_waiting() -> None:
+    """A LINE send is idempotent by its retry key: if the database lost this commit (a crash
+    within the WAL writer's delay), the re-send gets 409 and is recorded as sent. So the
+    commit need not wait for the disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _locked(ids: list[int]) -> list[Delivery]:
@@ -426,12 +436,8 @@ def _process(
     if line_only and channel != DeliveryChannel.LINE:
         return None
     delivery.channel = channel
-    if channel == DeliveryChannel.LINE and connection.vendor == "postgresql":
-        # A LINE send is idempotent by its retry key: if the database lost this commit
-        # (a crash within the WAL writer's delay), the re-send gets 409 and is recorded as
-        # sent. So the commit need not wait for the disk.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+    if channel == DeliveryChannel.LINE and not line_only:
+        _commit_without_waiting()  # a LINE chunk did this once for all its rows
     delivery.attempts += 1
     fields = ["status", "error", "attempts", "channel", "next_attempt_at", "updated_at"]
     try:
