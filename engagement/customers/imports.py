@@ -16,7 +16,8 @@ it on the ``ImportJob`` during the check and in the cache during the write (the 
 is inside the write transaction and becomes visible at commit).
 
 Customer columns: ``external_id`` (required), ``segment``, ``signed_up_on``, ``name``, ``email``,
-``contact_allowed``; any other column becomes an attribute. Behaviour columns:
+``contact_allowed``, ``mobile_phone`` (stored as E.164 in ``phone``), ``sms_allowed``; any other
+column becomes an attribute. Behaviour columns:
 ``customer_external_id``, ``kind``, ``occurred_at`` (required), ``amount``, ``touchpoint``,
 ``event_id``; any other column becomes an attribute. Re-importing the same file changes nothing:
 customers are upserted, records without ``event_id`` get one derived from the row.
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,7 +66,16 @@ from engagement.platform.errors import DomainError
 
 BATCH = 2000
 MAX_ERRORS = 1000
-CUSTOMER_COLUMNS = ("external_id", "segment", "signed_up_on", "name", "email", "contact_allowed")
+CUSTOMER_COLUMNS = (
+    "external_id",
+    "segment",
+    "signed_up_on",
+    "name",
+    "email",
+    "contact_allowed",
+    "mobile_phone",
+    "sms_allowed",
+)
 BEHAVIOUR_COLUMNS = (
     "customer_external_id",
     "kind",
@@ -141,6 +153,13 @@ def parse_customer_row(row: dict[str, str], header: list[str]) -> dict[str, Any]
     take("name", lambda v: _text(v, 200))
     take("email", _email)
     take("contact_allowed", parse_bool)
+    # SMS: a mobile number (090-1234-5678 or +819012345678, stored as E.164) and consent.
+    if "mobile_phone" in header:
+        try:
+            values["phone"] = _mobile_phone(row["mobile_phone"])
+        except CellError as exc:
+            errors.append(("mobile_phone", str(exc)))
+    take("sms_allowed", parse_bool)
     extra = [column for column in header if column not in CUSTOMER_COLUMNS]
     if extra:
         values["attributes"] = {
@@ -155,6 +174,23 @@ def _required(value: str) -> str:
     if not value:
         raise CellError(_("This value is required."))
     return value
+
+
+def _mobile_phone(value: str) -> str:
+    cleaned = unicodedata.normalize("NFKC", normalize_cell(value))
+    digits = re.sub(r"[\s\-()‐ー]", "", cleaned)
+    if not digits:
+        return ""
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    elif digits.startswith("0"):
+        digits = "+81" + digits[1:]
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        raise CellError(
+            _("“%(value)s” is not a phone number (e.g. 090-1234-5678 or +819012345678).")
+            % {"value": value}
+        )
+    return digits
 
 
 def _email(value: str) -> str:

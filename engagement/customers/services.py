@@ -46,7 +46,16 @@ customer_traces = Signal()
 # ``traces`` are the strings that identify the customer (engagement.platform.erasure).
 customer_forgotten = Signal()
 
-CUSTOMER_FIELDS = ("segment", "attributes", "signed_up_on", "name", "email", "contact_allowed")
+CUSTOMER_FIELDS = (
+    "segment",
+    "attributes",
+    "signed_up_on",
+    "name",
+    "email",
+    "contact_allowed",
+    "phone",
+    "sms_allowed",
+)
 FORGOTTEN_PREFIX = "forgotten-"
 
 
