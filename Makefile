@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Every link, QR code and message is built from SITE_URL; the demo's follows HOST and PORT.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 # Integration tests: real PostgreSQL, Redis and a Celery worker (see tests/conftest.py).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/engagement_it
@@ -22,14 +24,14 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 demo: install
-	DJANGO_DEBUG=1 $(MANAGE) migrate --noinput
-	DJANGO_DEBUG=1 $(MANAGE) seed_demo
-	DJANGO_DEBUG=1 $(MANAGE) analyze_voc
-	DJANGO_DEBUG=1 $(MANAGE) refresh_customer_values
-	DJANGO_DEBUG=1 $(MANAGE) seed_demo_workflow
-	DJANGO_DEBUG=1 $(MANAGE) ensure_demo_admin
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	DJANGO_DEBUG=1 $(MANAGE) runserver --noreload $(HOST):$(PORT)
+	DJANGO_DEBUG=1 SITE_URL=$(SITE_URL) $(MANAGE) migrate --noinput
+	DJANGO_DEBUG=1 SITE_URL=$(SITE_URL) $(MANAGE) seed_demo
+	DJANGO_DEBUG=1 SITE_URL=$(SITE_URL) $(MANAGE) analyze_voc
+	DJANGO_DEBUG=1 SITE_URL=$(SITE_URL) $(MANAGE) refresh_customer_values
+	DJANGO_DEBUG=1 SITE_URL=$(SITE_URL) $(MANAGE) seed_demo_workflow
+	DJANGO_DEBUG=1 SITE_URL=$(SITE_URL) $(MANAGE) ensure_demo_admin
+	@echo "Serving on $(SITE_URL)/  (Ctrl-C to stop)"
+	DJANGO_DEBUG=1 SITE_URL=$(SITE_URL) $(MANAGE) runserver --noreload $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

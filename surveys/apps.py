@@ -8,6 +8,7 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from surveys import (
+            checks,  # noqa: F401 (registers the system checks)
             receivers,  # noqa: F401 (connects the signal receivers)
             retention,  # noqa: F401 (registers its retention rule)
         )

@@ -11,12 +11,9 @@ from surveys import services
 
 @shared_task(base=OutboxTask, name="surveys.send_deliveries", ignore_result=True)
 def send_deliveries(*, delivery_ids: list[int]) -> dict[str, int]:
-    """Send a batch of survey e-mails; each is sent at most once, failures are recorded."""
-    counts: dict[str, int] = {}
-    for delivery_id in delivery_ids:
-        status = services.deliver(delivery_id=delivery_id)
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+    """Send a batch of survey messages (e-mail, LINE, SMS); each at most once, failures are
+    recorded and retried by the distribution run."""
+    return services.deliver_batch(delivery_ids=delivery_ids)
 
 
 @shared_task(name="surveys.run_distribution", ignore_result=True)

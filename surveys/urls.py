@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from surveys import views
+from surveys import channel_views, views
 
 app_name = "surveys"
 
@@ -13,4 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("p/<str:token>/thanks/", views.public_thanks, name="public-thanks"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("w/<str:token>/", views.widget, name="widget"),
+    path("channels/line/webhook/", channel_views.line_webhook, name="line-webhook"),
+    path("channels/sms/inbound/", channel_views.sms_inbound, name="sms-inbound"),
+    path("channels/sms/status/", channel_views.sms_status, name="sms-status"),
 ]

@@ -142,6 +142,7 @@ def celery_worker_process(
         "DJANGO_DEBUG": "1",
         "DATABASE_CONN_MAX_AGE": "0",
         "PYTHONUNBUFFERED": "1",
+        "SURVEYS_QUIET_HOURS": "off",  # sends happen whatever the hour the suite runs
     }
     env.pop("DATABASE_TEST_NAME", None)
     name = f"test-{uuid.uuid4().hex[:8]}@%h"

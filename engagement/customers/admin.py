@@ -31,7 +31,7 @@ admin.site.site_header = _("Engagement platform")
 admin.site.site_title = _("Engagement platform")
 admin.site.index_title = _("Administration")
 
-PERSONAL_FIELDS = ("name", "email")
+PERSONAL_FIELDS = ("name", "email", "phone", "line_user_id")
 
 
 def can_see_personal_data(request: HttpRequest) -> bool:
@@ -53,7 +53,7 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ("segment", "contact_allowed")
     search_fields = ("external_id",)
     ordering = ("external_id",)
-    actions = ["forget_selected"]
+    actions = ["forget_selected", "issue_line_link_codes"]
     change_list_template = "engagement/customer_change_list.html"
     readonly_fields = ("forgotten_at",)
 
@@ -97,6 +97,28 @@ class CustomerAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             _("Personal data of %(count)s customers erased.") % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Issue LINE link codes for the selected customers"))
+    def issue_line_link_codes(self, request: HttpRequest, queryset: Any) -> None:
+        if not (
+            request.user.has_perm("engagement.change_customer") and can_see_personal_data(request)
+        ):
+            raise PermissionDenied
+        now = timezone.now()
+        customers = list(queryset.filter(forgotten_at__isnull=True).order_by("external_id")[:50])
+        codes = [
+            f"{c.external_id}: {services.issue_line_link_code(customer=c, now=now)}"
+            for c in customers
+        ]
+        self.message_user(
+            request,
+            _(
+                "LINE link codes (valid for %(days)s days; the customer sends the code to our "
+                "LINE account): %(codes)s"
+            )
+            % {"days": services.LINK_CODE_DAYS, "codes": " / ".join(codes)},
             messages.SUCCESS,
         )
 

@@ -20,7 +20,8 @@ it on the ``ImportJob`` during the check and in the cache during the write (the 
 is inside the write transaction and becomes visible at commit).
 
 Customer columns: ``external_id`` (required), ``segment``, ``signed_up_on``, ``name``, ``email``,
-``contact_allowed``; any other column becomes an attribute. Behaviour columns:
+``contact_allowed``, ``mobile_phone`` (stored as E.164 in ``phone``), ``sms_allowed``; any other
+column becomes an attribute. Behaviour columns:
 ``customer_external_id``, ``kind``, ``occurred_at`` (required), ``amount``, ``touchpoint``,
 ``event_id``; any other column becomes an attribute. Re-importing the same file changes nothing:
 customers are upserted, records without ``event_id`` get one derived from the row.
@@ -32,6 +33,7 @@ import contextlib
 import functools
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,7 +73,16 @@ from engagement.platform.errors import DomainError
 
 BATCH = 2000
 MAX_ERRORS = 1000
-CUSTOMER_COLUMNS = ("external_id", "segment", "signed_up_on", "name", "email", "contact_allowed")
+CUSTOMER_COLUMNS = (
+    "external_id",
+    "segment",
+    "signed_up_on",
+    "name",
+    "email",
+    "contact_allowed",
+    "mobile_phone",
+    "sms_allowed",
+)
 BEHAVIOUR_COLUMNS = (
     "customer_external_id",
     "kind",
@@ -127,6 +138,9 @@ _CUSTOMER_PARSERS: dict[str, Callable[[str], Any]] = {
     "name": lambda v: _text(v, 200),
     "email": lambda v: _email(v),
     "contact_allowed": parse_bool,
+    # SMS: a mobile number (090-1234-5678 or +819012345678, stored as E.164) and consent.
+    "mobile_phone": lambda v: _mobile_phone(v),
+    "sms_allowed": parse_bool,
 }
 
 
@@ -154,6 +168,8 @@ def _parse(
             values[column] = parser(row[column])
         except CellError as exc:
             errors.append((column, str(exc)))
+    if "mobile_phone" in values:
+        values["phone"] = values.pop("mobile_phone")
     if extra:
         attributes = {}
         for column in extra:
@@ -176,6 +192,23 @@ _EMAIL = EmailValidator()
 # other goes through it (IDN domains, address literals, the message).
 _EMAIL_USER = re.compile(_EMAIL.user_regex.pattern, _EMAIL.user_regex.flags)
 _EMAIL_DOMAIN = re.compile(_EMAIL.domain_regex.pattern, _EMAIL.domain_regex.flags)
+
+
+def _mobile_phone(value: str) -> str:
+    cleaned = unicodedata.normalize("NFKC", normalize_cell(value))
+    digits = re.sub(r"[\s\-()‐ー]", "", cleaned)
+    if not digits:
+        return ""
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    elif digits.startswith("0"):
+        digits = "+81" + digits[1:]
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", digits):
+        raise CellError(
+            _("“%(value)s” is not a phone number (e.g. 090-1234-5678 or +819012345678).")
+            % {"value": value}
+        )
+    return digits
 
 
 def _email(value: str) -> str:

@@ -8,12 +8,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from engagement.platform.models import TimeStampedModel
 from engagement.platform.scope import restrict, scope_for
+
+# Checked at save time (admin, imports); surveys.channels.validation has the same formats.
+E164_VALIDATOR = RegexValidator(
+    r"^\+[1-9]\d{7,14}$",
+    _(
+        "Enter the phone number in international format (E.164), e.g. +819012345678: "
+        "a plus sign, the country code and the number, without hyphens."
+    ),
+)
+LINE_USER_ID_VALIDATOR = RegexValidator(
+    r"^U[0-9a-f]{32}$", _("A LINE user ID is a U followed by 32 hexadecimal characters.")
+)
 
 
 class Touchpoint(models.TextChoices):
@@ -48,6 +61,18 @@ class Customer(TimeStampedModel):
     contact_allowed = models.BooleanField(_("may be contacted"), default=False)
     unsubscribed_at = models.DateTimeField(_("unsubscribed from surveys at"), null=True, blank=True)
     forgotten_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+    # Messaging channels (personal data too). LINE: the user id of our official account's
+    # friend, linked through a one-time code (LineLinkCode); blocked = the user unfollowed.
+    line_user_id = models.CharField(
+        _("LINE user ID"), max_length=33, blank=True, validators=[LINE_USER_ID_VALIDATOR]
+    )
+    line_blocked_at = models.DateTimeField(_("LINE blocked at"), null=True, blank=True)
+    # SMS: a mobile number in E.164 form, sent to only with the customer's consent.
+    phone = models.CharField(
+        _("mobile phone (E.164)"), max_length=16, blank=True, validators=[E164_VALIDATOR]
+    )
+    sms_allowed = models.BooleanField(_("agreed to receive SMS"), default=False)
+    sms_opted_out_at = models.DateTimeField(_("SMS opt-out at"), null=True, blank=True)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -58,6 +83,13 @@ class Customer(TimeStampedModel):
         permissions = [
             ("view_personal_data", _("Can view customers' personal data")),
             ("view_all_teams", _("Can see the records of every team")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line_user_id"],
+                condition=~Q(line_user_id=""),
+                name="customer_line_user_id_unique",
+            )
         ]
 
     def __str__(self) -> str:
@@ -314,3 +346,23 @@ class CustomerValue(models.Model):
 
     def __str__(self) -> str:
         return str(self.customer_id)
+
+
+class LineLinkCode(TimeStampedModel):
+    """A one-time code a customer sends to our LINE account to link their LINE user to them.
+
+    Only an HMAC of the code is stored; it expires and is used once.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="line_link_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("LINE link code")
+        verbose_name_plural = _("LINE link codes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.expires_at:%Y-%m-%d %H:%M}"

@@ -6,13 +6,17 @@ Views, the API, admin actions, commands and tasks all call these functions.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
+import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -26,6 +30,7 @@ from engagement.customers.models import (
     Customer,
     ImportJob,
     ImportKind,
+    LineLinkCode,
 )
 from engagement.integrations import services as integrations
 from engagement.platform import outbox
@@ -42,7 +47,16 @@ customer_traces = Signal()
 # ``traces`` are the strings that identify the customer (engagement.platform.erasure).
 customer_forgotten = Signal()
 
-CUSTOMER_FIELDS = ("segment", "attributes", "signed_up_on", "name", "email", "contact_allowed")
+CUSTOMER_FIELDS = (
+    "segment",
+    "attributes",
+    "signed_up_on",
+    "name",
+    "email",
+    "contact_allowed",
+    "phone",
+    "sms_allowed",
+)
 FORGOTTEN_PREFIX = "forgotten-"
 
 
@@ -195,6 +209,8 @@ def forget_customer(*, customer: Customer, now: datetime) -> Customer:
             customer.forgotten_at = now
         customer.name = ""
         customer.email = ""
+        customer.phone = ""
+        customer.line_user_id = ""
         customer.attributes = {}
         customer.contact_allowed = False
         customer.unsubscribed_at = customer.unsubscribed_at or now
@@ -202,6 +218,7 @@ def forget_customer(*, customer: Customer, now: datetime) -> Customer:
         BehaviourRecord.objects.filter(customer=customer).update(
             event_id=None, attributes={}, updated_at=now
         )
+        LineLinkCode.objects.filter(customer=customer).delete()
         _erase_platform_traces(traces)
         customer_forgotten.send(sender=Customer, customer=customer, now=now, traces=traces)
     return customer
@@ -331,3 +348,80 @@ def ensure_builtin_behaviour_kinds() -> int:
         )
         created += was_created
     return created
+
+
+# --- messaging channels: LINE link codes and opt-outs -----------------------------------------
+
+LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+LINK_CODE_LENGTH = 8
+LINK_CODE_DAYS = 7
+
+
+def _link_digest(code: str) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"line-link:{code}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def normalise_link_code(text: str) -> str:
+    """What a customer typed, as a code: full-width to half-width, no spaces or hyphens."""
+    text = unicodedata.normalize("NFKC", text or "").upper()
+    return re.sub(r"[\s\-]", "", text)
+
+
+@transaction.atomic
+def issue_line_link_code(*, customer: Customer, now: datetime) -> str:
+    """A one-time code (valid ``LINK_CODE_DAYS`` days) the customer sends to our LINE account
+    to link their LINE user to this customer. Only its HMAC is stored."""
+    if customer.forgotten_at:
+        raise InvalidInput(_("This customer's personal data was erased."))
+    code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _i in range(LINK_CODE_LENGTH))
+    LineLinkCode.objects.create(
+        customer=customer,
+        digest=_link_digest(code),
+        expires_at=now + timedelta(days=LINK_CODE_DAYS),
+    )
+    return code
+
+
+@transaction.atomic
+def link_line_user(*, code: str, line_user_id: str, now: datetime) -> Customer | None:
+    """Link ``line_user_id`` to the customer of a valid, unused code (the code is used up);
+    None when the code is unknown, used or expired. A LINE user belongs to one customer: a
+    previous link of the same user is removed."""
+    code = normalise_link_code(code)
+    if len(code) != LINK_CODE_LENGTH:
+        return None
+    row = (
+        LineLinkCode.objects.select_for_update()
+        .select_related("customer")
+        .filter(digest=_link_digest(code), used_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if row is None or row.customer.forgotten_at:
+        return None
+    LineLinkCode.objects.filter(id=row.id).update(used_at=now, updated_at=now)
+    Customer.objects.filter(line_user_id=line_user_id).exclude(id=row.customer_id).update(
+        line_user_id="", updated_at=now
+    )
+    Customer.objects.filter(id=row.customer_id).update(
+        line_user_id=line_user_id, line_blocked_at=None, updated_at=now
+    )
+    row.customer.refresh_from_db()
+    return row.customer
+
+
+def record_line_follow(*, line_user_id: str, blocked: bool, now: datetime) -> int:
+    """Unfollow (blocked) stops LINE messages to the customer; following again allows them
+    again. A survey opt-out (unsubscribe) is kept either way. Returns customers changed."""
+    rows = Customer.objects.filter(line_user_id=line_user_id)
+    if blocked:
+        return rows.filter(line_blocked_at__isnull=True).update(line_blocked_at=now, updated_at=now)
+    return rows.filter(line_blocked_at__isnull=False).update(line_blocked_at=None, updated_at=now)
+
+
+def record_sms_opt_out(*, phone: str, now: datetime) -> int:
+    """The customers with this number get no more SMS (the reply "STOP" / 「停止」)."""
+    return Customer.objects.filter(phone=phone, sms_opted_out_at__isnull=True).update(
+        sms_opted_out_at=now, updated_at=now
+    )

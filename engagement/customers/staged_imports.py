@@ -63,6 +63,8 @@ CUSTOMER_STAGING = (
     ("name", "text"),
     ("email", "text"),
     ("contact_allowed", "boolean"),
+    ("phone", "text"),
+    ("sms_allowed", "boolean"),
     ("attributes", "jsonb"),
 )
 BEHAVIOUR_STAGING = (
@@ -75,7 +77,10 @@ BEHAVIOUR_STAGING = (
     ("attributes", "jsonb"),
 )
 _JSON = json.JSONEncoder(ensure_ascii=False).encode
-UPDATABLE = ("segment", "signed_up_on", "name", "email", "contact_allowed", "attributes")
+UPDATABLE = (
+    "segment", "signed_up_on", "name", "email", "contact_allowed", "phone", "sms_allowed",
+    "attributes",
+)  # fmt: skip
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
@@ -91,6 +96,8 @@ def _customer_row(number: int, values: dict[str, Any]) -> tuple[Any, ...]:
         values.get("name"),
         values.get("email"),
         values.get("contact_allowed"),
+        values.get("phone"),
+        values.get("sms_allowed"),
         _json(values.get("attributes")),
     )
 

@@ -174,6 +174,26 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@example.jp")
 
+# --- Survey messaging channels (surveys.channels) ---------------------------------------------
+# Credentials come from the environment or from the admin (Surveys → messaging channels; a
+# saved, enabled row wins). Base URLs are settings so tests point them at a local server.
+LINE_API_BASE_URL = (env("LINE_API_BASE_URL", "https://api.line.me") or "").rstrip("/")
+LINE_CHANNEL_ACCESS_TOKEN = env("LINE_CHANNEL_ACCESS_TOKEN", "") or ""
+LINE_CHANNEL_SECRET = env("LINE_CHANNEL_SECRET", "") or ""
+TWILIO_API_BASE_URL = (env("TWILIO_API_BASE_URL", "https://api.twilio.com") or "").rstrip("/")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "") or ""
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "") or ""
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", "") or ""
+# Seconds for connecting to and hearing back from a provider; a timeout is retried later.
+CHANNEL_HTTP_TIMEOUT = float(env("CHANNEL_HTTP_TIMEOUT", "10") or 10)
+# Which channel a customer is invited by, first usable one wins.
+SURVEYS_CHANNEL_ORDER = env_list("SURVEYS_CHANNEL_ORDER", "line,email,sms")
+# No survey message is sent between these hours (Asia/Tokyo, "start-end"; "off" for none);
+# a send that falls in them waits until their end.
+SURVEYS_QUIET_HOURS = env("SURVEYS_QUIET_HOURS", "21-8") or "21-8"
+# An SMS longer than this many segments (70 UCS-2 characters each, 67 when split) is refused.
+SMS_MAX_SEGMENTS = env_int("SMS_MAX_SEGMENTS", 3)
+
 # --- Celery -----------------------------------------------------------------------------------
 # No broker configured: tasks run in-process (development and the demo). With a broker, the
 # web side only records work in the outbox (engagement.platform.outbox); a periodic sweeper re-sends
@@ -322,6 +342,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Provider calls (LINE, Twilio): the request line names the account; only problems.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

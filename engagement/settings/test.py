@@ -12,3 +12,5 @@ SURVEYS_MIN_SECONDS_ON_PAGE = 0
 # Two-factor for administrators is on in production; the suite's admins sign in without it,
 # except in tests/audit, which turn it on where it is what is tested.
 TWO_FACTOR_REQUIRED_FOR_ADMINS = False
+# Survey sends happen whenever a test runs; quiet hours have their own tests.
+SURVEYS_QUIET_HOURS = "off"

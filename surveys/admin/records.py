@@ -1,32 +1,78 @@
-"""Admin: invitations, e-mail sends and responses (read-only records)."""
+"""Admin: invitations (with their sends and why one is held back), sends (re-send), messaging
+channels (credentials checked at save time) and responses (read-only records)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement.customers.models import Customer
+from surveys import services
 from surveys.links import PARAMETER_KEY, UrlParameter
 from surveys.models import (
     Answer,
+    ChannelAccount,
     Delivery,
     Invitation,
     Response,
 )
 
+DELIVERY_FIELDS = [
+    "kind",
+    "channel",
+    "status",
+    "attempts",
+    "sent_at",
+    "next_attempt_at",
+    "error",
+    "provider_message_id",
+]
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    fields = DELIVERY_FIELDS
+    readonly_fields = DELIVERY_FIELDS
+    can_delete = False
+    verbose_name_plural = gettext_lazy("Sends")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["customer", "survey", "status", "sent_at", "reminded_at", "answered_at"]
-    list_filter = ["status", "survey"]
+    list_display = [
+        "customer",
+        "survey",
+        "status",
+        "held_reason",
+        "sent_at",
+        "reminded_at",
+        "answered_at",
+    ]
+    list_filter = ["status", "held_reason", "survey"]
     search_fields = ["customer__external_id"]
     list_select_related = ["customer", "survey"]
-    fields = ["survey", "customer", "status", "sent_at", "reminded_at", "answered_at"]
+    fields = [
+        "survey",
+        "customer",
+        "status",
+        "held_reason",
+        "sent_at",
+        "reminded_at",
+        "answered_at",
+    ]
     readonly_fields = fields
+    inlines = [DeliveryInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -38,17 +84,45 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["invitation", "kind", "status", "attempts", "sent_at", "error", "updated_at"]
-    list_filter = ["status", "kind", "invitation__survey"]
+    list_display = [
+        "invitation",
+        "kind",
+        "channel",
+        "status",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+        "error",
+        "updated_at",
+    ]
+    list_filter = ["status", "channel", "kind", "invitation__survey"]
     list_select_related = ["invitation"]
-    fields = ["invitation", "kind", "status", "attempts", "sent_at", "error"]
+    fields = ["invitation", *DELIVERY_FIELDS]
     readonly_fields = fields
+    actions = ["resend"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.action(
+        description=gettext_lazy("Re-send the selected failed or skipped sends"),
+        permissions=["resend"],
+    )
+    def resend(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        count = services.resend_deliveries(
+            delivery_ids=list(queryset.values_list("id", flat=True)), now=timezone.now()
+        )
+        self.message_user(
+            request,
+            _("%(count)s sends queued again (sent ones are not re-sent).") % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("surveys.change_invitation")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Delivery]:
         visible = Customer.objects.visible_to(request.user).values("pk")
@@ -144,3 +218,52 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class ChannelAccountForm(forms.ModelForm):
+    """Secrets are never shown back: an empty field keeps the stored value."""
+
+    access_token = forms.CharField(
+        label=gettext_lazy("access token"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+    )
+    secret = forms.CharField(
+        label=gettext_lazy("channel secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+    )
+
+    class Meta:
+        model = ChannelAccount
+        fields = [
+            "channel",
+            "enabled",
+            "api_base_url",
+            "account_sid",
+            "sender",
+            "access_token",
+            "secret",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stored = {
+            "access_token": self.instance.access_token if self.instance.pk else "",
+            "secret": self.instance.secret if self.instance.pk else "",
+        }
+        for name, value in self._stored.items():
+            if value:
+                self.fields[name].help_text = _("This token is stored; leave empty to keep it.")
+
+    def clean_access_token(self) -> str:
+        return (self.cleaned_data.get("access_token") or "").strip() or self._stored["access_token"]
+
+    def clean_secret(self) -> str:
+        return (self.cleaned_data.get("secret") or "").strip() or self._stored["secret"]
+
+
+@admin.register(ChannelAccount)
+class ChannelAccountAdmin(admin.ModelAdmin):
+    form = ChannelAccountForm
+    list_display = ["channel", "enabled", "api_base_url", "updated_at"]

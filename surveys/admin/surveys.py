@@ -23,8 +23,8 @@ from engagement.platform.errors import DomainError
 from engagement.platform.formatting import reference_label
 from engagement.platform.forms import add_domain_error
 from surveys import selectors, services
-from surveys.builder import views as builder_views
 from surveys.admin.segments import segment_view
+from surveys.builder import views as builder_views
 from surveys.exports import links_csv
 from surveys.models import (
     Page,

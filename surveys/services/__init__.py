@@ -2,7 +2,9 @@
 
 ``surveys.services.design``: the template survey, status changes, the public link.
 ``surveys.services.editing``: refusing edits that would break answers; copying for a new wave.
-``surveys.services.distribution``: invitations, links, e-mail sends, reminders, unsubscribe.
+``surveys.services.distribution``: invitations, queueing invitations and reminders, unsubscribe.
+``surveys.services.sending``: one send by e-mail, LINE or SMS; retries, quiet hours, re-sends.
+``surveys.services.links``: every link, from ``SITE_URL``.
 ``surveys.services.answering``: saving partial answers, submitting and scoring a response.
 """
 
@@ -24,6 +26,7 @@ from surveys.services.distribution import (
     create_invitations,
     deliver,
     queue_invitation_emails,
+    queue_invitations,
     queue_reminders,
     retry_failed_deliveries,
     run_distribution,
@@ -35,6 +38,7 @@ from surveys.services.editing import (
     check_survey_change,
     copy_survey,
 )
+from surveys.services.sending import deliver_batch, resend_deliveries
 
 __all__ = [
     "check_choice_change",
@@ -47,11 +51,14 @@ __all__ = [
     "create_invitations",
     "create_template_survey",
     "deliver",
+    "deliver_batch",
     "disable_public_link",
     "enable_public_link",
     "open_survey",
     "queue_invitation_emails",
+    "queue_invitations",
     "queue_reminders",
+    "resend_deliveries",
     "retry_failed_deliveries",
     "run_distribution",
     "save_answers",

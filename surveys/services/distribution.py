@@ -1,18 +1,17 @@
-"""Distribution: invitations (personal links), e-mail sends and reminders, unsubscribe.
+"""Distribution: invitations (personal links), invitation and reminder sends, unsubscribe.
 
-E-mail flow. ``queue_invitation_emails`` / ``queue_reminders`` create one ``Delivery`` row per
-invitation and kind (the database allows only one), then enqueue the Celery task
-``surveys.send_deliveries`` through the outbox in batches. ``deliver`` sends one delivery: it
-locks the row, skips it unless it is queued or failed, re-checks that the customer may still be
-contacted, sends, and records sent (or failed with the reason). ``retry_failed_deliveries``
-re-queues failed sends (up to ``Delivery.MAX_ATTEMPTS``, with growing waits). A delivery is sent
-at most once: the only window for a duplicate is a worker dying between the mail server
-accepting the message and the commit that records it.
+``queue_invitations`` / ``queue_reminders`` create one ``Delivery`` row per invitation and kind
+(the database allows only one) on the customer's channel (the first usable one of
+``SURVEYS_CHANNEL_ORDER``: LINE, e-mail, SMS), then enqueue the Celery task
+``surveys.send_deliveries`` through the outbox in batches. Sending, retries with backoff, quiet
+hours and re-sends are in ``surveys.services.sending``; links in ``surveys.services.links``.
 
-Contact-frequency rule: a customer who was sent any survey e-mail in the last
-``survey.contact_interval_days`` days is not invited now (the invitation stays "created" and is
-tried again by the next run). Customers who unsubscribed, were forgotten, have no e-mail or
-do not allow contact are never e-mailed.
+Contact rules, the same on every channel. Contact-frequency (fatigue): a customer who was sent
+any survey message in the last ``survey.contact_interval_days`` days is not invited now.
+Customers who opted out (unsubscribe link, LINE block, SMS "STOP" for that channel), were
+forgotten, churned (last cancellation not followed by a re-activation), have no usable address
+or do not allow contact are not invited. A held invitation stays "created" with
+``held_reason`` saying why, and is looked at again by the next run.
 """
 
 from __future__ import annotations
@@ -21,22 +20,18 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
-from engagement.customers.models import Customer
-from engagement.platform import outbox
+from engagement.customers.models import BehaviourRecord, BuiltinBehaviour, Customer
 from engagement.platform.errors import Conflict
 from surveys import tokens
 from surveys.models import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    HoldReason,
     Invitation,
     InvitationStatus,
     Response,
@@ -44,33 +39,16 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
+from surveys.services import sending
+from surveys.services.links import (  # noqa: F401 (the links' former home; callers import them here)
+    personal_path,
+    personal_url,
+    public_url,
+    unsubscribe_url,
+)
+from surveys.services.sending import deliver  # noqa: F401
 
 logger = logging.getLogger(__name__)
-
-BATCH_SIZE = 100
-
-
-# --- links ------------------------------------------------------------------------------------
-
-
-def personal_path(invitation: Invitation) -> str:
-    return reverse("surveys:personal", args=[tokens.make_token(invitation.nonce, tokens.PERSONAL)])
-
-
-def personal_url(invitation: Invitation) -> str:
-    return settings.SITE_URL + personal_path(invitation)
-
-
-def unsubscribe_url(invitation: Invitation) -> str:
-    token = tokens.make_token(invitation.nonce, tokens.UNSUBSCRIBE)
-    return settings.SITE_URL + reverse("surveys:unsubscribe", args=[token])
-
-
-def public_url(survey: Survey) -> str | None:
-    if not survey.public_nonce:
-        return None
-    token = tokens.make_token(survey.public_nonce, tokens.PUBLIC)
-    return settings.SITE_URL + reverse("surveys:public", args=[token])
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -107,63 +85,98 @@ def create_invitations(
     ]
 
 
-def _contactable() -> Q:
-    return Q(
-        customer__contact_allowed=True,
-        customer__unsubscribed_at__isnull=True,
-        customer__forgotten_at__isnull=True,
-    ) & ~Q(customer__email="")
+def _held_reason(invitation: Invitation, channels: list[str]) -> str:
+    customer = invitation.customer
+    if customer.unsubscribed_at or customer.forgotten_at:
+        return HoldReason.OPTED_OUT
+    if not customer.contact_allowed:
+        return HoldReason.NOT_ALLOWED
+    if getattr(invitation, "churned", False):
+        return HoldReason.CHURNED
+    if not channels:
+        blocked = customer.line_blocked_at or customer.sms_opted_out_at
+        return HoldReason.OPTED_OUT if blocked and not customer.email else HoldReason.NO_ADDRESS
+    if getattr(invitation, "recently_contacted", False):
+        return HoldReason.FATIGUE
+    return ""
 
 
-def _queue(deliveries: list[Delivery], *, survey_id: int) -> int:
-    ids = sorted(d.id for d in deliveries)
-    for start in range(0, len(ids), BATCH_SIZE):
-        batch = ids[start : start + BATCH_SIZE]
-        outbox.enqueue(
-            task_name="surveys.send_deliveries",
-            kwargs={"delivery_ids": batch},
-            dedup_key=f"survey-{survey_id}-deliveries-{batch[0]}-{batch[-1]}-{len(batch)}",
+def _churned() -> Subquery:
+    """The customer's latest cancellation is not followed by a re-activation."""
+    last = (
+        BehaviourRecord.objects.filter(
+            customer_id=OuterRef("customer_id"),
+            kind_id__in=[BuiltinBehaviour.CANCELLATION, BuiltinBehaviour.REACTIVATION],
         )
-    return len(ids)
+        .order_by("-occurred_at", "-id")
+        .values("kind_id")[:1]
+    )
+    return Subquery(last)
 
 
 @transaction.atomic
-def queue_invitation_emails(*, survey: Survey, now: datetime, limit: int = 5000) -> int:
-    """Queue invitation e-mails for invitations not yet e-mailed; returns how many queued."""
+def queue_invitations(*, survey: Survey, now: datetime, limit: int | None = 5000) -> int:
+    """Queue one invitation message (LINE, e-mail or SMS, see ``SURVEYS_CHANNEL_ORDER``) for
+    each invitation not yet sent; the others are held with the reason (fatigue, opted out,
+    churned, no address). Returns how many were queued."""
     if survey.status != SurveyStatus.OPEN:
         raise Conflict(_("Invitations can be sent only while the survey is open."))
     recent = Invitation.objects.filter(
         customer_id=OuterRef("customer_id"),
         sent_at__gte=now - timedelta(days=survey.contact_interval_days),
     ).exclude(survey=survey)
-    candidates = list(
+    query = (
         Invitation.objects.filter(survey=survey, status=InvitationStatus.CREATED)
-        .filter(_contactable())
-        .exclude(Exists(recent))
         .exclude(deliveries__kind=DeliveryKind.INVITATION)
-        .order_by("id")[:limit]
+        .select_related("customer")
+        .annotate(recently_contacted=Exists(recent), last_status=_churned())
+        .order_by("id")
     )
-    created = Delivery.objects.bulk_create(
-        [Delivery(invitation=inv, kind=DeliveryKind.INVITATION) for inv in candidates],
-        ignore_conflicts=True,
-    )
-    Invitation.objects.filter(id__in=[i.id for i in candidates]).update(
-        status=InvitationStatus.QUEUED, updated_at=now
-    )
-    # ignore_conflicts leaves ids unset on some databases: read the rows back.
-    deliveries = list(
-        Delivery.objects.filter(
-            invitation__in=candidates, kind=DeliveryKind.INVITATION, status=DeliveryStatus.QUEUED
+    candidates = list(query if limit is None else query[:limit])
+    available = sending.Senders.load().available()
+    queue: list[Delivery] = []
+    held: dict[str, list[int]] = {}
+    for invitation in candidates:
+        invitation.churned = invitation.last_status == BuiltinBehaviour.CANCELLATION
+        channels = sending.usable_channels(invitation.customer, available)
+        reason = _held_reason(invitation, channels)
+        if reason:
+            held.setdefault(reason, []).append(invitation.id)
+        else:
+            queue.append(
+                Delivery(invitation=invitation, kind=DeliveryKind.INVITATION, channel=channels[0])
+            )
+    for reason, ids in held.items():
+        for start in range(0, len(ids), 1000):
+            Invitation.objects.filter(id__in=ids[start : start + 1000]).update(
+                held_reason=reason, updated_at=now
+            )
+    Delivery.objects.bulk_create(queue, ignore_conflicts=True, batch_size=1000)
+    queued_ids = [d.invitation_id for d in queue]
+    for start in range(0, len(queued_ids), 1000):
+        Invitation.objects.filter(id__in=queued_ids[start : start + 1000]).update(
+            status=InvitationStatus.QUEUED, held_reason="", updated_at=now
         )
-    )
-    del created
-    return _queue(deliveries, survey_id=survey.id)
+    # ignore_conflicts leaves ids unset on some databases: read the rows back.
+    ids: list[int] = []
+    for start in range(0, len(queued_ids), 1000):
+        ids += Delivery.objects.filter(
+            invitation_id__in=queued_ids[start : start + 1000],
+            kind=DeliveryKind.INVITATION,
+            status=DeliveryStatus.QUEUED,
+        ).values_list("id", flat=True)
+    return sending.enqueue_deliveries(ids, key=f"survey-{survey.id}-deliveries")
+
+
+def queue_invitation_emails(*, survey: Survey, now: datetime, limit: int | None = 5000) -> int:
+    """The former name of ``queue_invitations`` (e-mail was the only channel)."""
+    return queue_invitations(survey=survey, now=now, limit=limit)
 
 
 @transaction.atomic
 def queue_reminders(*, survey: Survey, now: datetime, limit: int = 5000) -> int:
-    """Queue one reminder for each invitation e-mailed ``reminder_after_days`` ago and not
-    answered (nor reminded) since; returns how many queued."""
+    """Queue one reminder for each invitation sent ``reminder_after_days`` ago and not
+    answered (nor reminded) since, on the customer's channel; returns how many queued."""
     if survey.status != SurveyStatus.OPEN or survey.reminder_after_days == 0:
         return 0
     completed = Response.objects.filter(
@@ -176,153 +189,33 @@ def queue_reminders(*, survey: Survey, now: datetime, limit: int = 5000) -> int:
             sent_at__lte=now - timedelta(days=survey.reminder_after_days),
             reminded_at__isnull=True,
         )
-        .filter(_contactable())
+        .select_related("customer")
         .exclude(Exists(completed))
         .exclude(deliveries__kind=DeliveryKind.REMINDER)
         .order_by("id")[:limit]
     )
-    Delivery.objects.bulk_create(
-        [Delivery(invitation=inv, kind=DeliveryKind.REMINDER) for inv in candidates],
-        ignore_conflicts=True,
-    )
-    deliveries = list(
+    available = sending.Senders.load().available()
+    queue = []
+    for invitation in candidates:
+        channels = sending.usable_channels(invitation.customer, available)
+        if channels:
+            queue.append(
+                Delivery(invitation=invitation, kind=DeliveryKind.REMINDER, channel=channels[0])
+            )
+    Delivery.objects.bulk_create(queue, ignore_conflicts=True)
+    ids = list(
         Delivery.objects.filter(
-            invitation__in=candidates, kind=DeliveryKind.REMINDER, status=DeliveryStatus.QUEUED
-        )
+            invitation__in=[d.invitation_id for d in queue],
+            kind=DeliveryKind.REMINDER,
+            status=DeliveryStatus.QUEUED,
+        ).values_list("id", flat=True)
     )
-    return _queue(deliveries, survey_id=survey.id)
-
-
-def _message(delivery: Delivery) -> EmailMessage:
-    invitation = delivery.invitation
-    survey = invitation.survey
-    with translation.override("ja"):
-        params = {
-            "brand": survey.brand_name,
-            "title": survey.title,
-            "url": personal_url(invitation),
-            "unsubscribe": unsubscribe_url(invitation),
-        }
-        if delivery.kind == DeliveryKind.REMINDER:
-            subject = _("[%(brand)s] Reminder: we would appreciate your answers") % params
-            intro = (
-                _(
-                    'A few days ago we asked for your opinion in the survey "%(title)s". If you '
-                    "have a moment, we would be grateful for your answers."
-                )
-                % params
-            )
-        else:
-            subject = _("[%(brand)s] Request for your cooperation with a survey") % params
-            intro = (
-                _(
-                    "Thank you for using %(brand)s. We would be grateful if you could answer the "
-                    'survey "%(title)s" (about three minutes).'
-                )
-                % params
-            )
-        body = "\n\n".join(
-            [
-                intro,
-                _("Answer the survey here (this link is just for you):\n%(url)s") % params,
-                _(
-                    "If you would rather not receive survey e-mails from us, please use this "
-                    "link:\n%(unsubscribe)s"
-                )
-                % params,
-            ]
-        )
-    return EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invitation.customer.email],
-    )
-
-
-def deliver(*, delivery_id: int, now: datetime | None = None) -> str:
-    """Send one delivery (at most once); returns its final status."""
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(of=("self",))
-            .select_related("invitation__survey", "invitation__customer")
-            .filter(id=delivery_id)
-            .first()
-        )
-        if delivery is None:
-            return "missing"
-        if delivery.status not in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED):
-            return delivery.status
-        invitation = delivery.invitation
-        customer = invitation.customer
-        now = now or timezone.now()
-        answered = Response.objects.filter(
-            invitation=invitation, status=ResponseStatus.COMPLETED
-        ).exists()
-        if (
-            not customer.contact_allowed
-            or customer.unsubscribed_at
-            or customer.forgotten_at
-            or not customer.email
-            or invitation.survey.status != SurveyStatus.OPEN
-            or (delivery.kind == DeliveryKind.REMINDER and answered)
-        ):
-            delivery.status = DeliveryStatus.SKIPPED
-            delivery.save(update_fields=["status", "updated_at"])
-            return delivery.status
-        delivery.attempts += 1
-        try:
-            _message(delivery).send(fail_silently=False)
-        except Exception as exc:  # SMTP refused, timed out, …: recorded and retried later
-            delivery.status = DeliveryStatus.FAILED
-            delivery.error = f"{exc.__class__.__name__}: {exc}"[:2000]
-            delivery.save(update_fields=["status", "error", "attempts", "updated_at"])
-            if delivery.kind == DeliveryKind.INVITATION:
-                Invitation.objects.filter(id=invitation.id).update(
-                    status=InvitationStatus.FAILED, updated_at=now
-                )
-            logger.warning("survey e-mail %s failed: %s", delivery.id, exc.__class__.__name__)
-            return delivery.status
-        delivery.status = DeliveryStatus.SENT
-        delivery.sent_at = now
-        delivery.error = ""
-        delivery.save(update_fields=["status", "sent_at", "error", "attempts", "updated_at"])
-        if delivery.kind == DeliveryKind.INVITATION:
-            Invitation.objects.filter(id=invitation.id).exclude(
-                status=InvitationStatus.ANSWERED
-            ).update(status=InvitationStatus.SENT, sent_at=now, updated_at=now)
-        else:
-            Invitation.objects.filter(id=invitation.id).update(reminded_at=now, updated_at=now)
-        return delivery.status
+    return sending.enqueue_deliveries(ids, key=f"survey-{survey.id}-reminders")
 
 
 def retry_failed_deliveries(*, now: datetime) -> int:
-    """Re-queue failed sends whose wait is over (1, 2, 4, 8 minutes after each attempt)."""
-    due = [
-        d
-        for d in Delivery.objects.filter(
-            status=DeliveryStatus.FAILED, attempts__lt=Delivery.MAX_ATTEMPTS
-        ).select_related("invitation")
-        if d.updated_at <= now - timedelta(minutes=2 ** max(d.attempts - 1, 0))
-    ]
-    by_survey: dict[int, list[Delivery]] = {}
-    for d in due:
-        by_survey.setdefault(d.invitation.survey_id, []).append(d)
-    count = 0
-    with transaction.atomic():
-        for survey_id, deliveries in by_survey.items():
-            # The dedup key includes the attempt so each retry is new work.
-            ids = sorted(d.id for d in deliveries)
-            attempt = max(d.attempts for d in deliveries)
-            for start in range(0, len(ids), BATCH_SIZE):
-                batch = ids[start : start + BATCH_SIZE]
-                outbox.enqueue(
-                    task_name="surveys.send_deliveries",
-                    kwargs={"delivery_ids": batch},
-                    dedup_key=f"survey-{survey_id}-retry{attempt}-{batch[0]}-{batch[-1]}",
-                )
-                count += len(batch)
-    return count
+    """Re-queue failed sends whose wait is over and sends held by quiet hours."""
+    return sending.retry_due_deliveries(now=now)
 
 
 def run_distribution(*, now: datetime) -> dict[str, int]:
@@ -333,7 +226,7 @@ def run_distribution(*, now: datetime) -> dict[str, int]:
     )
     invited = reminded = 0
     for survey in Survey.objects.filter(status=SurveyStatus.OPEN).order_by("id"):
-        invited += queue_invitation_emails(survey=survey, now=now)
+        invited += queue_invitations(survey=survey, now=now)
         reminded += queue_reminders(survey=survey, now=now)
     return {
         "invitations": invited,
@@ -343,7 +236,8 @@ def run_distribution(*, now: datetime) -> dict[str, int]:
 
 
 def unsubscribe(*, invitation: Invitation, now: datetime) -> Customer:
-    """The customer of ``invitation`` receives no more survey e-mails (queued ones are skipped)."""
+    """The customer of ``invitation`` receives no more survey messages on any channel (queued
+    ones are skipped)."""
     customer = invitation.customer
     if customer.unsubscribed_at is None:
         Customer.objects.filter(id=customer.id, unsubscribed_at__isnull=True).update(

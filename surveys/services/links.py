@@ -1,8 +1,9 @@
-"""Store and campaign links: their URLs and QR codes, and the URL parameters a response keeps.
+"""Links: every URL in messages, exports and QR codes is built from the one ``SITE_URL``
+setting; store and campaign links, their QR codes, and the URL parameters a response keeps.
 
-A link's URL is ``SITE_URL/p/<token>/`` with the token made from the link's nonce for the purpose
-``tokens.PUBLIC_LINK`` (the survey's own public link uses ``tokens.PUBLIC``), so a link of one
-survey cannot be turned into another's. The URL parameters a customer opens it with are kept
+A store link's URL is ``SITE_URL/p/<token>/`` with the token made from the link's nonce for the
+purpose ``tokens.PUBLIC_LINK`` (the survey's own public link uses ``tokens.PUBLIC``), so a link of
+one survey cannot be turned into another's. The URL parameters a customer opens it with are kept
 only when the survey lists them (``UrlParameter``), cut to ``MAX_VALUE`` characters, without
 control characters.
 """
@@ -23,11 +24,35 @@ from django.utils.translation import gettext as _
 from engagement.platform.errors import InvalidInput
 from surveys import tokens
 from surveys.links import PublicLink, UrlParameter
-from surveys.models import Survey
+from surveys.models import Invitation, Survey
 
 MAX_VALUE = 200
 MAX_PARAMETERS = 20
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def site_url() -> str:
+    return str(settings.SITE_URL).rstrip("/")
+
+
+def personal_path(invitation: Invitation) -> str:
+    return reverse("surveys:personal", args=[tokens.make_token(invitation.nonce, tokens.PERSONAL)])
+
+
+def personal_url(invitation: Invitation) -> str:
+    return site_url() + personal_path(invitation)
+
+
+def unsubscribe_url(invitation: Invitation) -> str:
+    token = tokens.make_token(invitation.nonce, tokens.UNSUBSCRIBE)
+    return site_url() + reverse("surveys:unsubscribe", args=[token])
+
+
+def public_url(survey: Survey) -> str | None:
+    if not survey.public_nonce:
+        return None
+    token = tokens.make_token(survey.public_nonce, tokens.PUBLIC)
+    return site_url() + reverse("surveys:public", args=[token])
 
 
 def link_token(link: PublicLink) -> str:
@@ -35,7 +60,7 @@ def link_token(link: PublicLink) -> str:
 
 
 def link_url(link: PublicLink) -> str:
-    return settings.SITE_URL + reverse("surveys:public", args=[link_token(link)])
+    return site_url() + reverse("surveys:public", args=[link_token(link)])
 
 
 def allowed_keys(survey: Survey) -> list[str]:

@@ -376,6 +376,10 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
     "w/<str:token>/": (lambda w: "/w/not-a-token/", S(*[(200, 404)] * 5)),
     "p/<str:token>/thanks/": (lambda w: "/p/not-a-token/thanks/", S(*[(200, 404)] * 5)),
     "u/<str:token>/": (lambda w: "/u/not-a-token/", S(*[(200, 404)] * 5)),
+    # Provider callbacks: POST only, authenticated by a signature (tests/surveys/test_inbound.py).
+    "channels/line/webhook/": (lambda w: "/channels/line/webhook/", S(*[405] * 5)),
+    "channels/sms/inbound/": (lambda w: "/channels/sms/inbound/", S(*[405] * 5)),
+    "channels/sms/status/": (lambda w: "/channels/sms/status/", S(*[405] * 5)),
 }
 
 # Counts on the lists that show feedback, customers or responses.

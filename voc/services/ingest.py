@@ -34,8 +34,8 @@ from engagement.platform.errors import InvalidInput
 from voc.models import Channel, FeedbackItem
 from voc.services import staged_ingest
 from voc.services.analysis import analyze_items, dispatch_tokenization
-from voc.services.staged_ingest import ImportResult
 from voc.services.announcements import announce_created
+from voc.services.staged_ingest import ImportResult
 
 MAX_TEXT = 20_000
 INLINE_ANALYSIS = 2_000  # larger imports are tokenised by chunk tasks

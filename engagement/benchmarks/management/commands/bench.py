@@ -27,11 +27,12 @@ def registry() -> dict[str, tuple[Callable[..., Iterable[dict[str, Any]]], Calla
             continue
         module = importlib.import_module(f"{app.name}.benchmarks")
         found.update(getattr(module, "BENCHMARKS", {}))
-    from engagement.benchmarks import imports, pages, values
+    from engagement.benchmarks import imports, line_send, pages, values
 
     found["pages"] = (pages.run_pages, pages.add_pages_arguments)
     found["import"] = (imports.run_import, imports.add_import_arguments)
     found["clv"] = (values.run_clv, values.add_clv_arguments)
+    found["line-send"] = (line_send.run_line_send, line_send.add_line_send_arguments)
     return found
 
 

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from engagement.demo import services
-
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
 
 
 class Command(BaseCommand):
@@ -18,7 +17,7 @@ class Command(BaseCommand):
         lines = [
             "------------------------------------------------------------",
             " デモ用管理者アカウント / Demo admin account",
-            f"   URL:                  {ADMIN_URL}",
+            f"   URL:                  {settings.SITE_URL.rstrip('/')}/admin/",
             f"   ユーザー名 / Username: {user.get_username()}",
             f"   表示名 / Display name: {user.get_full_name()}",
             f"   パスワード / Password: {password}",
