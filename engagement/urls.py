@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("voc.api")),
     path("", include("voc.triage.api")),
     path("", include("engagement.dashboard.api")),
+    path("", include("engagement.dashboard.analysis.api")),
     path("", include("engagement.reports.api")),
     re_path(r"^(?P<path>[\s\S]*)$", views.api_not_found),
 ]
