@@ -89,9 +89,7 @@ def responses(filters: AnalysisFilters, *, user: Any) -> QuerySet[Response]:
         end = datetime.combine(filters.date_to + timedelta(days=1), time(), TOKYO)
         qs = qs.filter(submitted_at__lt=end)
     if filters.store:
-        qs = qs.annotate(_store=KeyTextTransform(STORE_ATTRIBUTE, "customer__attributes")).filter(
-            _store=filters.store
-        )
+        qs = qs.filter(**{f"customer__attributes__{STORE_ATTRIBUTE}": filters.store})
     if filters.touchpoint:
         qs = qs.filter(touchpoint=filters.touchpoint)
     if filters.nps_band:
@@ -115,7 +113,6 @@ def filter_choices() -> dict[str, list[tuple[Any, str]]]:
     stores = (
         Customer.objects.annotate(_store=KeyTextTransform(STORE_ATTRIBUTE, "attributes"))
         .exclude(_store__isnull=True)
-        .exclude(_store="")
         .values_list("_store", flat=True)
         .distinct()
         .order_by("_store")[:MAX_CHOICES]
@@ -131,7 +128,7 @@ def filter_choices() -> dict[str, list[tuple[Any, str]]]:
         "surveys": [
             (s.id, s.title) for s in Survey.objects.order_by("-created_at", "-id")[:MAX_CHOICES]
         ],
-        "stores": [(s, s) for s in stores],
+        "stores": [(s, s) for s in stores if s],
         "segments": [(s, s) for s in segments],
         "touchpoints": [(value, str(label)) for value, label in Touchpoint.choices],
         "nps_bands": [(value, str(label)) for value, label in NpsCategory.choices],

@@ -29,6 +29,7 @@ from engagement.dashboard.analysis.filters import (
     AnalysisFilters,
     filter_choices,
 )
+from engagement.dashboard.analysis.selectors import saved_views_for
 from engagement.dashboard.models import SavedView, SavedViewPage
 from engagement.platform.scope import sees_all_teams
 from surveys.models import Wave
@@ -74,14 +75,6 @@ def _bad_download() -> HttpResponse:
         _("Unknown download format: use format=csv (encoding=utf-8 or cp932) or format=xlsx."),
         status=400,
         content_type="text/plain; charset=utf-8",
-    )
-
-
-def saved_views_for(user: Any, page: str) -> list[SavedView]:
-    return list(
-        SavedView.objects.filter(Q(owner=user) | Q(shared=True), page=page)
-        .select_related("owner")
-        .order_by("name", "id")
     )
 
 
