@@ -17,6 +17,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("compare/", analysis.compare, name="compare"),
     path("crosstab/", analysis.crosstab_page, name="crosstab"),
     path("views/save/", analysis.save_view, name="save-view"),
-    path("views/<int:pk>/", analysis.open_view, name="open-view"),
-    path("views/<int:pk>/delete/", analysis.delete_view, name="delete-view"),
+    path("views/<int:view_id>/", analysis.open_view, name="open-view"),
+    path("views/<int:view_id>/delete/", analysis.delete_view, name="delete-view"),
 ]

@@ -95,11 +95,11 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         DASHBOARD,
     ),
     "admin/dashboard/views/save/": (lambda w: reverse("dashboard:save-view"), POST_ONLY),
-    "admin/dashboard/views/<int:pk>/": (
+    "admin/dashboard/views/<int:view_id>/": (
         lambda w: reverse("dashboard:open-view", args=[999999]),
         S(LOGIN, 403, 403, 404, 404),
     ),
-    "admin/dashboard/views/<int:pk>/delete/": (
+    "admin/dashboard/views/<int:view_id>/delete/": (
         lambda w: reverse("dashboard:delete-view", args=[999999]),
         POST_ONLY,
     ),

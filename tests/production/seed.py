@@ -40,6 +40,8 @@ from django.utils import timezone  # noqa: E402
 EXCLUDED = {
     "i18n/setlang/": "POST-only language switch (the footer form posts to it)",
     "admin/dashboard/refresh/": "POST-only action",
+    "admin/dashboard/views/save/": "POST-only action",
+    "admin/dashboard/views/<int:view_id>/delete/": "POST-only action",
     "admin/triage/items/<int:item_id>/notes/": "POST-only action",
     "admin/triage/items/<int:item_id>/tags/": "POST-only action",
     "admin/triage/items/<int:item_id>/tags/<int:tag_id>/remove/": "POST-only action",
@@ -132,7 +134,17 @@ def seed() -> dict[str, object]:
     topic = Topic.objects.order_by("id").first()
     if topic is not None:
         action.topics.add(topic)
+    from engagement.dashboard.analysis.services import save_view
+
+    saved = save_view(
+        owner=user,
+        name="本番確認のクロス集計",
+        page="crosstab",
+        query="rows=nps_band&columns=touchpoint",
+        shared=True,
+    )
     params = {
+        "view_id": saved.id,
         "pk": Customer.objects.order_by("id").values_list("id", flat=True).first(),
         "topic_id": topic.id if topic else None,
         "report_id": Report.objects.filter(id=report.id).values_list("id", flat=True).first(),

@@ -306,21 +306,21 @@ def save_view(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
-def open_view(request: HttpRequest, pk: int) -> HttpResponse:
+def open_view(request: HttpRequest, view_id: int) -> HttpResponse:
     require_analysis(request.user)
     view = get_object_or_404(
-        SavedView.objects.filter(Q(owner=request.user) | Q(shared=True)), pk=pk
+        SavedView.objects.filter(Q(owner=request.user) | Q(shared=True)), pk=view_id
     )
     return _back(view.page, view.query)
 
 
 @staff_member_required
 @require_POST
-def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
     require_analysis(request.user)
-    page = SavedView.objects.filter(pk=pk).values_list("page", flat=True).first()
+    page = SavedView.objects.filter(pk=view_id).values_list("page", flat=True).first()
     try:
-        services.delete_view(owner=request.user, view_id=pk)
+        services.delete_view(owner=request.user, view_id=view_id)
     except services.SavedViewError as error:
         raise Http404(error.message) from error
     messages.success(request, _("Deleted the saved view."))
