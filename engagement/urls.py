@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("engagement.platform.urls")),
     path("admin/dashboard/", include("engagement.dashboard.urls")),
     path("admin/triage/", include("voc.triage.urls")),
     path("admin/voc/", include("voc.urls")),

@@ -98,6 +98,8 @@ ROLES: dict[str, list[str]] = {
         "dashboard.*",
         "reports.*",
         "demo.*",
+        "platform.view_branding",
+        "platform.change_branding",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import Customer
-from engagement.platform import outbox
+from engagement.platform import branding, outbox
 from engagement.platform.errors import Conflict
 from surveys import tokens
 from surveys.models import (
@@ -232,10 +232,13 @@ def _message(delivery: Delivery) -> EmailMessage:
                 % params,
             ]
         )
+    footer = branding.footer()
+    if footer:
+        body = f"{body}\n\n--\n{footer}"
     return EmailMessage(
         subject=subject,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=branding.sender_address(),
         to=[invitation.customer.email],
     )
 

@@ -79,6 +79,10 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
     "": (lambda w: "/", ALL_200),
     "healthz": (lambda w: "/healthz", ALL_200),
     "i18n/setlang/": (lambda w: "/i18n/setlang/", S(*[(204, 302)] * 5)),
+    "admin/settings/branding/": (lambda w: reverse("branding"), S(LOGIN, 403, 403, 403, 200)),
+    "admin/settings/profile/": (lambda w: reverse("staff-profile"), S(LOGIN, 200, 200, 200, 200)),
+    "branding.css": (lambda w: reverse("branding-css"), ALL_200),
+    "branding/logo": (lambda w: reverse("branding-logo"), S(404, 404, 404, 404, 404)),
     "admin/dashboard/": (lambda w: reverse("dashboard:index"), DASHBOARD),
     "admin/dashboard/refresh/": (lambda w: reverse("dashboard:refresh"), POST_ONLY),
     "admin/dashboard/csv/<slug:panel>/": (
