@@ -15,13 +15,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from engagement.customers.models import Touchpoint
 from engagement.platform.forms import add_domain_error
-from surveys import ratelimits, services, tokens
+from surveys import languages, ratelimits, services, tokens
 from surveys.customer_pages import (
     already_answered_page,
     closed_page,
@@ -49,7 +49,9 @@ def _invitation(token: str) -> Invitation | None:
     if nonce is None:
         return None
     invitation = (
-        Invitation.objects.select_related("survey", "survey__wave").filter(nonce=nonce).first()
+        Invitation.objects.select_related("survey", "survey__wave", "customer")
+        .filter(nonce=nonce)
+        .first()
     )
     if invitation is None or invitation.survey.status == SurveyStatus.DRAFT:
         return None
@@ -186,6 +188,14 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
+def _use_language(request: HttpRequest, survey: Survey, customer: Any = None) -> str:
+    """Show the page in the survey's version for this customer (``surveys.languages``)."""
+    language = languages.choose(request, survey, customer)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
 # --- personal link ----------------------------------------------------------------------------
 
 
@@ -196,6 +206,7 @@ def personal(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return invalid_link_page(request)
     survey = invitation.survey
+    language = _use_language(request, survey, invitation.customer)
     response = Response.objects.filter(invitation=invitation).first()
     if response and response.status == ResponseStatus.COMPLETED:
         return already_answered_page(request, survey)
@@ -206,7 +217,7 @@ def personal(request: HttpRequest, token: str) -> HttpResponse:
         survey=survey,
         response=response,
         start=lambda: services.start_response(
-            survey=survey, invitation=invitation, now=timezone.now()
+            survey=survey, invitation=invitation, now=timezone.now(), language=language
         ),
         here=reverse("surveys:personal", args=[token]),
         thanks=reverse("surveys:personal-thanks", args=[token]),
@@ -223,6 +234,7 @@ def personal_thanks(request: HttpRequest, token: str) -> HttpResponse:
     invitation = _invitation(token)
     if invitation is None:
         return invalid_link_page(request)
+    _use_language(request, invitation.survey, invitation.customer)
     done = Response.objects.filter(invitation=invitation, status=ResponseStatus.COMPLETED).exists()
     if not done:
         return HttpResponseRedirect(reverse("surveys:personal", args=[token]), status=303)
@@ -242,6 +254,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
     survey = _public_survey(token)
     if survey is None:
         return invalid_link_page(request)
+    language = _use_language(request, survey)
     response_id = request.session.get(_session_key(survey))
     response = (
         Response.objects.filter(id=response_id, survey=survey, invitation__isnull=True).first()
@@ -271,7 +284,9 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
         )
 
     def start() -> Response:
-        created = services.start_response(survey=survey, invitation=None, now=timezone.now())
+        created = services.start_response(
+            survey=survey, invitation=None, now=timezone.now(), language=language
+        )
         request.session[_session_key(survey)] = created.id
         return created
 
@@ -291,6 +306,7 @@ def public_thanks(request: HttpRequest, token: str) -> HttpResponse:
     survey = _public_survey(token)
     if survey is None:
         return invalid_link_page(request)
+    _use_language(request, survey)
     response_id = request.session.get(_session_key(survey))
     done = (
         bool(response_id)

@@ -118,19 +118,24 @@ def _current_values(response: Response, plan: SurveyPlan) -> dict[str, Any]:
     return values
 
 
-def start_response(*, survey: Survey, invitation: Invitation | None, now: datetime) -> Response:
+def start_response(
+    *, survey: Survey, invitation: Invitation | None, now: datetime, language: str = ""
+) -> Response:
     """The in-progress response of ``invitation`` (created on first use); a new anonymous
-    response for the public link (``invitation=None``)."""
+    response for the public link (``invitation=None``). ``language``: the version shown."""
     _check_open(survey, now)
     if invitation is None:
-        return Response.objects.create(survey=survey)
+        return Response.objects.create(survey=survey, language=language)
     existing = Response.objects.filter(invitation=invitation).first()
     if existing:
         return existing
     try:
         with transaction.atomic():
             return Response.objects.create(
-                survey=survey, invitation=invitation, customer_id=invitation.customer_id
+                survey=survey,
+                invitation=invitation,
+                customer_id=invitation.customer_id,
+                language=language,
             )
     except IntegrityError:  # a concurrent request created it first
         return Response.objects.get(invitation=invitation)

@@ -4,7 +4,8 @@ touchpoint or NPS band, as counts and percentages with significance markers.
 A dimension is named by a string: ``q:<question key>`` (NPS 0–10, agreement, rating, single or
 multiple choice, matched across surveys by key), ``attr:<attribute name>`` (a customer attribute;
 attributes that identify a person — phone, address, name, mail, birth… — are never offered),
-``segment``, ``wave``, ``touchpoint`` or ``nps_band``.
+``segment``, ``wave``, ``touchpoint``, ``nps_band`` or ``language`` (the survey version
+answered: answers of every version are counted together under their question).
 
 The table counts respondents (a multiple-choice answer counts once under each chosen value);
 respondents without a value on either dimension are left out and counted. Significance: Pearson's
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext as _
@@ -69,6 +71,7 @@ def dimension_choices() -> list[tuple[str, str]]:
         ("wave", _("Wave")),
         ("touchpoint", _("Touchpoint")),
         ("nps_band", _("NPS band")),
+        ("language", _("Language version")),
     ]
     seen: set[str] = set()
     for key, text in (
@@ -124,6 +127,10 @@ def _values(dim: Dimension, side: QuerySet) -> tuple[dict[int, list[str]], dict[
             if band:
                 values[pk].append(band)
         labels = {value: str(label) for value, label in NpsCategory.choices}
+    elif code == "language":
+        for pk, language in side.values_list("pk", "language"):
+            values[pk].append(language or "ja")
+        labels = {value: str(label) for value, label in settings.LANGUAGES}
     elif code.startswith("attr:"):
         name = code[5:]
         for pk, value in (
