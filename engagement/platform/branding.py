@@ -1,6 +1,6 @@
 """Branding and staff display names: reads, the one write, and the WCAG contrast check.
 
-- ``current()``: the branding row (kept per process for a minute; saving clears it there).
+- ``current()``: the branding row (one small query; templates read it only when they use it).
 - ``company_name()``: the company's name as customers read it — the branding's name, else the
   ``COMPANY_NAME`` setting, else 「弊社」 (the translation of "our company").
 - ``display_name(user)``: the staff member's display name (``StaffProfile``), else their full
@@ -13,12 +13,12 @@
 from __future__ import annotations
 
 import re
-import time
 from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from engagement.platform.errors import InvalidInput
@@ -49,23 +49,10 @@ def contrast_ratio(foreground: str, background: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-_cached: dict[str, Any] = {}
-
-
-def clear_cache() -> None:
-    _cached.clear()
-
-
 def current() -> Branding:
-    """The branding (without the logo's bytes), kept in this process for a minute: no network
-    cache, so a page never waits on Redis for it."""
-    found = _cached.get("branding")
-    seconds = getattr(settings, "BRANDING_CACHE_SECONDS", 60)
-    if found is not None and time.monotonic() - _cached["at"] < seconds:
-        return found
-    branding = Branding.objects.defer("logo").filter(pk=1).first() or Branding(pk=1)
-    _cached.update(branding=branding, at=time.monotonic())
-    return branding
+    """The branding (without the logo's bytes): one primary-key query, no cache (a process
+    cache would go stale in the other workers, a network cache would make pages wait on Redis)."""
+    return Branding.objects.defer("logo").filter(pk=1).first() or Branding(pk=1)
 
 
 def logo() -> tuple[bytes, str] | None:
@@ -76,13 +63,15 @@ def logo() -> tuple[bytes, str] | None:
     return bytes(row["logo"]), row["logo_type"]
 
 
-def company_name() -> str:
-    return current().company_name or getattr(settings, "COMPANY_NAME", "") or _("our company")
+def company_name(row: Branding | None = None) -> str:
+    row = row or current()
+    return row.company_name or getattr(settings, "COMPANY_NAME", "") or _("our company")
 
 
 def sender_address() -> str:
     """``From:`` of e-mails to customers: the sender name (or company name) and the address."""
-    name = current().sender_name or current().company_name
+    row = current()
+    name = row.sender_name or row.company_name
     address = settings.DEFAULT_FROM_EMAIL
     return formataddr((name, address)) if name else address
 
@@ -152,7 +141,6 @@ def update_branding(
     elif remove_logo:
         branding.logo, branding.logo_type = b"", ""
     branding.save()
-    transaction.on_commit(clear_cache)
     return branding
 
 
@@ -165,13 +153,16 @@ def set_display_name(*, user: Any, display_name: str) -> StaffProfile:
 
 
 def context(request: Any) -> dict[str, Any]:
-    """Template context processor: ``branding`` (company name, footer, whether there is a logo)."""
-    row = current()
-    return {
-        "branding": {
-            "company_name": company_name(),
+    """Template context processor: ``branding`` (company name, footer, whether there is a logo),
+    read only when a template uses it."""
+
+    def values() -> dict[str, Any]:
+        row = current()
+        return {
+            "company_name": company_name(row),
             "footer": row.footer,
             "has_logo": bool(row.logo_type),
             "accent_colour": row.accent_colour,
         }
-    }
+
+    return {"branding": SimpleLazyObject(values)}

@@ -12,5 +12,3 @@ SURVEYS_MIN_SECONDS_ON_PAGE = 0
 # Two-factor for administrators is on in production; the suite's admins sign in without it,
 # except in tests/audit, which turn it on where it is what is tested.
 TWO_FACTOR_REQUIRED_FOR_ADMINS = False
-# Branding is kept per process for a minute in production; tests change it between requests.
-BRANDING_CACHE_SECONDS = 0

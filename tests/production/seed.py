@@ -41,6 +41,9 @@ EXCLUDED = {
     "i18n/setlang/": "POST-only language switch (the footer form posts to it)",
     "admin/dashboard/refresh/": "POST-only action",
     "admin/dashboard/views/save/": "POST-only action",
+    "branding/logo": "served only once a logo is uploaded (tests/triage/test_branding.py)",
+    "branding.css": "public stylesheet of customer pages: crawled with the customer pages",
+    "admin/dashboard/views/<int:view_id>/": "redirects to the page it saved (those are crawled)",
     "admin/dashboard/views/<int:view_id>/delete/": "POST-only action",
     "admin/triage/items/<int:item_id>/notes/": "POST-only action",
     "admin/triage/items/<int:item_id>/tags/": "POST-only action",
@@ -134,17 +137,7 @@ def seed() -> dict[str, object]:
     topic = Topic.objects.order_by("id").first()
     if topic is not None:
         action.topics.add(topic)
-    from engagement.dashboard.analysis.services import save_view
-
-    saved = save_view(
-        owner=user,
-        name="本番確認のクロス集計",
-        page="crosstab",
-        query="rows=nps_band&columns=touchpoint",
-        shared=True,
-    )
     params = {
-        "view_id": saved.id,
         "pk": Customer.objects.order_by("id").values_list("id", flat=True).first(),
         "topic_id": topic.id if topic else None,
         "report_id": Report.objects.filter(id=report.id).values_list("id", flat=True).first(),
@@ -159,6 +152,7 @@ def seed() -> dict[str, object]:
         reverse("surveys:public", args=[public_token]),
         reverse("surveys:unsubscribe", args=[unsubscribe_token]),
         reverse("surveys:personal", args=[fresh_token]) + "?lang=en",
+        reverse("branding-css"),
     ]
     del fresh
     return {

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
@@ -71,7 +72,7 @@ class CompareView(APIView):
             for prefix in ("", "a_", "b_")
             for name in FILTER_NAMES
         ],
-        responses={200: serializers.DictField(), **ERROR_RESPONSES},
+        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
         common, side_a, side_b = comparison_forms(request.query_params, filter_choices())
@@ -106,7 +107,7 @@ class CrosstabView(APIView):
             OpenApiParameter("columns", str, required=True),
             *(OpenApiParameter(name, str, required=False) for name in FILTER_NAMES),
         ],
-        responses={200: serializers.DictField(), **ERROR_RESPONSES},
+        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
         form = CrosstabForm(request.query_params, dimensions=crosstab.dimension_choices())
