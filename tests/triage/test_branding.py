@@ -147,3 +147,13 @@ def test_own_display_name_page(world, client) -> None:
     page = client.get("/admin/settings/profile/").content.decode()
     assert "お客様窓口 佐藤でございます" in page
     assert branding.display_name(world["agent"]) == "お客様窓口 佐藤"
+
+
+def test_dashboard_links_the_settings_pages(world, client) -> None:
+    client.force_login(world["administrator"])
+    body = client.get("/admin/dashboard/").content.decode()
+    assert 'href="/admin/settings/branding/"' in body and 'href="/admin/settings/profile/"' in body
+    client.force_login(world["product"])
+    body = client.get("/admin/dashboard/").content.decode()
+    assert 'href="/admin/settings/branding/"' not in body
+    assert 'href="/admin/settings/profile/"' in body
