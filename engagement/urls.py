@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("voc.api")),
     path("", include("voc.triage.api")),
     path("", include("engagement.dashboard.api")),
+    path("", include("engagement.dashboard.analysis.api")),
     path("", include("engagement.reports.api")),
     re_path(r"^(?P<path>[\s\S]*)$", views.api_not_found),
 ]
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", demo_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("engagement.platform.urls")),
     path("admin/dashboard/", include("engagement.dashboard.urls")),
     path("admin/triage/", include("voc.triage.urls")),
     path("admin/voc/", include("voc.urls")),

@@ -73,6 +73,9 @@ class Survey(TimeStampedModel):
         default=7,
         help_text=_("Send one reminder to those who have not answered this many days later."),
     )
+    # Language versions besides Japanese (the main version), e.g. ["en"]: the question texts of
+    # each come from the *_en fields; see surveys.languages.
+    other_languages = models.JSONField(_("other language versions"), default=list, blank=True)
     contact_interval_days = models.PositiveIntegerField(
         _("minimum days between surveys"),
         default=30,
@@ -95,6 +98,13 @@ class Survey(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def offered_languages(self) -> list[str]:
+        """Japanese first, then the other versions this survey has (``surveys.languages``)."""
+        from surveys.languages import offered
+
+        return offered(self)
 
 
 class Page(TimeStampedModel):
@@ -515,6 +525,9 @@ class Response(TimeStampedModel):
     empathy_index = models.FloatField(_("empathy index"), null=True, blank=True)
     attachment_index = models.FloatField(_("attachment index"), null=True, blank=True)
     awareness_index = models.FloatField(_("awareness index"), null=True, blank=True)
+    # The language version the customer answered in (answers of every version are analysed
+    # together; this only tells them apart).
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
     # Through a store or campaign link, and the URL parameters it was opened with: the survey's
     # allow-listed ones and those its conditions refer to.
     public_link = models.ForeignKey(

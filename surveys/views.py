@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from engagement.customers.models import Touchpoint
 from engagement.platform.errors import Conflict, InvalidInput
 from engagement.platform.forms import add_domain_error
-from surveys import ratelimits, selectors, services, tokens
+from surveys import languages, ratelimits, selectors, services, tokens
 from surveys.customer_pages import (
     already_answered_page,
     closed_page,
@@ -219,6 +219,16 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
+def _use_language(request: HttpRequest, survey: Survey, invitation: Any = None) -> str:
+    """Show the page in the survey's version for this customer (``surveys.languages``); the
+    customer's record is read only when the survey has another language than Japanese."""
+    customer = invitation.customer if invitation and len(languages.offered(survey)) > 1 else None
+    language = languages.choose(request, survey, customer)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
 # --- personal link ----------------------------------------------------------------------------
 
 
@@ -230,6 +240,7 @@ def personal(request: HttpRequest, token: str) -> HttpResponse:
         return invalid_link_page(request)
     invitation, response = state.invitation, state.response
     survey = invitation.survey
+    language = _use_language(request, survey, invitation)
     if response and response.status == ResponseStatus.COMPLETED:
         return already_answered_page(request, survey)
     if not is_open(survey, timezone.now()):
@@ -240,7 +251,11 @@ def personal(request: HttpRequest, token: str) -> HttpResponse:
         response=response,
         rows=state.answer_rows,
         start=lambda params: services.start_response(
-            survey=survey, invitation=invitation, now=timezone.now(), url_params=params
+            survey=survey,
+            invitation=invitation,
+            now=timezone.now(),
+            url_params=params,
+            language=language,
         ),
         here=reverse("surveys:personal", args=[token]),
         thanks=reverse("surveys:personal-thanks", args=[token]),
@@ -257,6 +272,7 @@ def personal_thanks(request: HttpRequest, token: str) -> HttpResponse:
     state = _invitation(token)
     if state is None:
         return invalid_link_page(request)
+    _use_language(request, state.invitation.survey, state.invitation)
     done = state.response is not None and state.response.status == ResponseStatus.COMPLETED
     if not done:
         return HttpResponseRedirect(reverse("surveys:personal", args=[token]), status=303)
@@ -276,6 +292,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
     survey, link = _public_target(token)
     if survey is None:
         return invalid_link_page(request)
+    language = _use_language(request, survey)
     response_id = request.session.get(_session_key(survey))
     found = (
         selectors.answering_public_response(response_id=response_id, survey=survey)
@@ -321,6 +338,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
             now=timezone.now(),
             public_link=link,
             url_params={**(request.session.pop(params_key, None) or {}), **params},
+            language=language,
         )
         request.session[_session_key(survey)] = created.id
         return created
@@ -342,6 +360,7 @@ def public_thanks(request: HttpRequest, token: str) -> HttpResponse:
     survey = _public_survey(token)
     if survey is None:
         return invalid_link_page(request)
+    _use_language(request, survey)
     response_id = request.session.get(_session_key(survey))
     done = (
         bool(response_id)

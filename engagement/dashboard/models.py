@@ -15,6 +15,7 @@ rebuilds the table (task ``dashboard.refresh_rollups``); ``RollupRun`` records e
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -91,3 +92,41 @@ class RollupRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SavedViewPage(models.TextChoices):
+    DASHBOARD = "dashboard", _("Engagement dashboard")
+    COMPARE = "compare", _("Comparison")
+    CROSSTAB = "crosstab", _("Crosstab")
+
+
+class SavedView(TimeStampedModel):
+    """A named selection of filters (and crosstab dimensions) on an analysis page.
+
+    The query string is the page's own: opening the view is opening the page with it, so a view
+    is shared by sending its URL; ``shared`` lists it for every colleague who opens the page.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    page = models.CharField(_("page"), max_length=20, choices=SavedViewPage.choices)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_analysis_views",
+        verbose_name=_("owner"),
+    )
+    shared = models.BooleanField(_("shared with colleagues"), default=False)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["page", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "page", "name"], name="saved_view_name_unique_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

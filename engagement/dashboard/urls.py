@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from engagement.dashboard import views
+from engagement.dashboard.analysis import views as analysis
 
 app_name = "dashboard"
 
@@ -13,4 +14,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("metrics/", views.customer_metrics, name="metrics"),
     path("metrics/csv/", views.customer_metrics_csv, name="metrics-csv"),
     path("customers/<int:pk>/", views.customer, name="customer"),
+    path("compare/", analysis.compare, name="compare"),
+    path("crosstab/", analysis.crosstab_page, name="crosstab"),
+    path("views/save/", analysis.save_view, name="save-view"),
+    path("views/<int:view_id>/", analysis.open_view, name="open-view"),
+    path("views/<int:view_id>/delete/", analysis.delete_view, name="delete-view"),
 ]

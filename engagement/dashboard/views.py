@@ -27,8 +27,9 @@ from engagement.customers.selectors.outcomes import DEFAULT_WINDOW_DAYS
 from engagement.customers.selectors.values import latest_fit
 from engagement.dashboard import drivers as key_drivers
 from engagement.dashboard import exports, panels, services, values
+from engagement.dashboard.analysis.selectors import saved_views_for
 from engagement.dashboard.customers import customer_timeline
-from engagement.dashboard.models import RollupRun
+from engagement.dashboard.models import RollupRun, SavedViewPage
 from engagement.dashboard.selectors import Filters, dashboard, filter_choices
 from engagement.platform.scope import sees_all_teams, sees_personal_data
 
@@ -136,6 +137,8 @@ def index(request: HttpRequest) -> HttpResponse:
             panels=[*panels.build_panels(data), *values.value_panels(segment=filters.segment)],
             query=query,
             query_string=urlencode(query),
+            page=SavedViewPage.DASHBOARD,
+            saved_views=saved_views_for(request.user, SavedViewPage.DASHBOARD),
         ),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -83,3 +84,48 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window}: {self.count}"
+
+
+class Branding(TimeStampedModel):
+    """The company's branding (one row): logo, accent colour, company name, sender and footer.
+
+    Read through ``engagement.platform.branding``; every wording that names the company
+    (「弊社」 in replies, e-mails, customer pages) comes from here.
+    """
+
+    company_name = models.CharField(_("company name"), max_length=100, blank=True)
+    sender_name = models.CharField(_("sender name of e-mails"), max_length=100, blank=True)
+    footer = models.TextField(
+        _("footer of e-mails and customer pages"), blank=True, max_length=1000
+    )
+    accent_colour = models.CharField(_("accent colour"), max_length=7, default="#1f5f8b")
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=True)
+    logo_type = models.CharField(_("logo type"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("branding")
+        verbose_name_plural = _("branding")
+
+    def __str__(self) -> str:
+        return self.company_name or str(_("Branding"))
+
+
+class StaffProfile(TimeStampedModel):
+    """What customers see of a staff member: the name replies are signed with."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    display_name = models.CharField(
+        _("display name"),
+        max_length=100,
+        blank=True,
+        help_text=_("The name replies to customers are signed with, e.g. 山田 花子."),
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return self.display_name

@@ -99,6 +99,8 @@ ROLES: dict[str, list[str]] = {
         "reports.*",
         "demo.*",
         "integrations.*",
+        "platform.view_branding",
+        "platform.change_branding",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -8,6 +8,7 @@ from typing import Any
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
@@ -101,6 +102,17 @@ class QuestionInline(admin.TabularInline):
 
 
 class SurveyForm(forms.ModelForm):
+    other_languages = forms.MultipleChoiceField(
+        label=gettext_lazy("other language versions"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(code, name) for code, name in settings.LANGUAGES if code != "ja"],
+        help_text=gettext_lazy(
+            "Japanese is always offered. The texts of the English version are the “(English)” "
+            "fields of pages, questions and choices."
+        ),
+    )
+
     class Meta:
         model = Survey
         fields = [
@@ -115,6 +127,7 @@ class SurveyForm(forms.ModelForm):
             "max_responses",
             "reminder_after_days",
             "contact_interval_days",
+            "other_languages",
         ]
 
     def clean(self) -> dict[str, Any]:

@@ -186,15 +186,20 @@ def start_response(
     public_link: PublicLink | None = None,
     url_params: Mapping[str, str] | None = None,
     is_test: bool = False,
+    language: str = "",
 ) -> Response:
     """The in-progress response of ``invitation`` (created on first use); a new anonymous
     response for a public link (``invitation=None``), with the store or campaign link it came
     through and its URL parameters (already cleaned). ``is_test``: a staff test through the
-    test link (any status of survey; never counted)."""
+    test link (any status of survey; never counted). ``language``: the version shown."""
     params = dict(url_params or {})
     if is_test:
         return Response.objects.create(
-            survey=survey, is_test=True, survey_version=survey.version, url_params=params
+            survey=survey,
+            is_test=True,
+            survey_version=survey.version,
+            url_params=params,
+            language=language,
         )
     _check_open(survey, now)
     if invitation is None:
@@ -203,6 +208,7 @@ def start_response(
             survey_version=survey.version,
             public_link=public_link if public_link and public_link.survey_id == survey.id else None,
             url_params=params,
+            language=language,
         )
     # Insert first, read only when it exists (one-to-one): one statement for a new respondent.
     # Outside a transaction the INSERT commits on its own; inside one it needs a savepoint so
@@ -213,6 +219,7 @@ def start_response(
         "customer_id": invitation.customer_id,
         "survey_version": survey.version,
         "url_params": params,
+        "language": language,
     }
     try:
         if transaction.get_connection().in_atomic_block:

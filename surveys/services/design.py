@@ -145,6 +145,7 @@ def create_template_survey(*, title: str, brand_name: str, wave: Wave, slug: str
         wave=wave,
         description=intro_ja,
         thank_you_message=thanks_ja,
+        other_languages=["en"],  # the template carries the English texts too
     )
     b = brand_name
     p1 = _page(survey, 1, gettext_noop("Recommendation"))

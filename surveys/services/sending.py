@@ -38,7 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import Customer
-from engagement.platform import outbox
+from engagement.platform import branding, outbox
 from engagement.platform.errors import DomainError
 from surveys.channels import line, sms
 from surveys.channels.base import OutgoingMessage, PermanentSendError, SendError, SendResult
@@ -259,10 +259,13 @@ def email_message(delivery: Delivery) -> EmailMessage:
             ]
         )
         subject = _subject(delivery, params)
+    footer = branding.footer()
+    if footer:
+        body = f"{body}\n\n--\n{footer}"
     return EmailMessage(
         subject=subject,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=branding.sender_address(),
         to=[delivery.invitation.customer.email],
     )
 

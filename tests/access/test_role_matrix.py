@@ -79,6 +79,10 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
     "": (lambda w: "/", ALL_200),
     "healthz": (lambda w: "/healthz", ALL_200),
     "i18n/setlang/": (lambda w: "/i18n/setlang/", S(*[(204, 302)] * 5)),
+    "admin/settings/branding/": (lambda w: reverse("branding"), S(LOGIN, 403, 403, 403, 200)),
+    "admin/settings/profile/": (lambda w: reverse("staff-profile"), S(LOGIN, 200, 200, 200, 200)),
+    "branding.css": (lambda w: reverse("branding-css"), ALL_200),
+    "branding/logo": (lambda w: reverse("branding-logo"), S(404, 404, 404, 404, 404)),
     "admin/dashboard/": (lambda w: reverse("dashboard:index"), DASHBOARD),
     "admin/dashboard/refresh/": (lambda w: reverse("dashboard:refresh"), POST_ONLY),
     "admin/dashboard/csv/<slug:panel>/": (
@@ -89,6 +93,20 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
     "admin/dashboard/drivers/csv/": (lambda w: reverse("dashboard:drivers-csv"), DASHBOARD),
     "admin/dashboard/metrics/": (lambda w: reverse("dashboard:metrics"), DASHBOARD),
     "admin/dashboard/metrics/csv/": (lambda w: reverse("dashboard:metrics-csv"), DASHBOARD),
+    "admin/dashboard/compare/": (lambda w: reverse("dashboard:compare"), DASHBOARD),
+    "admin/dashboard/crosstab/": (
+        lambda w: reverse("dashboard:crosstab") + "?rows=segment&columns=nps_band",
+        DASHBOARD,
+    ),
+    "admin/dashboard/views/save/": (lambda w: reverse("dashboard:save-view"), POST_ONLY),
+    "admin/dashboard/views/<int:view_id>/": (
+        lambda w: reverse("dashboard:open-view", args=[999999]),
+        S(LOGIN, 403, 403, 404, 404),
+    ),
+    "admin/dashboard/views/<int:view_id>/delete/": (
+        lambda w: reverse("dashboard:delete-view", args=[999999]),
+        POST_ONLY,
+    ),
     "admin/dashboard/customers/<int:pk>/": (
         lambda w: reverse("dashboard:customer", args=[w.customer_b.pk]),
         S(LOGIN, 404, 200, 403, 200),
@@ -356,6 +374,14 @@ TABLE: dict[str, tuple[Callable[[World], str], dict[str, Any]]] = {
         S(API_ANON, (404, 405), 405, 403, 405),
     ),
     "api/v1/dashboard/": (lambda w: "/api/v1/dashboard/", S(API_ANON, 403, 403, 200, 200)),
+    "api/v1/dashboard/compare/": (
+        lambda w: "/api/v1/dashboard/compare/",
+        S(API_ANON, 403, 403, 200, 200),
+    ),
+    "api/v1/dashboard/crosstab/": (
+        lambda w: "/api/v1/dashboard/crosstab/?rows=segment&columns=nps_band",
+        S(API_ANON, 403, 403, 200, 200),
+    ),
     "api/v1/reports/": (lambda w: "/api/v1/reports/", S(API_ANON, 403, 403, 200, 200)),
     "api/v1/^reports/(?P<report_id>-?[0-9]+)/$": (
         lambda w: f"/api/v1/reports/{w.objects['report'].pk}/",

@@ -40,6 +40,11 @@ from django.utils import timezone  # noqa: E402
 EXCLUDED = {
     "i18n/setlang/": "POST-only language switch (the footer form posts to it)",
     "admin/dashboard/refresh/": "POST-only action",
+    "admin/dashboard/views/save/": "POST-only action",
+    "branding/logo": "served only once a logo is uploaded (tests/triage/test_branding.py)",
+    "branding.css": "public stylesheet of customer pages: crawled with the customer pages",
+    "admin/dashboard/views/<int:view_id>/": "redirects to the page it saved (those are crawled)",
+    "admin/dashboard/views/<int:view_id>/delete/": "POST-only action",
     "admin/triage/items/<int:item_id>/notes/": "POST-only action",
     "admin/triage/items/<int:item_id>/tags/": "POST-only action",
     "admin/triage/items/<int:item_id>/tags/<int:tag_id>/remove/": "POST-only action",
@@ -162,6 +167,7 @@ def seed() -> dict[str, object]:
         reverse("surveys:widget", args=[tokens.make_token(widget.nonce, tokens.WIDGET)]),
         reverse("surveys:unsubscribe", args=[unsubscribe_token]),
         reverse("surveys:personal", args=[fresh_token]) + "?lang=en",
+        reverse("branding-css"),
     ]
     del fresh
     return {

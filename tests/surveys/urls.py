@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("engagement.platform.urls")),  # branding stylesheet and logo
     path("admin/", admin.site.urls),
     path("api/v1/", include("surveys.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

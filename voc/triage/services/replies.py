@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import Customer
-from engagement.platform import outbox
+from engagement.platform import branding, outbox
 from engagement.platform.errors import Conflict, InvalidInput, NotFound
 from voc.models import FeedbackItem, Topic
 
@@ -39,11 +39,13 @@ class NoContactPermission(Conflict):
 
 
 def company_name(item: FeedbackItem | None = None) -> str:
+    """The survey's brand for an answer to a survey, else the company name of the branding
+    settings (``engagement.platform.branding``: else ``COMPANY_NAME``, else 「弊社」)."""
     if item is not None and item.response_id:
         brand = item.response.survey.brand_name
         if brand:
             return brand
-    return getattr(settings, "COMPANY_NAME", "") or _("our company")
+    return branding.company_name()
 
 
 def fill_placeholders(text: str, values: dict[str, str]) -> str:
@@ -59,7 +61,7 @@ def placeholder_values(*, item: FeedbackItem, staff: Any) -> dict[str, str]:
             "customer_name": name,
             "feedback_excerpt": excerpt(item.text, 100),
             "received_date": timezone.localtime(item.received_at).strftime("%Y年%m月%d日"),
-            "staff_name": (staff.get_full_name() or staff.get_username()) if staff else "",
+            "staff_name": branding.display_name(staff) if staff else "",
             "company_name": company_name(item),
         }
 
@@ -166,10 +168,11 @@ def deliver_reply(*, reply_id: int) -> bool:
             reply.last_error = exc.message
             reply.save(update_fields=["state", "last_error", "updated_at"])
             return False
+        footer = branding.footer()
         EmailMessage(
             subject=reply.subject,
-            body=reply.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            body=f"{reply.body}\n\n--\n{footer}" if footer else reply.body,
+            from_email=branding.sender_address(),
             to=[reply.to_email],
         ).send(fail_silently=False)
         reply.state = ReplyState.SENT
@@ -235,7 +238,7 @@ def send_heard_you(*, topic_ids: list[int], message: str, actor: Any) -> HeardYo
         campaign.was_created = created  # type: ignore[attr-defined]
         if not created:
             return campaign
-        company = getattr(settings, "COMPANY_NAME", "") or company_name(None)
+        company = company_name(None)
         with translation.override(settings.LANGUAGE_CODE):
             subject = _("Your feedback has reached us — %(company)s") % {"company": company}
         alerts = [

@@ -1,0 +1,65 @@
+"""Writes of the analysis pages: saved views."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from engagement.dashboard.models import SavedView, SavedViewPage
+from engagement.platform.errors import DomainError
+
+ALLOWED_PARAMETERS = {
+    SavedViewPage.DASHBOARD: {
+        "wave", "survey", "date_from", "date_to", "segment", "touchpoint", "window",
+    },
+    SavedViewPage.COMPARE: {
+        *(f"{side}_{name}" for side in ("a", "b") for name in (
+            "wave", "survey", "date_from", "date_to", "store", "touchpoint", "nps_band", "segment"
+        )),
+        "wave", "survey", "date_from", "date_to", "store", "touchpoint", "nps_band", "segment",
+    },
+    SavedViewPage.CROSSTAB: {
+        "wave", "survey", "date_from", "date_to", "store", "touchpoint", "nps_band", "segment",
+        "rows", "columns", "percent",
+    },
+}  # fmt: skip
+
+
+class SavedViewError(DomainError):
+    pass
+
+
+def _clean_query(page: str, query: str) -> str:
+    allowed = ALLOWED_PARAMETERS[SavedViewPage(page)]
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k in allowed and v]
+    return urlencode(sorted(pairs))
+
+
+@transaction.atomic
+def save_view(*, owner: Any, name: str, page: str, query: str, shared: bool) -> SavedView:
+    """Save (or overwrite, by name) the owner's view of ``page`` with the filters in ``query``."""
+    name = name.strip()
+    if not name:
+        raise SavedViewError(_("Give the view a name."))
+    if len(name) > 100:
+        raise SavedViewError(_("The name is too long (100 characters at most)."))
+    if page not in SavedViewPage.values:
+        raise SavedViewError(_("This page cannot be saved as a view."))
+    cleaned = _clean_query(page, query)
+    if len(cleaned) > 2000:
+        raise SavedViewError(_("The filters are too long to be saved."))
+    view, _created = SavedView.objects.update_or_create(
+        owner=owner, page=page, name=name, defaults={"query": cleaned, "shared": shared}
+    )
+    return view
+
+
+@transaction.atomic
+def delete_view(*, owner: Any, view_id: int) -> None:
+    """Delete one of the owner's saved views (someone else's is not found)."""
+    deleted, _rows = SavedView.objects.filter(owner=owner, pk=view_id).delete()
+    if not deleted:
+        raise SavedViewError(_("There is no such saved view of yours."))

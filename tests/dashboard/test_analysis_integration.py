@@ -1,0 +1,42 @@
+"""On PostgreSQL: the comparison and the crosstab with the JSON attribute filters and
+dimensions (store), and a bounded number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from engagement.dashboard.analysis import comparison, crosstab
+from engagement.dashboard.analysis.filters import AnalysisFilters, filter_choices
+from tests.dashboard.test_compare import add_question, answer
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def test_store_sides_and_store_crosstab_on_postgresql(build, django_user_model) -> None:
+    assert connection.vendor == "postgresql"
+    user = django_user_model.objects.create_superuser(username="boss", password="pw-1234567")
+    csat = add_question(build.survey1, "csat", "rating", "満足度")
+    for i in range(40):
+        store = "渋谷店" if i % 2 else "梅田店"
+        r = build.response(build.customer(attributes={"store": store}), score=10 if i % 2 else 4)
+        answer(r, csat, 5 if i % 2 else 2)
+    assert ("渋谷店", "渋谷店") in filter_choices()["stores"]
+    with CaptureQueriesContext(connection) as queries:
+        result = comparison.compare(
+            a=AnalysisFilters(store="梅田店"), b=AnalysisFilters(store="渋谷店"), user=user
+        )
+    assert len(queries) <= 12
+    assert (result.n_a, result.n_b) == (20, 20)
+    assert result.nps.difference.value == pytest.approx(200)
+    assert result.questions[0].difference.value == pytest.approx(3)
+    table = crosstab.crosstab(
+        rows="attr:store", columns="nps_band", filters=AnalysisFilters(), user=user
+    )
+    counts = {
+        label: [cell.count for cell in line]
+        for (_v, label), line in zip(table.row_values, table.cells, strict=True)
+    }
+    assert [label for _v, label in table.column_values] == ["推奨者", "批判者"]
+    assert counts == {"梅田店": [0, 20], "渋谷店": [20, 0]}

@@ -1,0 +1,100 @@
+"""Language versions: Japanese always, others per survey; the customer's language from their
+record, the link or Accept-Language; answers of every version analysed together."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from surveys import languages
+from surveys.models import Response
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.surveys.urls")]
+
+EN_NPS = "How likely is it that you would recommend さくらカフェ to a friend or colleague?"
+JA_NPS = "さくらカフェを友人や同僚にすすめる可能性"
+
+
+def link(survey, customer) -> str:
+    from surveys import services
+
+    [(_invitation, token)] = services.create_invitations(
+        survey=survey, customers=[customer], now=timezone.now()
+    )
+    return f"/s/{token}/"
+
+
+def with_english(survey):
+    survey.other_languages = ["en", "xx", "en"]
+    survey.save(update_fields=["other_languages"])
+    return survey
+
+
+def test_offered_versions_and_accept_language() -> None:
+    class S:
+        other_languages = ["en", "xx", "ja", "en"]
+
+    assert languages.offered(S()) == ["ja", "en"]
+    assert languages.from_accept_language("fr-FR,en-US;q=0.8,ja;q=0.5", ["ja", "en"]) == "en"
+    assert languages.from_accept_language("fr-FR,de;q=0.8", ["ja", "en"]) is None
+    assert languages.from_accept_language("en-GB", ["ja"]) is None
+
+
+def test_customer_record_chooses_the_english_version(client, survey, customer) -> None:
+    customer.attributes = {"language": "en"}
+    customer.save()
+    url = link(with_english(survey), customer)
+    html = client.get(url).content.decode()
+    assert '<html lang="en">' in html and EN_NPS in html and JA_NPS not in html
+    client.post(url, {"page": "1", "action": "next", "q-nps": "9"})
+    assert Response.objects.get().language == "en"
+
+
+def test_no_english_version_means_japanese_whatever_the_record(client, survey, customer) -> None:
+    assert survey.other_languages == ["en"]  # the template survey has English texts
+    survey.other_languages = []
+    survey.save(update_fields=["other_languages"])
+    customer.attributes = {"language": "en"}
+    customer.save()
+    url = link(survey, customer)
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="ja">' in html and JA_NPS in html
+    assert 'hreflang="en"' not in html  # no link to a version the survey does not have
+
+
+def test_accept_language_and_the_link_choose_the_version(client, survey, customer) -> None:
+    url = link(with_english(survey), customer)
+    assert EN_NPS in client.get(url, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert JA_NPS in client.get(url, HTTP_ACCEPT_LANGUAGE="fr,ja;q=0.5").content.decode()
+    # the link's ?lang=ja is remembered and wins over the browser and the record
+    customer.attributes = {"language": "en"}
+    customer.save()
+    assert client.get(url + "?lang=ja").status_code == 303
+    assert JA_NPS in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_answers_of_both_versions_are_analysed_together(
+    survey, customer, django_user_model
+) -> None:
+    from engagement.customers.models import Customer
+    from engagement.dashboard.analysis import crosstab
+    from engagement.dashboard.analysis.filters import AnalysisFilters
+    from surveys import services
+
+    with_english(survey)
+    other = Customer.objects.create(external_id="C-002", attributes={"language": "en"})
+    for person, language, score in ((customer, "ja", 9), (other, "en", 3)):
+        [(invitation, _token)] = services.create_invitations(
+            survey=survey, customers=[person], now=timezone.now()
+        )
+        response = services.start_response(
+            survey=survey, invitation=invitation, now=timezone.now(), language=language
+        )
+        services.save_answers(response=response, values={"nps": score}, now=timezone.now())
+    Response.objects.update(status="completed", submitted_at=timezone.now(), nps_category="")
+    user = django_user_model.objects.create_superuser(username="boss", password="pw-1234567")
+    table = crosstab.crosstab(
+        rows="q:nps", columns="language", filters=AnalysisFilters(), user=user
+    )
+    assert [label for _v, label in table.column_values] == ["日本語", "英語"]
+    assert table.row_totals == [1, 1] and table.total == 2
