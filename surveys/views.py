@@ -117,7 +117,7 @@ def answer_survey(
     *,
     survey: Survey,
     response: Response | None,
-    rows: list[dict[str, Any]] | None,
+    rows: list[dict[str, Any]] | None = None,
     start: Callable[[dict[str, str]], Response],
     here: str,
     thanks: str,
