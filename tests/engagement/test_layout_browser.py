@@ -58,6 +58,8 @@ MEASURE = """() => {
 def _screenshot_dir() -> Path:
     folder = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "var" / "screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
+    for old in [*folder.glob("staff-*.jpg"), *folder.glob("customer-*.jpg")]:
+        old.unlink()  # this run's pages only
     return folder
 
 

@@ -225,7 +225,7 @@ def test_copy_survey_for_next_wave_and_admin_results(client, survey, wave, custo
     admin = User.objects.create_superuser("admin", "a@example.jp", "x")
     client.force_login(admin)
     page = client.get(f"/admin/surveys/survey/{survey.id}/change/").content.decode()
-    assert "NPS 100.0" in page and "少数" in page
+    assert "NPS 100.0" in page and "参考値（n=1）" in page  # one answer: a reference value
     r = client.post(
         f"/admin/surveys/survey/{survey.id}/copy/",
         {"title": "次回", "slug": "next-wave", "wave": later.id},
