@@ -128,9 +128,11 @@ DENY = {
 }
 # Internal codes that are no names for people ("Repeat rate (001)").
 CODES = re.compile(r"[（(]00\d[）)]")
-# Placeholders, tags, URLs, e-mail addresses and command names (refresh_customer_values).
+# Placeholders, tags, URLs, e-mail addresses, command names (refresh_customer_values), literal
+# values in backquotes (`page`) and product names written in Latin script in Japanese too.
 PLACEHOLDERS = re.compile(
     r"%\([^)]*\)[sdfr]|%[sdf]|\{[^}]*\}|<[^>]+>|https?://\S+|\S+@\S+|[A-Za-z]+(?:_[A-Za-z]+)+"
+    r"|`[^`]*`|Microsoft Teams|Teams"
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
