@@ -163,6 +163,8 @@ SURVEYS_PUBLIC_START_LIMITS = {
 }
 # A page posted sooner than this after it was shown is shown again (bots post at once).
 SURVEYS_MIN_SECONDS_ON_PAGE = float(env("SURVEYS_MIN_SECONDS_ON_PAGE", "2") or 2)
+# PostgreSQL: a page of partial answers commits without waiting for the disk (the submit waits).
+SURVEYS_ASYNC_PAGE_SAVES = env_bool("SURVEYS_ASYNC_PAGE_SAVES", True)
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -18,6 +18,7 @@ from engagement.platform.errors import Conflict
 from surveys import selectors, services
 from surveys.models import Answer, Invitation, Response, ResponseStatus, SurveyStatus
 from surveys.services.answering import answer_rows, values_of
+from tests.surveys.conftest import FULL_ANSWERS
 from tests.surveys.test_views import AWARENESS, answer_all, post, url_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.surveys.urls")]
@@ -30,8 +31,11 @@ def _statements(captured: CaptureQueriesContext) -> list[str]:
     return [
         q["sql"]
         for q in captured.captured_queries
-        if q["sql"].split()[0] not in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}
+        if q["sql"].split()[0] not in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "SET"}
     ]
+
+
+ASYNC = "SET LOCAL synchronous_commit = off"
 
 
 def test_answering_invitation_is_what_the_orm_reads(invitation_token):
@@ -69,6 +73,7 @@ def test_answering_invitation_is_what_the_orm_reads(invitation_token):
     assert selectors.answering_invitation(nonce="not-a-nonce") is None
 
 
+@pytest.mark.django_db(transaction=True)  # the page save owns its transaction, as in production
 def test_a_page_costs_a_fixed_small_number_of_statements(client, invitation_token):
     _, token = invitation_token
     url = url_of(token)
@@ -85,6 +90,8 @@ def test_a_page_costs_a_fixed_small_number_of_statements(client, invitation_toke
     statements = _statements(captured)
     assert len(statements) == read + 2, statements
     assert statements[-2].startswith("UPDATE") and "ON CONFLICT" in statements[-1]
+    # PostgreSQL: the page save's own transaction does not wait for the disk.
+    assert [q["sql"] for q in captured.captured_queries].count(ASYNC) == (1 if ARRAYS else 0)
     with CaptureQueriesContext(connection) as captured:
         assert client.get(f"{url}thanks/").status_code == 303  # not submitted yet: back
     assert len(_statements(captured)) == 1  # the answers are read with it, or not at all
@@ -149,3 +156,38 @@ def test_a_page_save_replaces_and_removes_earlier_answers(invitation_token):
         services.save_answers(
             response=Response(id=10**9, survey=survey), values={"nps": 1}, now=timezone.now()
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_submit_waits_for_the_disk_and_flushes_the_page_saves(client, invitation_token):
+    invitation, token = invitation_token
+    url = url_of(token)
+    post(client, url, {"page": "1", "action": "next", "q-nps": "2"})
+    post(client, url, {"page": "2", "action": "next", "q-reason_detractor": "遅い"})
+    post(client, url, {"page": "3", "action": "next", **AWARENESS})
+    post(client, url, {"page": "4", "action": "next", "q-touchpoint": "store"})
+    with CaptureQueriesContext(connection) as captured:
+        r = post(client, url, {"page": "5", "action": "next", "q-csat": "2"})
+    assert r.status_code == 303 and r["Location"].endswith("/thanks/")
+    sql = [q["sql"] for q in captured.captured_queries]
+    if ARRAYS:
+        # The last page's save is asynchronous; the submit after it is an ordinary commit,
+        # which also makes every earlier asynchronous commit durable.
+        first_commit = sql.index("COMMIT")
+        assert sql.count(ASYNC) == 1 and sql.index(ASYNC) < first_commit
+        assert "COMMIT" in sql[first_commit + 1 :]
+    else:
+        assert ASYNC not in sql
+    assert Response.objects.get(invitation=invitation).status == ResponseStatus.COMPLETED
+
+
+def test_a_service_call_inside_a_transaction_keeps_its_commit_synchronous(invitation_token):
+    invitation, _ = invitation_token
+    with CaptureQueriesContext(connection) as captured:
+        services.submit_response(
+            survey=invitation.survey,
+            invitation=invitation,
+            answers=FULL_ANSWERS,
+            now=timezone.now(),
+        )
+    assert ASYNC not in [q["sql"] for q in captured.captured_queries]
