@@ -273,6 +273,8 @@ def test_a_large_feedback_import_enqueues_its_analysis_for_the_worker(
         timeout=120,
     )
     assert all("有効期限" in "".join(item.tokens) for item in FeedbackItem.objects.all())
+    # Every message the import enqueued (analysis chunks, triage batches) is done by the worker.
+    wait(lambda: not OutboxMessage.objects.exclude(state="done").exists(), timeout=120)
 
 
 def test_ids_repeated_in_the_file_are_found_in_sql_and_nothing_is_written():
