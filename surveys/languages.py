@@ -51,13 +51,13 @@ def from_accept_language(header: str, languages: list[str]) -> str | None:
     return None
 
 
-def choose(request: HttpRequest, survey: Any, customer: Any = None) -> str:
-    """The language of this customer page (see the module's docstring for the order)."""
+def choose(request: HttpRequest, survey: Any, attributes: Any = None) -> str:
+    """The language of this customer page (see the module's docstring for the order);
+    ``attributes``: the customer's record (``Customer.attributes``), personal links only."""
     languages = offered(survey)
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     if chosen in languages:
         return chosen
-    attributes = getattr(customer, "attributes", None)
     if isinstance(attributes, dict):
         recorded = _base(str(attributes.get("language") or ""))
         if recorded in languages:

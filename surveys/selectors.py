@@ -296,6 +296,8 @@ class AnsweringState:
     invitation: Invitation
     response: Response | None
     answer_rows: list[dict[str, Any]] | None
+    # The customer's attributes (``language`` chooses the survey's version), read with it.
+    customer_attributes: dict[str, Any] = field(default_factory=dict)
 
 
 def _answer_rows_column(response_ref: str) -> ArraySubquery:
@@ -333,6 +335,7 @@ def _answering_read(alias: str, vendor: str) -> _CompiledRead:
         *_attnames(Invitation),
         *(f"survey__{name}" for name in _attnames(Survey)),
         *(f"response__{name}" for name in _attnames(Response)),
+        "customer__attributes",
     ]
     query = Invitation.objects.using(alias).filter(nonce=_NONCE_MARK).order_by()
     arrays = vendor == "postgresql"
@@ -375,8 +378,11 @@ def answering_invitation(*, nonce: str) -> AnsweringState | None:
         response = Response.from_db(connection.alias, response_names, row[b:c])
         response.survey = survey
         invitation.response = response  # both directions of the one-to-one, cached
-    rows = (row[c] or []) if read.arrays else None
-    return AnsweringState(invitation=invitation, response=response, answer_rows=rows)
+    attributes = row[c] if isinstance(row[c], dict) else {}
+    rows = (row[c + 1] or []) if read.arrays else None
+    return AnsweringState(
+        invitation=invitation, response=response, answer_rows=rows, customer_attributes=attributes
+    )
 
 
 def answering_public_response(

@@ -219,11 +219,12 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _use_language(request: HttpRequest, survey: Survey, invitation: Any = None) -> str:
-    """Show the page in the survey's version for this customer (``surveys.languages``); the
-    customer's record is read only when the survey has another language than Japanese."""
-    customer = invitation.customer if invitation and len(languages.offered(survey)) > 1 else None
-    language = languages.choose(request, survey, customer)
+def _use_language(
+    request: HttpRequest, survey: Survey, attributes: dict[str, Any] | None = None
+) -> str:
+    """Show the page in the survey's version for this customer (``surveys.languages``);
+    ``attributes``: the customer's record, read with the invitation."""
+    language = languages.choose(request, survey, attributes)
     translation.activate(language)
     request.LANGUAGE_CODE = language
     return language
@@ -240,7 +241,7 @@ def personal(request: HttpRequest, token: str) -> HttpResponse:
         return invalid_link_page(request)
     invitation, response = state.invitation, state.response
     survey = invitation.survey
-    language = _use_language(request, survey, invitation)
+    language = _use_language(request, survey, state.customer_attributes)
     if response and response.status == ResponseStatus.COMPLETED:
         return already_answered_page(request, survey)
     if not is_open(survey, timezone.now()):
@@ -272,7 +273,7 @@ def personal_thanks(request: HttpRequest, token: str) -> HttpResponse:
     state = _invitation(token)
     if state is None:
         return invalid_link_page(request)
-    _use_language(request, state.invitation.survey, state.invitation)
+    _use_language(request, state.invitation.survey, state.customer_attributes)
     done = state.response is not None and state.response.status == ResponseStatus.COMPLETED
     if not done:
         return HttpResponseRedirect(reverse("surveys:personal", args=[token]), status=303)

@@ -206,6 +206,17 @@ def _rate_limit_cache_state() -> Iterator[None]:
     ratelimits.reset_cache_state()
 
 
+@pytest.fixture(autouse=True)
+def _no_branding_from_an_earlier_test() -> Iterator[None]:
+    """The branding a process keeps (``engagement.platform.branding``) must not outlive the test
+    database rows it was read from."""
+    from engagement.platform import branding
+
+    branding.forget_cached()
+    yield
+    branding.forget_cached()
+
+
 # --- a real browser ---------------------------------------------------------------------------
 
 

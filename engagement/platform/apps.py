@@ -8,3 +8,12 @@ class PlatformConfig(AppConfig):
     name = "engagement.platform"
     label = "platform"
     verbose_name = _("Platform")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from engagement.platform import branding
+        from engagement.platform.models import Branding
+
+        post_save.connect(branding.forget_cached, sender=Branding, dispatch_uid="branding-cache")
+        post_delete.connect(branding.forget_cached, sender=Branding, dispatch_uid="branding-cache-d")

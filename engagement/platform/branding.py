@@ -1,6 +1,8 @@
 """Branding and staff display names: reads, the one write, and the WCAG contrast check.
 
-- ``current()``: the branding row (one small query; templates read it only when they use it).
+- ``current()``: the branding row (one small query, then kept by the process for
+  ``BRANDING_CACHE_SECONDS``; a save clears this process's copy at once, the other workers'
+  expire within those seconds — customer pages read it on every request).
 - ``company_name()``: the company's name as customers read it — the branding's name, else the
   ``COMPANY_NAME`` setting, else 「弊社」 (the translation of "our company").
 - ``display_name(user)``: the staff member's display name (``StaffProfile``), else their full
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import re
+import time
 from email.utils import formataddr
 from typing import Any
 
@@ -49,10 +52,25 @@ def contrast_ratio(foreground: str, background: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+_cached: tuple[float, Branding] | None = None
+
+
 def current() -> Branding:
-    """The branding (without the logo's bytes): one primary-key query, no cache (a process
-    cache would go stale in the other workers, a network cache would make pages wait on Redis)."""
-    return Branding.objects.defer("logo").filter(pk=1).first() or Branding(pk=1)
+    """The branding (without the logo's bytes): one primary-key query, kept by this process for
+    ``BRANDING_CACHE_SECONDS`` (a network cache would make pages wait on Redis)."""
+    global _cached
+    now = time.monotonic()
+    if _cached is not None and _cached[0] > now:
+        return _cached[1]
+    row = Branding.objects.defer("logo").filter(pk=1).first() or Branding(pk=1)
+    _cached = (now + float(getattr(settings, "BRANDING_CACHE_SECONDS", 10)), row)
+    return row
+
+
+def forget_cached(**_kwargs: Any) -> None:
+    """Drop this process's copy (connected to ``Branding``'s save and delete signals)."""
+    global _cached
+    _cached = None
 
 
 def logo() -> tuple[bytes, str] | None:
