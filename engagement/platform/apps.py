@@ -16,4 +16,4 @@ class PlatformConfig(AppConfig):
         from engagement.platform.models import Branding
 
         post_save.connect(branding.forget_cached, sender=Branding, dispatch_uid="branding-cache")
-        post_delete.connect(branding.forget_cached, sender=Branding, dispatch_uid="branding-cache-d")
+        post_delete.connect(branding.forget_cached, sender=Branding, dispatch_uid="branding-del")
