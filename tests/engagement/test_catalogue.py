@@ -129,10 +129,11 @@ DENY = {
 # Internal codes that are no names for people ("Repeat rate (001)").
 CODES = re.compile(r"[（(]00\d[）)]")
 # Placeholders, tags, URLs, e-mail addresses, command names (refresh_customer_values), literal
-# values in backquotes (`page`) and product names written in Latin script in Japanese too.
+# values quoted as 「page」 (lower-case identifiers) and product names written in Latin script
+# in Japanese too.
 PLACEHOLDERS = re.compile(
     r"%\([^)]*\)[sdfr]|%[sdf]|\{[^}]*\}|<[^>]+>|https?://\S+|\S+@\S+|[A-Za-z]+(?:_[A-Za-z]+)+"
-    r"|`[^`]*`|Microsoft Teams|Teams"
+    r"|「[a-z_]+」|Microsoft Teams|Teams"
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 

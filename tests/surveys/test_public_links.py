@@ -116,7 +116,7 @@ def test_bad_parameter_names_are_refused_in_japanese(survey, key):
         UrlParameter(survey=survey, key=key).full_clean()
     assert caught.value.message_dict["key"] == [
         "英小文字で始まる 1〜40 文字の英小文字・数字・_ を使ってください"
-        "（page、action、started は使えません）。"
+        "（「page」「action」「started」は使えません）。"
     ]
 
 
