@@ -387,6 +387,26 @@ def compute_report(
     }
 
 
+def _same_scope_before(report: Report) -> Any:
+    return Report.objects.filter(
+        product_area_id=report.product_area_id,
+        segment=report.segment,
+        touchpoint=report.touchpoint,
+        survey_id=report.survey_id,
+        period_end__lt=report.period_end,
+    ).exclude(id=report.id)
+
+
+def earlier_report_in_progress(*, report: Report) -> bool:
+    """Whether an earlier report of the same scope is still waiting or being generated (the one
+    ``report`` will be compared with may not be finished yet)."""
+    return (
+        _same_scope_before(report)
+        .filter(status__in=[ReportStatus.PENDING, ReportStatus.RUNNING])
+        .exists()
+    )
+
+
 def previous_report(*, report: Report) -> Report | None:
     """The latest finished report before ``report`` with the same scope."""
     return (

@@ -92,13 +92,21 @@ def _set_progress(report_id: int, percent: int) -> None:
     Report.objects.filter(id=report_id).update(progress=percent, updated_at=timezone.now())
 
 
+class EarlierReportPending(Exception):
+    """An earlier report of the same scope is not finished: this one, compared with it, waits
+    (transient: the task retries with back-off)."""
+
+
 def generate_report(*, report_id: int) -> Report:
-    """Compute the report and store its snapshot. Running it again on a done report is a no-op."""
+    """Compute the report and store its snapshot. Running it again on a done report is a no-op.
+    Raises ``EarlierReportPending`` while the report it is compared with is still generated."""
     report = Report.objects.select_related("product_area", "survey").filter(id=report_id).first()
     if report is None:
         raise NotFound(_("This report does not exist."))
     if report.status == ReportStatus.DONE:
         return report
+    if selectors.earlier_report_in_progress(report=report):
+        raise EarlierReportPending(report_id)
     Report.objects.filter(id=report_id).update(
         status=ReportStatus.RUNNING, progress=1, error="", updated_at=timezone.now()
     )

@@ -10,7 +10,16 @@ from engagement.platform.outbox import OutboxTask
 from engagement.reports import services
 
 
-@shared_task(base=OutboxTask, name="reports.generate_report", ignore_result=True)
+@shared_task(
+    base=OutboxTask,
+    name="reports.generate_report",
+    ignore_result=True,
+    # Compared with an earlier report that is still being generated: wait for it.
+    autoretry_for=(services.EarlierReportPending,),
+    retry_backoff=2,
+    retry_backoff_max=30,
+    max_retries=20,
+)
 def generate_report(*, report_id: int) -> None:
     services.generate_report(report_id=report_id)
 

@@ -104,3 +104,20 @@ def test_topics_ranked_by_the_predicted_clv_of_who_raised_them():
     client.force_login(get_user_model().objects.create_superuser(username="a", password="x-9-y"))
     page = client.get(f"/reports/{report.id}/").content.decode()
     assert 'id="value-topics"' in page and "¥91,000" in page  # yen with separators
+
+
+@pytest.mark.django_db
+def test_a_report_waits_for_the_earlier_report_it_is_compared_with():
+    from engagement.reports.models import Report, ReportStatus
+    from engagement.reports.services import EarlierReportPending, generate_report
+
+    earlier = Report.objects.create(period_start=date(2026, 1, 1), period_end=date(2026, 6, 30))
+    later = Report.objects.create(period_start=date(2026, 7, 1), period_end=date(2026, 12, 31))
+    with pytest.raises(EarlierReportPending):
+        generate_report(report_id=later.id)
+    later.refresh_from_db()
+    assert later.status == ReportStatus.PENDING  # not failed: the task retries
+    generate_report(report_id=earlier.id)
+    generate_report(report_id=later.id)
+    later.refresh_from_db()
+    assert later.status == ReportStatus.DONE and later.data["previous_report_id"] == earlier.id
