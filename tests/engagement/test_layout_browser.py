@@ -25,7 +25,7 @@ WIDTHS = (1920, 1366, 390)
 INBOX = "/admin/voc/feedbackitem/"
 # Not HTML pages: downloads, JSON, images, the health check, the API schema.
 NOT_PAGES = re.compile(
-    r"(\.csv|\.xlsx|\.svg|/csv/|/qrcode/|/jsi18n/|/healthz|/api/schema/|/export\.|/progress/)"
+    r"(\.csv|\.xlsx|\.svg|\.png|\.css|\.js$|/csv/|/qrcode/|/jsi18n/|/healthz|/api/schema/|/export\.|/progress/)"
 )
 
 MEASURE = """() => {
