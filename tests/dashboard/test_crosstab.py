@@ -175,3 +175,34 @@ def test_dashboard_filters_saved_as_a_view_and_linked_to_the_analysis_pages(worl
     assert crossed.context["result"].total == 91
     none = client.get("/admin/dashboard/crosstab/?touchpoint=store&rows=nps_band&columns=q:plan")
     assert none.context["result"].total == 0
+
+
+def test_store_links_and_url_parameters_are_dimensions(world, build) -> None:
+    from surveys.links import LinkSource, PublicLink, UrlParameter
+
+    _build, user = world
+    UrlParameter.objects.create(survey=build.survey1, key="store")
+    UrlParameter.objects.create(survey=build.survey1, key="order")  # one order: never offered
+    shibuya = PublicLink.objects.create(
+        survey=build.survey1, name="渋谷店", source=LinkSource.STORE, source_value="shibuya"
+    )
+    for i in range(6):
+        r = build.response(build.customer(segment="gold"), score=9 if i % 2 else 3)
+        r.public_link = shibuya
+        r.url_params = {"store": "shibuya" if i < 4 else "umeda", "order": f"A{i}"}
+        r.save(update_fields=["public_link", "url_params"])
+    codes = dict(crosstab.dimension_choices())
+    assert "param:store" in codes and "link" in codes and "param:order" not in codes
+    with pytest.raises(crosstab.UnknownDimension):
+        crosstab.crosstab(
+            rows="param:order", columns="nps_band", filters=AnalysisFilters(), user=user
+        )
+    by_param = crosstab.crosstab(
+        rows="param:store", columns="nps_band", filters=AnalysisFilters(), user=user
+    )
+    totals = dict(zip([v for v, _ in by_param.row_values], by_param.row_totals, strict=True))
+    assert totals == {"shibuya": 4, "umeda": 2}
+    by_link = crosstab.crosstab(
+        rows="link", columns="nps_band", filters=AnalysisFilters(), user=user
+    )
+    assert by_link.row_values == [(str(shibuya.pk), "渋谷店")] and by_link.row_totals == [6]

@@ -36,6 +36,7 @@ from engagement.customers.models import Customer, Touchpoint
 from engagement.dashboard.analysis.filters import AnalysisFilters, responses
 from engagement.platform import statistics
 from engagement.platform.masking import EMAIL_RE, PHONE_RE
+from surveys.links import PublicLink, UrlParameter
 from surveys.models import Answer, Choice, NpsCategory, Question, QuestionKind, Wave
 
 QUESTION_KINDS = (
@@ -47,6 +48,10 @@ QUESTION_KINDS = (
 )
 IDENTIFYING_KEYS = re.compile(
     r"phone|tel|mobile|mail|address|name|birth|id$|電話|携帯|住所|氏名|名前|メール|生年月日", re.I
+)
+# URL parameters that point at one order or person are no segment (order=A123).
+IDENTIFYING_PARAMETERS = re.compile(
+    r"order|receipt|number|no$|code$|token|" + IDENTIFYING_KEYS.pattern, re.I
 )
 Z_MARK = float(statistics.Z95)
 MAX_VALUES = 50  # a dimension with more distinct values keeps the 50 largest
@@ -72,7 +77,11 @@ def dimension_choices() -> list[tuple[str, str]]:
         ("touchpoint", _("Touchpoint")),
         ("nps_band", _("NPS band")),
         ("language", _("Language version")),
+        ("link", _("Store or campaign link")),
     ]
+    for key in UrlParameter.objects.order_by("key").values_list("key", flat=True).distinct():
+        if not IDENTIFYING_PARAMETERS.search(key):
+            found.append((f"param:{key}", _("URL parameter: %(name)s") % {"name": key}))
     seen: set[str] = set()
     for key, text in (
         Question.objects.filter(kind__in=QUESTION_KINDS)
@@ -131,6 +140,23 @@ def _values(dim: Dimension, side: QuerySet) -> tuple[dict[int, list[str]], dict[
         for pk, language in side.values_list("pk", "language"):
             values[pk].append(language or "ja")
         labels = {value: str(label) for value, label in settings.LANGUAGES}
+    elif code == "link":
+        for pk, link_id in side.exclude(public_link__isnull=True).values_list("pk", "public_link"):
+            values[pk].append(str(link_id))
+        labels = {
+            str(pk): name
+            for pk, name in PublicLink.objects.order_by("name").values_list("pk", "name")
+        }
+    elif code.startswith("param:"):
+        name = code[6:]
+        for pk, value in (
+            side.annotate(_value=KeyTextTransform(name, "url_params"))
+            .exclude(_value__isnull=True)
+            .values_list("pk", "_value")
+        ):
+            text = str(value).strip()
+            if text:
+                values[pk].append(text)
     elif code.startswith("attr:"):
         name = code[5:]
         for pk, value in (
