@@ -27,7 +27,7 @@ from engagement.platform.masking import mask_for
 from surveys import services
 from surveys.links import PARAMETER_KEY
 from surveys.models import Answer, Invitation, Response, Survey
-from surveys.services.distribution import personal_url
+from surveys.services.links import personal_url
 
 
 class SurveySerializer(serializers.ModelSerializer):

@@ -274,7 +274,7 @@ def open_surveys() -> QuerySet[Survey]:
 
 def invitation_links(*, survey: Survey) -> list[tuple[str, str]]:
     """``(customer external id, personal URL)`` for each invitation of ``survey``."""
-    from surveys.services.distribution import personal_url
+    from surveys.services.links import personal_url
 
     invitations = (
         Invitation.objects.filter(survey=survey, customer__forgotten_at__isnull=True)

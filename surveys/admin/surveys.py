@@ -35,7 +35,7 @@ from surveys.models import (
     Survey,
     Wave,
 )
-from surveys.services.distribution import public_url
+from surveys.services.links import public_url
 
 
 def has_answers(survey_id: int | None) -> bool:

@@ -24,7 +24,6 @@ from surveys.services.design import (
 )
 from surveys.services.distribution import (
     create_invitations,
-    deliver,
     queue_invitation_emails,
     queue_invitations,
     queue_reminders,
@@ -38,7 +37,7 @@ from surveys.services.editing import (
     check_survey_change,
     copy_survey,
 )
-from surveys.services.sending import deliver_batch, resend_deliveries
+from surveys.services.sending import deliver, deliver_batch, resend_deliveries
 
 __all__ = [
     "check_choice_change",

@@ -40,13 +40,6 @@ from surveys.models import (
     SurveyStatus,
 )
 from surveys.services import sending
-from surveys.services.links import (  # noqa: F401 (the links' former home; callers import them here)
-    personal_path,
-    personal_url,
-    public_url,
-    unsubscribe_url,
-)
-from surveys.services.sending import deliver  # noqa: F401
 
 logger = logging.getLogger(__name__)
 

@@ -43,6 +43,6 @@ class Command(BaseCommand):
             )
         survey = services.open_demo_survey()
         if survey is not None:
-            from surveys.services.distribution import public_url
+            from surveys.services.links import public_url
 
             self.stdout.write(_("Answer as a customer: %(url)s") % {"url": public_url(survey)})
