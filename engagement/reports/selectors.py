@@ -387,7 +387,8 @@ def compute_report(
     }
 
 
-def _same_scope_before(report: Report) -> Any:
+def _same_scope_before(report: Report) -> QuerySet[Report]:
+    """Reports of ``report``'s scope whose period ends before its own."""
     return Report.objects.filter(
         product_area_id=report.product_area_id,
         segment=report.segment,
@@ -410,15 +411,8 @@ def earlier_report_in_progress(*, report: Report) -> bool:
 def previous_report(*, report: Report) -> Report | None:
     """The latest finished report before ``report`` with the same scope."""
     return (
-        Report.objects.filter(
-            status=ReportStatus.DONE,
-            product_area_id=report.product_area_id,
-            segment=report.segment,
-            touchpoint=report.touchpoint,
-            survey_id=report.survey_id,
-            period_end__lt=report.period_end,
-        )
-        .exclude(id=report.id)
+        _same_scope_before(report)
+        .filter(status=ReportStatus.DONE)
         .order_by("-period_end", "-id")
         .first()
     )

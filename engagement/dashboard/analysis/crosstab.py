@@ -113,6 +113,16 @@ def dimension(code: str) -> Dimension:
     return Dimension(code, labels[code], multiple)
 
 
+def _json_key_values(side: QuerySet, column: str, key: str) -> list[tuple[int, str]]:
+    """(response id, the text of ``key`` in the JSON ``column``) where it is set and not blank."""
+    found = (
+        side.annotate(_value=KeyTextTransform(key, column))
+        .exclude(_value__isnull=True)
+        .values_list("pk", "_value")
+    )
+    return [(pk, text) for pk, value in found if (text := str(value).strip())]
+
+
 def _values(dim: Dimension, side: QuerySet) -> tuple[dict[int, list[str]], dict[str, str]]:
     """Response id → the dimension's values, and value → its label."""
     values: dict[int, list[str]] = defaultdict(list)
@@ -148,24 +158,11 @@ def _values(dim: Dimension, side: QuerySet) -> tuple[dict[int, list[str]], dict[
             for pk, name in PublicLink.objects.order_by("name").values_list("pk", "name")
         }
     elif code.startswith("param:"):
-        name = code[6:]
-        for pk, value in (
-            side.annotate(_value=KeyTextTransform(name, "url_params"))
-            .exclude(_value__isnull=True)
-            .values_list("pk", "_value")
-        ):
-            text = str(value).strip()
-            if text:
-                values[pk].append(text)
+        for pk, text in _json_key_values(side, "url_params", code[6:]):
+            values[pk].append(text)
     elif code.startswith("attr:"):
-        name = code[5:]
-        for pk, value in (
-            side.annotate(_value=KeyTextTransform(name, "customer__attributes"))
-            .exclude(_value__isnull=True)
-            .values_list("pk", "_value")
-        ):
-            text = str(value).strip()
-            if text and not (PHONE_RE.search(text) or EMAIL_RE.search(text)):
+        for pk, text in _json_key_values(side, "customer__attributes", code[5:]):
+            if not (PHONE_RE.search(text) or EMAIL_RE.search(text)):
                 values[pk].append(text)
     elif code.startswith("q:"):
         key = code[2:]
