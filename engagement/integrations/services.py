@@ -304,43 +304,54 @@ def retry_due_deliveries(*, now: datetime | None = None, limit: int = 500) -> in
 # --- replay -------------------------------------------------------------------------------------
 
 
+def _replay(
+    model: type[WebhookDelivery] | type[ChatDelivery],
+    *,
+    delivery_id: int,
+    target: str,
+    copied: tuple[str, ...],
+    inactive: str,
+    task: str,
+) -> Any:
+    """Send a delivery's message to its endpoint or channel (``target``) again, as a new row."""
+    original = model.objects.select_related(target).filter(id=delivery_id).first()
+    if original is None:
+        raise NotFound(_("The delivery does not exist."))
+    if not getattr(original, target).is_active:
+        raise InvalidInput(inactive)
+    replay = model.objects.create(
+        **{name: getattr(original, name) for name in (target, *copied)},
+        key=f"{original.key[:150]}:replay:{uuid.uuid4().hex[:12]}",
+        replay_of=original,
+    )
+    _enqueue(task, replay)
+    return replay
+
+
 @transaction.atomic
 def replay_webhook_delivery(*, delivery_id: int) -> WebhookDelivery:
     """Send the same event (same body and event id) to the same endpoint again, as a new row."""
-    original = WebhookDelivery.objects.filter(id=delivery_id).first()
-    if original is None:
-        raise NotFound(_("The delivery does not exist."))
-    if not original.endpoint.is_active:
-        raise InvalidInput(_("The endpoint is inactive; activate it before replaying."))
-    replay = WebhookDelivery.objects.create(
-        endpoint=original.endpoint,
-        event=original.event,
-        event_id=original.event_id,
-        key=f"{original.key[:150]}:replay:{uuid.uuid4().hex[:12]}",
-        body=original.body,
-        replay_of=original,
+    return _replay(
+        WebhookDelivery,
+        delivery_id=delivery_id,
+        target="endpoint",
+        copied=("event", "event_id", "body"),
+        inactive=_("The endpoint is inactive; activate it before replaying."),
+        task=WEBHOOK_TASK,
     )
-    _enqueue(WEBHOOK_TASK, replay)
-    return replay
 
 
 @transaction.atomic
 def replay_chat_delivery(*, delivery_id: int) -> ChatDelivery:
-    original = ChatDelivery.objects.filter(id=delivery_id).first()
-    if original is None:
-        raise NotFound(_("The delivery does not exist."))
-    if not original.channel.is_active:
-        raise InvalidInput(_("The channel is inactive; activate it before replaying."))
-    replay = ChatDelivery.objects.create(
-        channel=original.channel,
-        kind=original.kind,
-        key=f"{original.key[:150]}:replay:{uuid.uuid4().hex[:12]}",
-        text=original.text,
-        link=original.link,
-        replay_of=original,
+    """Send the same alert to the same chat channel again, as a new row."""
+    return _replay(
+        ChatDelivery,
+        delivery_id=delivery_id,
+        target="channel",
+        copied=("kind", "text", "link"),
+        inactive=_("The channel is inactive; activate it before replaying."),
+        task=CHAT_TASK,
     )
-    _enqueue(CHAT_TASK, replay)
-    return replay
 
 
 # --- erasure ------------------------------------------------------------------------------------
