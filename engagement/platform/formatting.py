@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -145,15 +146,20 @@ def _local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value) if timezone.is_aware(value) else value
 
 
-def date(value: Any) -> str:
-    """``2026年12月7日`` (a datetime is first put in the current time zone)."""
+def _day(value: Any, written: Callable[[dt.date], str]) -> str:
+    """``written(day)`` of a date, or of a datetime's day in the current time zone."""
     if _missing(value):
         return NO_DATA
     if isinstance(value, dt.datetime):
         value = _local(value).date()
     if not isinstance(value, dt.date):
         return str(value)
-    return f"{value.year}年{value.month}月{value.day}日"
+    return written(value)
+
+
+def date(value: Any) -> str:
+    """``2026年12月7日`` (a datetime is first put in the current time zone)."""
+    return _day(value, lambda day: f"{day.year}年{day.month}月{day.day}日")
 
 
 def datetime(value: Any) -> str:
@@ -168,13 +174,7 @@ def datetime(value: Any) -> str:
 
 def short_date(value: Any) -> str:
     """``2026/12/07`` for tables."""
-    if _missing(value):
-        return NO_DATA
-    if isinstance(value, dt.datetime):
-        value = _local(value).date()
-    if not isinstance(value, dt.date):
-        return str(value)
-    return f"{value:%Y/%m/%d}"
+    return _day(value, lambda day: f"{day:%Y/%m/%d}")
 
 
 def short_datetime(value: Any) -> str:
