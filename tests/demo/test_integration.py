@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from engagement.customers.models import BehaviourRecord, Customer
+from engagement.platform.models import OutboxMessage
 from surveys.models import Answer, Response
 from voc.models import FeedbackItem
 
@@ -60,3 +61,6 @@ def test_seed_demo_workflow_reports_are_generated_by_the_worker(celery_worker_pr
     )
     later = Report.objects.order_by("period_start").last()
     assert later.data["previous_report_id"] is not None
+    # Everything the workflow enqueued is finished before the database is flushed for the next
+    # test (a task still writing while the flush truncates the tables deadlocks it).
+    wait(lambda: not OutboxMessage.objects.exclude(state="done").exists(), timeout=120)
