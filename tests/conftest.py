@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).resolve().parent.parent
 _skip_lines: list[str] = []
+_running_workers: list[str] = []  # the session worker's node name, once it has started
 
 
 def _services_problem() -> str | None:
@@ -176,8 +177,10 @@ def celery_worker_process(
         ):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("celery worker did not start:\n" + log_path.read_text()[-4000:])
+        _running_workers.append(name.replace("%h", os.uname().nodename))
         yield process
     finally:
+        _running_workers.clear()
         process.terminate()
         try:
             process.wait(timeout=20)
@@ -195,6 +198,51 @@ def _empty_queue_for_worker_tests(request: pytest.FixtureRequest) -> None:
         from engagement.celery import app
 
         app.control.purge()
+
+
+def _wait_for_idle_worker(timeout: float = 120) -> None:
+    """Nothing queued, reserved, scheduled or running on the session worker.
+
+    A transactional test ends with a flush that truncates every table; a task that test enqueued
+    (an import's analysis, a report) and that is still writing when the flush runs deadlocks
+    it. Queued and held-back work is dropped (its rows are about to go), running work is
+    waited for."""
+    from engagement.celery import app
+
+    names = list(_running_workers)
+    deadline = time.monotonic() + timeout
+    idle_checks = 0
+    while idle_checks < 2:  # a task that just finished may have enqueued another
+        app.control.purge()
+        inspect = app.control.inspect(destination=names, timeout=2)
+        held = [
+            task.get("request", task)["id"]
+            for replies in (inspect.reserved() or {}, inspect.scheduled() or {})
+            for tasks in replies.values()
+            for task in tasks
+        ]
+        if held:
+            app.control.revoke(held)
+        running = sum(len(tasks) for tasks in (inspect.active() or {}).values())
+        idle_checks = idle_checks + 1 if not running and not held else 0
+        if time.monotonic() > deadline:
+            pytest.fail(f"the Celery worker was still busy after {timeout} s")
+        time.sleep(0.2)
+
+
+@pytest.fixture(autouse=True)
+def _idle_worker_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback")
+    )
+    if not transactional or "integration" not in request.keywords:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so flushed after this returns
+    yield
+    if _running_workers:
+        _wait_for_idle_worker()
 
 
 @pytest.fixture(autouse=True)

@@ -185,6 +185,7 @@ def run_line_send(**options: Any) -> Iterator[dict[str, Any]]:
     from engagement.celery import app
     from engagement.customers.models import Customer
     from engagement.platform import outbox
+    from engagement.platform.models import OutboxMessage, OutboxState
     from surveys import services
     from surveys.models import ChannelAccount, Delivery, DeliveryStatus, Wave
 
@@ -252,9 +253,14 @@ def run_line_send(**options: Any) -> Iterator[dict[str, Any]]:
                 _start_worker(f"bench-line-2-{tag}@%h", stand_in.base_url, log, concurrency)
             )
 
+            progress: list[tuple[float, int]] = []
+
             def all_sent() -> bool:
                 outbox.sweep()  # what beat does every minute
-                return sent.count() >= n
+                count = sent.count()
+                if not progress or progress[-1][1] != count:
+                    progress.append((round(time.perf_counter() - start, 1), count))
+                return count >= n
 
             finished = _wait(all_sent, timeout=timeout, interval=0.5)
             elapsed = time.perf_counter() - start
@@ -265,6 +271,20 @@ def run_line_send(**options: Any) -> Iterator[dict[str, Any]]:
         users = set(rows.values_list("invitation__customer__line_user_id", flat=True))
         not_sent = rows.exclude(status=DeliveryStatus.SENT).count()
         never_reached = len(users - set(stand_in.delivered))
+        stuck: dict[str, int] = {}
+        if not_sent:  # what a failed run needs to be understood: where the rest stopped
+            for status, error in rows.exclude(status=DeliveryStatus.SENT).values_list(
+                "status", "error"
+            ):
+                stuck[f"delivery {status}: {error[:120]}"] = (
+                    stuck.get(f"delivery {status}: {error[:120]}", 0) + 1
+                )
+            for state, error in OutboxMessage.objects.exclude(state=OutboxState.DONE).values_list(
+                "state", "last_error"
+            ):
+                stuck[f"outbox {state}: {error[:160]}"] = (
+                    stuck.get(f"outbox {state}: {error[:160]}", 0) + 1
+                )
         yield {
             "benchmark": "line-send",
             "invitations": n,
@@ -281,6 +301,8 @@ def run_line_send(**options: Any) -> Iterator[dict[str, Any]]:
             "duplicated": sum(1 for c in stand_in.delivered.values() if c > 1),
             "unexpected_requests": stand_in.bad,
             "worker_concurrency": concurrency,
+            "progress_after_kill": progress[-8:],  # (seconds, sends recorded)
+            **({"stuck": stuck, "log": str(log_path)} if stuck else {}),
         }
     finally:
         for worker in workers:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -66,7 +67,14 @@ def test_a_worker_killed_mid_send_loses_and_duplicates_nothing(capsys):
     [result] = list(line_send.run_line_send(invitations=1500, kill_at=0.4, timeout=300))
     with capsys.disabled():
         print("\n" + json.dumps(result, ensure_ascii=False))
-    assert result["finished"] and result["queued"] == 1500
+    if not result["finished"]:
+        pytest.fail("not every send was recorded; the workers' log ends:\n" + _tail(result))
+    assert result["queued"] == 1500
     assert 0 < result["accepted_at_kill"] < 1500
     assert result["lost"] == 0 and result["duplicated"] == 0
     assert result["unexpected_requests"] == 0
+
+
+def _tail(result: dict) -> str:
+    path = Path(result.get("log") or "")
+    return path.read_text(errors="replace")[-6000:] if path.is_file() else "(no log)"
