@@ -683,13 +683,12 @@ def _fit_topics(
             selection = {"criterion": GRAPH_CRITERION, "method": method, "k": k, **found}
         else:
             candidates = k_range if k_range is not None else k_range_for(len(sample_embeddings))
-            scores = silhouette_scores(sample_embeddings, candidates, seed=seed)
-            k = max(scores, key=lambda c: (scores[c], -c)) if scores else 2
+            k, scores = choose_k(sample_embeddings, candidates, seed=seed)
             selection = {
                 "criterion": "silhouette (cosine) of k-means on a sample",
                 "method": method,
                 "k": k,
-                **{str(c): round(s, 4) for c, s in scores.items()},
+                **scores,
             }
         if warm and previous is not None and abs(k - previous.k) <= KEEP_K_SHARE * previous.k:
             # Topics hold still: the previous number unless the data clearly want another.
