@@ -287,7 +287,24 @@ class Question(TimeStampedModel):
         return self.kind in CHOICE_KINDS and bool((self.settings or {}).get("other"))
 
     def matrix_rows(self) -> list[dict[str, str]]:
+        """The statements of a matrix: ``{"value", "label", "label_en"}`` (answers are stored
+        by ``value``, so every language version is analysed together)."""
         return list((self.settings or {}).get("rows") or [])
+
+    @staticmethod
+    def statement_label(row: dict[str, str]) -> str:
+        """A matrix statement in the active language."""
+        return _in_language(row.get("label") or row.get("value", ""), row.get("label_en", ""))
+
+    def scale_ends(self) -> tuple[str, str]:
+        """The labels of the lowest and highest point set in the builder, in the active
+        language (``settings["low_label"]``, ``["high_label"]`` and their ``_en``); "" where
+        none is set (the standard labels of the scale apply)."""
+        s = self.settings or {}
+        return (
+            _in_language(str(s.get("low_label") or ""), str(s.get("low_label_en") or "")),
+            _in_language(str(s.get("high_label") or ""), str(s.get("high_label_en") or "")),
+        )
 
 
 class QuestionWording(TimeStampedModel):
