@@ -69,9 +69,9 @@ def test_chart_ticks_and_tooltips_use_japanese_number_formats(
     page.wait_for_url("**/admin/dashboard/")
     page.wait_for_function("document.body.dataset.chartsDrawn > 0", timeout=15000)
     formatted = page.evaluate(
-        """() => [window.formatNumberJa(1234567, 'count'), window.formatNumberJa(22450, 'yen'),
-                  window.formatNumberJa(-1500, 'yen'), window.formatNumberJa(43.95, 'percent'),
-                  window.formatNumberJa(43954.6, 'decimal1'), window.formatNumberJa(null, 'count')]"""
+        """() => { const f = window.formatNumberJa;
+          return [f(1234567, 'count'), f(22450, 'yen'), f(-1500, 'yen'), f(43.95, 'percent'),
+                  f(43954.6, 'decimal1'), f(null, 'count')]; }"""
     )
     assert formatted == ["1,234,567", "¥22,450", "-¥1,500", "44.0%", "43,954.6", ""]
     ticks = page.evaluate(
@@ -79,7 +79,8 @@ def test_chart_ticks_and_tooltips_use_japanese_number_formats(
           const chart = name => document.querySelector(`canvas[data-chart="chart-${name}"]`).chart;
           const distribution = chart('distribution');
           const outcomes = chart('linkage_category');
-          const tick = (c, axis, v) => c.options.scales[axis].ticks.callback.call(c.scales[axis], v);
+          const tick = (c, axis, v) =>
+              c.options.scales[axis].ticks.callback.call(c.scales[axis], v);
           const label = (c, value) => c.options.plugins.tooltip.callbacks.label(
               {parsed: {x: 0, y: value}, dataset: c.data.datasets[0]});
           return [tick(distribution, 'y', 12000), tick(distribution, 'y', 0.5),
