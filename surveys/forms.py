@@ -64,18 +64,30 @@ def scale_labels(question: Question) -> list[tuple[str, str]]:
     return [(str(v), str(label)) for v, label in AGREEMENT_LABELS]
 
 
+def _with_ends(question: Question, labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The scale's options with the end labels the builder set (in the page's language)."""
+    low, high = question.scale_ends()
+    top, bottom = str(question.points), "1"
+    return [
+        (v, high if v == top and high else low if v == bottom and low else label)
+        for v, label in labels
+    ]
+
+
 def options(question: Question) -> list[tuple[str, str]]:
+    """The options as (value, label in the page's language); answers store the value."""
     kind = question.kind
     if kind == QuestionKind.NPS:
         return [(str(i), str(i)) for i in range(11)]
-    if kind == QuestionKind.AGREEMENT:
-        return [(str(v), str(label)) for v, label in AGREEMENT_LABELS]
-    if kind == QuestionKind.RATING:
-        return [(str(v), str(label)) for v, label in RATING_LABELS]
-    if kind == QuestionKind.CES:
-        return [(str(v), str(label)) for v, label in CES_LABELS]
+    fixed = {
+        QuestionKind.AGREEMENT: AGREEMENT_LABELS,
+        QuestionKind.RATING: RATING_LABELS,
+        QuestionKind.CES: CES_LABELS,
+    }
+    if kind in fixed:
+        return _with_ends(question, [(str(v), str(label)) for v, label in fixed[kind]])
     if kind in (QuestionKind.LIKERT, QuestionKind.MATRIX):
-        return scale_labels(question)
+        return _with_ends(question, scale_labels(question))
     if kind in CHOICE_KINDS:
         out = [(c.value, c.display_label) for c in question.choices.all()]
         if question.allows_other and kind != QuestionKind.RANKING:
@@ -373,7 +385,7 @@ def question_views(
                     value = str((current or {}).get(row["value"], ""))
                 view.parts.append(
                     Part(
-                        label=row.get("label", row["value"]),
+                        label=Question.statement_label(row),
                         name=sub,
                         id=sub,
                         options=[

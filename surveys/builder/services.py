@@ -121,10 +121,11 @@ def save_question(
     page: Page,
     question: Question | None,
     fields: dict[str, Any],
-    choices: Sequence[tuple[str, str]],
+    choices: Sequence[tuple[str, ...]],
     now: datetime,
 ) -> Question:
-    """Create (``question=None``) or change a question and its choices (value, label)."""
+    """Create (``question=None``) or change a question and its choices (value, label and
+    optionally the English label)."""
     if page.survey_id != survey.id:
         raise InvalidInput(_("This page belongs to another survey."))
     answered = has_real_answers(survey)
@@ -179,10 +180,10 @@ def save_question(
 
 
 def _save_choices(
-    question: Question, choices: Sequence[tuple[str, str]], *, answered: bool
+    question: Question, choices: Sequence[tuple[str, ...]], *, answered: bool
 ) -> None:
     existing = {c.value: c for c in question.choices.all()}
-    wanted = [v for v, _label in choices]
+    wanted = [choice[0] for choice in choices]
     removed = [v for v in existing if v not in wanted]
     if removed and answered:
         raise Conflict(
@@ -194,9 +195,10 @@ def _save_choices(
     if len(set(wanted)) != len(wanted):
         raise InvalidInput(_("Each option needs a different value."))
     Choice.objects.filter(question=question, value__in=removed).delete()
-    for position, (value, label) in enumerate(choices, start=1):
+    for position, (value, label, *english) in enumerate(choices, start=1):
         choice = existing.get(value) or Choice(question=question, value=value)
         choice.position, choice.label = position, label
+        choice.label_en = english[0] if english else ""
         choice.save()
 
 
