@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement.platform.errors import DomainError
-from engagement.platform.formatting import reference_label
+from engagement.platform.formatting import count, reference_label
 from engagement.platform.forms import add_domain_error
 from surveys import selectors, services
 from surveys.admin.segments import segment_view
@@ -180,12 +180,12 @@ class SurveyAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=gettext_lazy("invited"), ordering="n_invited")
-    def invited(self, obj: Survey) -> int:
-        return obj.n_invited
+    def invited(self, obj: Survey) -> str:
+        return count(obj.n_invited)
 
     @admin.display(description=gettext_lazy("answered"), ordering="n_answered")
-    def answered(self, obj: Survey) -> int:
-        return obj.n_answered
+    def answered(self, obj: Survey) -> str:
+        return count(obj.n_answered)
 
     @admin.display(description=gettext_lazy("distribution"))
     def distribution(self, obj: Survey) -> str:
