@@ -235,27 +235,38 @@ class WordingChange:
 
 def wording_changes(*, wave_a: Wave | int, wave_b: Wave | int) -> list[WordingChange]:
     """Questions (by key) worded differently in wave A's surveys than in wave B's, and questions
-    reworded while wave B's survey was answered (earlier versions), in key order."""
+    reworded while either wave's surveys were answered (earlier versions), in key order."""
+    return wording_changes_between(
+        surveys_a=Survey.objects.filter(wave=wave_a).values("id"),
+        surveys_b=Survey.objects.filter(wave=wave_b).values("id"),
+    )
 
-    def texts(wave: Wave | int) -> dict[str, str]:
-        rows = (
-            Question.objects.filter(survey__wave=wave, archived_at__isnull=True)
-            .order_by("survey_id", "page__position", "position")
-            .values_list("key", "text")
+
+def wording_changes_between(
+    *, surveys_a: Any, surveys_b: Any, keys: set[str] | None = None
+) -> list[WordingChange]:
+    """The same for any two groups of surveys (ids or an id query), optionally only ``keys``."""
+
+    def texts(surveys: Any) -> dict[str, str]:
+        rows = Question.objects.filter(survey__in=surveys, archived_at__isnull=True)
+        if keys is not None:
+            rows = rows.filter(key__in=keys)
+        return dict(
+            rows.order_by("survey_id", "page__position", "position").values_list("key", "text")
         )
-        return dict(rows)
 
-    a, b = texts(wave_a), texts(wave_b)
+    a, b = texts(surveys_a), texts(surveys_b)
     out = [
         WordingChange(key=key, before=a[key], after=b[key], changed_at=None)
         for key in sorted(a.keys() & b.keys())
         if a[key] != b[key]
     ]
-    for w in (
-        QuestionWording.objects.filter(question__survey__wave__in=[wave_a, wave_b])
-        .select_related("question")
-        .order_by("question__key", "replaced_at", "id")
-    ):
+    earlier = QuestionWording.objects.filter(
+        Q(question__survey__in=surveys_a) | Q(question__survey__in=surveys_b)
+    )
+    if keys is not None:
+        earlier = earlier.filter(question__key__in=keys)
+    for w in earlier.select_related("question").order_by("question__key", "replaced_at", "id"):
         out.append(
             WordingChange(
                 key=w.question.key, before=w.text, after=w.question.text, changed_at=w.replaced_at

@@ -211,3 +211,37 @@ def test_dashboard_question_panel(world, client) -> None:
     assert 'id="panel-questions"' in body and "スタッフの対応" in body
     csv = client.get(reverse("dashboard:panel-csv", args=["questions"]))
     assert "価格（各項目の評価）" in csv.content.decode("utf-8-sig")
+
+
+def test_comparison_says_when_the_wording_changed(world, client) -> None:
+    build, user, _raw = world
+    from surveys.models import Question, QuestionWording
+
+    Question.objects.filter(survey=build.survey2, key="ces").update(
+        text="お手続きにかかった手間はいかがでしたか"
+    )
+    trust = Question.objects.get(survey=build.survey1, key="trust")
+    QuestionWording.objects.create(
+        question=trust, version=1, text="信頼できると思う", replaced_at=T0 + timedelta(days=3)
+    )
+    result = comparison.compare(
+        a=AnalysisFilters(wave_id=build.wave1.id),
+        b=AnalysisFilters(wave_id=build.wave2.id),
+        user=user,
+    )
+    changes = {(c.key, c.changed_at is None): c for c in result.wording_changes}
+    between = changes[("ces", True)]
+    assert (between.before, between.after) == (
+        "手続きは簡単でしたか",
+        "お手続きにかかった手間はいかがでしたか",
+    )
+    within = changes[("trust", False)]
+    assert (within.before, within.after) == ("信頼できると思う", "信頼できる")
+    assert len(result.wording_changes) == 2  # the unchanged questions are not listed
+    client.force_login(user)
+    query = f"a_wave={build.wave1.id}&b_wave={build.wave2.id}"
+    page = client.get(f"/admin/dashboard/compare/?{query}").content.decode()
+    assert 'id="compare-wording"' in page and "お手続きにかかった手間はいかがでしたか" in page
+    assert "次の質問の文言が変わっています" in page
+    api = client.get(f"/api/v1/dashboard/compare/?{query}").json()
+    assert {c["key"] for c in api["wording_changes"]} == {"ces", "trust"}

@@ -95,6 +95,15 @@ class CompareView(APIView):
                 "nps": _row(result.nps) if result.nps else None,
                 "questions": [_row(r) for r in result.questions],
                 "top_two_box": [_row(r) for r in result.top_boxes],
+                "wording_changes": [
+                    {
+                        "key": change.key,
+                        "before": change.before,
+                        "after": change.after,
+                        "changed_at": change.changed_at,
+                    }
+                    for change in result.wording_changes
+                ],
                 "topics": [_row(r) for r in result.topics],
             }
         )

@@ -12,6 +12,9 @@ Each side is the shared filters (``AnalysisFilters``) with its own values on top
   surveys by its key (the template gives every wave the same keys): mean, t interval, Welch's
   test of the change; and for the scale items the **top-2-box share** with the Wilson interval,
   Newcombe's interval for the change and the two-proportion test.
+- **Wording**: a compared question worded differently in the two sides' surveys, or reworded
+  while its survey was answered (``surveys.selectors.wording_changes_between``), is listed so
+  the change is read with care.
 - **Each VoC topic**: the share of the side's respondents whose answers fall in the topic, with
   the Wilson interval; the change with Newcombe's interval and the two-proportion test (Pearson's
   chi-square of the 2 × 2 table); p-values over all topics adjusted by Benjamini–Hochberg.
@@ -35,6 +38,7 @@ from engagement.platform import statistics
 from engagement.platform.statistics import SMALL_SAMPLE, Difference, Estimate
 from surveys.models import Answer, NpsCategory, Question, QuestionKind
 from surveys.scoring import scale_score
+from surveys.selectors import WordingChange, wording_changes_between
 from voc.models import Topic
 
 NUMERIC_KINDS = (QuestionKind.NPS,)  # scale kinds: ``scales``
@@ -72,6 +76,8 @@ class Comparison:
     questions: list[Row] = field(default_factory=list)
     top_boxes: list[Row] = field(default_factory=list)  # top-2-box shares of the scale items
     topics: list[Row] = field(default_factory=list)
+    # Compared questions worded differently on the two sides, or reworded while answered.
+    wording_changes: list[WordingChange] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -201,6 +207,10 @@ def compare(*, a: AnalysisFilters, b: AnalysisFilters, user: Any) -> Comparison:
         )
 
     _scale_rows(result, side_a, side_b)
+    compared = {row.key.split(scales.ROW_SEPARATOR, 1)[0] for row in result.questions}
+    result.wording_changes = wording_changes_between(
+        surveys_a=side_a.values("survey_id"), surveys_b=side_b.values("survey_id"), keys=compared
+    )
 
     counts_a, counts_b = _topic_counts(a, user), _topic_counts(b, user)
     topic_ids = set(counts_a) | set(counts_b)
