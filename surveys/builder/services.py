@@ -159,6 +159,7 @@ def save_question(
                         "be changed. Copy the survey for the next wave instead."
                     )
                 )
+            _check_scale_kept(question, fields.get("settings"))
         if question.page_id != page.id:
             last = page.questions.aggregate(m=Max("position"))["m"] or 0
             question.page, question.position = page, last + 1
@@ -177,6 +178,24 @@ def save_question(
     _save_choices(question, choices, answered=answered)
     _check(survey)
     return question
+
+
+def _check_scale_kept(question: Question, settings: dict[str, Any] | None) -> None:
+    """With answers, a matrix keeps its statements' values and a scale its points: answers are
+    stored by statement value and number, and analysed with the question's current ones."""
+    if settings is None:
+        return
+    old = {row["value"] for row in question.matrix_rows()}
+    new = {row.get("value") for row in settings.get("rows") or []}
+    points = Question(kind=question.kind, settings=settings).points
+    if old - new or points != question.points:
+        raise Conflict(
+            _(
+                "This survey already has answers, so a statement's value and the number of "
+                "points cannot be changed (answers refer to them). You can still change the "
+                "wording."
+            )
+        )
 
 
 def _save_choices(
