@@ -245,3 +245,7 @@ def test_comparison_says_when_the_wording_changed(world, client) -> None:
     assert "次の質問の文言が変わっています" in page
     api = client.get(f"/api/v1/dashboard/compare/?{query}").json()
     assert {c["key"] for c in api["wording_changes"]} == {"ces", "trust"}
+    boxes = {row["key"]: row for row in api["top_two_box"]}
+    assert boxes["parts:staff"]["a"]["value"] == pytest.approx(
+        {r.key: r for r in result.top_boxes}["parts:staff"].a.value
+    )
