@@ -6,7 +6,8 @@ scores are ``surveys.scoring.scale_score`` (mean and top-2-box share); the dashb
 panel, the comparison and the crosstab all read them from here.
 
 Answers are counted in the database by value (at most seven groups per item); matrix answers
-(``{statement: answer}`` in one JSON column) are read and counted row by row. Answers given in
+(``{statement: answer}`` in one JSON column) are grouped by their whole value and split by
+statement here. Answers given in
 any language version count together: they are stored by question and statement key.
 """
 
@@ -123,27 +124,23 @@ def answer_values(responses: QuerySet, scale: ScaleItem) -> dict[int, int]:
 
 
 def counts(responses: QuerySet) -> dict[str, Counter]:
-    """Item code → ``{answer: number of answers}`` over ``responses``."""
+    """Item code → ``{answer: number of answers}`` over ``responses``, in one query: answers are
+    grouped by question, number and (for a matrix) the whole ``{statement: answer}`` value,
+    which has few distinct values on a 5- or 7-point scale."""
     found: dict[str, Counter] = defaultdict(Counter)
-    answers = Answer.objects.filter(response__in=responses.values("pk"))
-    for row in (
-        answers.filter(question__kind__in=SCALE_KINDS, number__isnull=False)
-        .exclude(question__kind=QuestionKind.MATRIX)
-        .values("question__key", "number")
+    for key, kind, number, given, n in (
+        Answer.objects.filter(response__in=responses.values("pk"), question__kind__in=SCALE_KINDS)
+        .values_list("question__key", "question__kind", "number", "choices")
         .annotate(n=Count("pk"))
         .order_by("question__key", "number")
     ):
-        found[row["question__key"]][row["number"]] += row["n"]
-    for key, given in (
-        answers.filter(question__kind=QuestionKind.MATRIX)
-        .values_list("question__key", "choices")
-        .order_by("question__key", "response_id")
-        .iterator(chunk_size=2000)
-    ):
-        if isinstance(given, dict):
+        if kind != QuestionKind.MATRIX:
+            if number is not None:
+                found[key][number] += n
+        elif isinstance(given, dict):
             for row, value in given.items():
                 if isinstance(value, int):
-                    found[f"{key}{ROW_SEPARATOR}{row}"][value] += 1
+                    found[f"{key}{ROW_SEPARATOR}{row}"][value] += n
     return found
 
 
