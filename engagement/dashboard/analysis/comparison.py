@@ -13,7 +13,7 @@ Each side is the shared filters (``AnalysisFilters``) with its own values on top
   test of the change; and for the scale items the **top-2-box share** with the Wilson interval,
   Newcombe's interval for the change and the two-proportion test.
 - **Wording**: a compared question worded differently in the two sides' surveys, or reworded
-  while its survey was answered (``surveys.selectors.wording_changes_between``), is listed so
+  while its survey was answered (``surveys.versions.wording_changes_between``), is listed so
   the change is read with care.
 - **Each VoC topic**: the share of the side's respondents whose answers fall in the topic, with
   the Wilson interval; the change with Newcombe's interval and the two-proportion test (Pearson's
@@ -38,7 +38,7 @@ from engagement.platform import statistics
 from engagement.platform.statistics import SMALL_SAMPLE, Difference, Estimate
 from surveys.models import Answer, NpsCategory, Question, QuestionKind
 from surveys.scoring import scale_score
-from surveys.selectors import WordingChange, wording_changes_between
+from surveys.versions import WordingChange, wording_changes_between
 from voc.models import Topic
 
 NUMERIC_KINDS = (QuestionKind.NPS,)  # scale kinds: ``scales``
