@@ -15,6 +15,12 @@ Scales
   * empathy (共感): support, spread, vision
   * awareness (エンゲージメント意識, overall): all eight items, each weighing the same.
   An index is None when none of its items was answered.
+- Scale questions (``SCALE_KINDS``): CSAT (rating 1–5), CES (1–7, 7 = very easy), agreement
+  (1–5), Likert (5 or 7 points) and each statement of a matrix (5 or 7 points) on its own. Each
+  has two scores (``scale_score``): the **mean** (with Student's t 95% interval; two groups are
+  compared with Welch's t-test) and the **top-2-box share**, the share of answers on the two
+  highest points (4–5 of 5, 6–7 of 7; Wilson interval; compared with the two-proportion test).
+  Answers outside 1 … points are not counted.
 - A sample smaller than ``SMALL_SAMPLE`` responses is flagged: its figures are shown, marked as
   not reliable.
 """
@@ -27,9 +33,10 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from engagement.platform.statistics import Z95
+from engagement.platform import statistics
+from engagement.platform.statistics import Z95, Estimate
 from engagement.platform.statistics import two_sided_p as _two_sided_p
-from surveys.models import AwarenessItem, NpsCategory
+from surveys.models import AwarenessItem, NpsCategory, QuestionKind
 
 ATTACHMENT_ITEMS = (
     AwarenessItem.LIKE,
@@ -166,3 +173,53 @@ def mean_difference(a: list[float], b: list[float]) -> Difference:
     if math.isnan(p):
         return Difference(diff, None, None, False, small)
     return Difference(diff, t, p, p < 0.05 and not small, small)
+
+
+# --- scale questions ------------------------------------------------------------------------
+
+SCALE_KINDS = (
+    QuestionKind.RATING,
+    QuestionKind.CES,
+    QuestionKind.AGREEMENT,
+    QuestionKind.LIKERT,
+    QuestionKind.MATRIX,
+)
+TOP_BOX = 2  # the top-2-box share counts the two highest points
+
+
+def top_box_floor(points: int) -> int:
+    """The lowest answer counted in the top-2-box of a ``points``-point scale (4 of 5, 6 of 7)."""
+    return points - TOP_BOX + 1
+
+
+@dataclass(frozen=True)
+class ScaleScore:
+    """The scores of one scale question (or one matrix statement) over a group of answers."""
+
+    points: int
+    counts: dict[int, int]  # answer (1 … points) → number of answers
+    mean: Estimate  # with Student's t 95% interval
+    top_two: Estimate  # share of answers on the two highest points, Wilson 95% interval
+
+    @property
+    def n(self) -> int:
+        return self.mean.n
+
+    @property
+    def small_sample(self) -> bool:
+        return self.n < SMALL_SAMPLE
+
+
+def scale_score(counts: Mapping[int, int], *, points: int) -> ScaleScore:
+    """Mean and top-2-box share of a ``points``-point scale from ``{answer: count}``."""
+    kept = {int(v): int(c) for v, c in counts.items() if 1 <= int(v) <= points and c}
+    n = sum(kept.values())
+    total = sum(v * c for v, c in kept.items())
+    total_sq = sum(v * v * c for v, c in kept.items())
+    top = sum(c for v, c in kept.items() if v >= top_box_floor(points))
+    return ScaleScore(
+        points=points,
+        counts=dict(sorted(kept.items())),
+        mean=statistics.mean_from_moments(total, total_sq, n),
+        top_two=statistics.proportion(top, n),
+    )

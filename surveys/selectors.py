@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -24,8 +23,6 @@ from surveys.models import (
     Answer,
     Invitation,
     NpsCategory,
-    Question,
-    QuestionWording,
     Response,
     ResponseStatus,
     Survey,
@@ -33,6 +30,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.services.answering import ANSWER_ROW_FIELDS
+from surveys.versions import WordingChange, wording_changes
 
 
 def completed_responses(
@@ -221,47 +219,6 @@ def compare_waves(
         awareness_change=scoring.mean_difference(aw_a, aw_b),
         wording_changes=wording_changes(wave_a=wave_a, wave_b=wave_b),
     )
-
-
-@dataclass(frozen=True)
-class WordingChange:
-    """A question whose wording differs between what two groups of respondents were asked."""
-
-    key: str
-    before: str
-    after: str
-    changed_at: datetime | None  # within a survey (a new version); None: between two waves
-
-
-def wording_changes(*, wave_a: Wave | int, wave_b: Wave | int) -> list[WordingChange]:
-    """Questions (by key) worded differently in wave A's surveys than in wave B's, and questions
-    reworded while wave B's survey was answered (earlier versions), in key order."""
-
-    def texts(wave: Wave | int) -> dict[str, str]:
-        rows = (
-            Question.objects.filter(survey__wave=wave, archived_at__isnull=True)
-            .order_by("survey_id", "page__position", "position")
-            .values_list("key", "text")
-        )
-        return dict(rows)
-
-    a, b = texts(wave_a), texts(wave_b)
-    out = [
-        WordingChange(key=key, before=a[key], after=b[key], changed_at=None)
-        for key in sorted(a.keys() & b.keys())
-        if a[key] != b[key]
-    ]
-    for w in (
-        QuestionWording.objects.filter(question__survey__wave__in=[wave_a, wave_b])
-        .select_related("question")
-        .order_by("question__key", "replaced_at", "id")
-    ):
-        out.append(
-            WordingChange(
-                key=w.question.key, before=w.text, after=w.question.text, changed_at=w.replaced_at
-            )
-        )
-    return out
 
 
 def surveys_for_listing() -> QuerySet[Survey]:

@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from engagement.platform.admin_columns import count_column
 from engagement.platform.errors import DomainError
+from engagement.platform.formatting import count
 from voc import services
 from voc.models import (
     AnalysisRun,
@@ -69,8 +71,8 @@ class TopicAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("items"), ordering="n_visible")
-    def visible_items(self, obj: Topic) -> int:
-        return obj.n_visible
+    def visible_items(self, obj: Topic) -> str:
+        return count(obj.n_visible)
 
     @admin.display(description=_("distinctive terms"))
     def terms_preview(self, obj: Topic) -> str:
@@ -138,9 +140,11 @@ class UserDictionaryEntryAdmin(admin.ModelAdmin):
 
 @admin.register(AnalysisRun)
 class AnalysisRunAdmin(admin.ModelAdmin):
-    list_display = ("started_at", "status", "n_items", "n_topics", "finished_at")
+    list_display = ("started_at", "status", "n_items_column", "n_topics_column", "finished_at")
     list_filter = ("status",)
     exclude = ("model",)
+    n_items_column = count_column(AnalysisRun, "n_items")
+    n_topics_column = count_column(AnalysisRun, "n_topics")
     readonly_fields = (
         "status",
         "started_at",

@@ -24,6 +24,7 @@ from engagement.customers.models import (
     Team,
     ValueModelFit,
 )
+from engagement.platform.admin_columns import yen_column
 from engagement.platform.errors import DomainError
 from engagement.platform.scope import sees_personal_data
 
@@ -207,7 +208,8 @@ class BehaviourKindAdmin(admin.ModelAdmin):
 
 @admin.register(BehaviourRecord)
 class BehaviourRecordAdmin(admin.ModelAdmin):
-    list_display = ("customer", "kind", "occurred_at", "amount", "touchpoint")
+    list_display = ("customer", "kind", "occurred_at", "amount_column", "touchpoint")
+    amount_column = yen_column(BehaviourRecord, "amount")
     list_filter = ("kind", "touchpoint")
     list_select_related = ("customer", "kind")
     raw_id_fields = ("customer",)

@@ -56,12 +56,12 @@ def rnd(value: float | None, digits: int = 1) -> float | None:
     return rounded(value, digits)  # half up, as every page and export rounds
 
 
-def ci(estimate: Estimate, *, percent: bool = True) -> str:
+def ci(estimate: Estimate, *, percent: bool = True, digits: int = 0) -> str:
     if estimate.low is None or estimate.high is None:
         return ""
     if percent:
         return f"{estimate.low * 100:.1f}–{estimate.high * 100:.1f}"
-    return f"{estimate.low:,.0f}–{estimate.high:,.0f}"
+    return f"{estimate.low:,.{digits}f}–{estimate.high:,.{digits}f}"
 
 
 def build_panels(data: Dashboard) -> list[Panel]:
@@ -69,6 +69,7 @@ def build_panels(data: Dashboard) -> list[Panel]:
         _trend(data),
         _distribution(data),
         _indices(data),
+        _questions(data),
         _by_category(data),
         _differences(data),
         _by_band(data),
@@ -117,6 +118,7 @@ def _trend(data: Dashboard) -> Panel:
     labels = [row[0] for row in rows]
     chart = {
         "type": "line",
+        "numberFormat": "decimal1",
         "data": {
             "labels": labels,
             "datasets": [
@@ -166,6 +168,7 @@ def _distribution(data: Dashboard) -> Panel:
     ]
     chart = {
         "type": "bar",
+        "numberFormat": "count",
         "data": {
             "labels": [str(row["score"]) for row in data.distribution],
             "datasets": [
@@ -197,6 +200,7 @@ def _indices(data: Dashboard) -> Panel:
     rows = [[names[key], rnd(value)] for key, value in data.indices.items()]
     chart = {
         "type": "bar",
+        "numberFormat": "decimal1",
         "data": {
             "labels": [row[0] for row in rows],
             "datasets": [
@@ -223,6 +227,63 @@ def _indices(data: Dashboard) -> Panel:
         columns=[_("Index"), _("Mean (0–100)")],
         rows=rows,
         chart=chart,
+    )
+
+
+def _questions(data: Dashboard) -> Panel:
+    """Each scale question (and each matrix statement): mean and top-2-box share."""
+    rows = []
+    for scale, score in data.scales:
+        label = scale.full_label
+        rows.append(
+            [
+                label,
+                scale.kind_label,
+                reference_label(score.n) if score.small_sample else score.n,
+                rnd(score.mean.value, 2),
+                ci(score.mean, percent=False, digits=2),
+                pct(score.top_two.value),
+                ci(score.top_two),
+            ]
+        )
+    chart = {
+        "type": "bar",
+        "numberFormat": "percent",
+        "data": {
+            "labels": [row[0][:30] for row in rows],
+            "datasets": [
+                {
+                    "label": _("Top-2-box share (%)"),
+                    "data": [row[5] for row in rows],
+                    "backgroundColor": COLOURS["primary"],
+                }
+            ],
+        },
+        "options": {
+            "indexAxis": "y",
+            "scales": {"x": {"min": 0, "max": 100}},
+            "plugins": {"legend": {"display": False}},
+        },
+    }
+    return Panel(
+        name="questions",
+        title=_("Scale questions"),
+        description=_(
+            "CSAT, CES, agreement and Likert questions, and each statement of a matrix: the mean "
+            "answer with its 95% interval (Student's t) and the top-2-box share, the share of "
+            "answers on the two highest points (4–5 of 5, 6–7 of 7; Wilson interval)."
+        ),
+        columns=[
+            _("Question"),
+            _("Kind"),
+            _("Answers (n)"),
+            _("Mean"),
+            _("95% CI"),
+            _("Top-2-box share (%)"),
+            _("95% CI"),
+        ],
+        rows=rows,
+        chart=chart if rows else None,
     )
 
 
@@ -255,6 +316,7 @@ def _outcome_row(label: str, outcomes: Any) -> list[Any]:
 def _outcome_chart(labels: list[str], groups: list[Any]) -> dict[str, Any]:
     return {
         "type": "bar",
+        "numberFormat": "percent",
         "data": {
             "labels": labels,
             "datasets": [
@@ -363,6 +425,7 @@ def _flow(data: Dashboard) -> Panel:
     ]
     chart = {
         "type": "bar",
+        "numberFormat": "decimal1",
         "data": {
             "labels": [row[0] for row in rows],
             "datasets": [
@@ -458,6 +521,7 @@ def _effect_panel(
     rows = [_effect_row(topic) for topic in topics]
     chart = {
         "type": "bar",
+        "numberFormat": "decimal1",
         "data": {
             "labels": [f"{row[0]}. {row[1]}" for row in rows],
             "datasets": [
@@ -500,6 +564,7 @@ def _topics(data: Dashboard, name: str, topics: list[TopicEffect], title: str) -
     ]
     chart = {
         "type": "bar",
+        "numberFormat": "count",
         "data": {
             "labels": [row[0] for row in rows],
             "datasets": [

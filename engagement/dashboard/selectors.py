@@ -25,6 +25,7 @@ from engagement.customers.selectors.outcomes import (
     behaviour_outcomes_by,
     compare_outcomes,
 )
+from engagement.dashboard.analysis.scales import scores as scale_scores
 from engagement.dashboard.models import DailyRollup, RollupKind, RollupRun
 from engagement.dashboard.services import BAND_EDGES, awareness_band
 from engagement.platform import statistics as metrics
@@ -150,6 +151,8 @@ class Dashboard:
     topic_strengths: list[TopicEffect] = field(default_factory=list)
     topic_reference: list[TopicEffect] = field(default_factory=list)
     linkage_live: bool = False
+    # Scale questions (CSAT, CES, agreement, Likert, each matrix statement): (item, scores).
+    scales: list[tuple[Any, Any]] = field(default_factory=list)
 
 
 def band_label(band: int) -> str:
@@ -268,6 +271,8 @@ def dashboard(*, filters: Filters) -> Dashboard:
         ]
 
     _flow_and_topics(result, filters, selected)
+    # Scale questions are scored from the answers of the same filters (not summarised daily).
+    result.scales = scale_scores(filtered_responses(filters))
     return result
 
 

@@ -382,6 +382,7 @@ def nps_value_panel(*, segment: str = "") -> Panel:
                 _("Predicted CLV, 12 months (yen, mean)"): [row[3] for row in rows],
                 _("CRV (yen, mean)"): [row[6] for row in rows],
             },
+            "yen",
         ),
     )
 
@@ -389,11 +390,16 @@ def nps_value_panel(*, segment: str = "") -> Panel:
 COLOURS = ("#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00")
 
 
-def _chart(labels: list[str], series: dict[str, list[Any]]) -> dict[str, Any] | None:
+def _chart(
+    labels: list[str], series: dict[str, list[Any]], number_format: str = "decimal1"
+) -> dict[str, Any] | None:
+    """A bar chart; ``number_format`` names the values' format for its axis and tooltips
+    (``dashboard.js``: count, yen, percent, decimal1, decimal)."""
     if not labels:
         return None
     return {
         "type": "bar",
+        "numberFormat": number_format,
         "data": {
             "labels": labels,
             "datasets": [

@@ -202,6 +202,7 @@ def drivers(request: HttpRequest) -> HttpResponse:
     charts = {
         outcome: {
             "type": "bar",
+            "numberFormat": "decimal",
             "data": {
                 "labels": [d.name for d in result.drivers],
                 "datasets": [

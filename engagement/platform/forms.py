@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 
 from engagement.platform.errors import DomainError
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A staff member, shown by the name customers and colleagues know them by (display name,
+    else full name, else login name), never the login name alone when there is a better one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from engagement.platform.branding import staff_queryset
+
+        kwargs.setdefault("queryset", staff_queryset())
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        from engagement.platform.branding import staff_label
+
+        return staff_label(obj)
 
 
 def add_domain_error(

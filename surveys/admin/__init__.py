@@ -5,6 +5,6 @@ Every write goes through ``surveys.services``; refusals (``DomainError``) are sh
 reason.
 """
 
-from surveys.admin import links, questions, records, surveys
+from surveys.admin import design, links, questions, records, surveys
 
-__all__ = ["links", "questions", "records", "surveys"]
+__all__ = ["design", "links", "questions", "records", "surveys"]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from engagement.platform.errors import DomainError
 from surveys import services
-from surveys.admin.surveys import has_answers
+from surveys.admin.design import has_answers
 from surveys.models import (
     Choice,
     NpsCategory,

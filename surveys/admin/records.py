@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement.customers.models import Customer
+from engagement.platform.admin_columns import decimal_column
 from surveys import services
 from surveys.links import PARAMETER_KEY, UrlParameter
 from surveys.models import (
@@ -179,8 +180,9 @@ class ResponseAdmin(admin.ModelAdmin):
         "nps_score",
         "nps_category",
         "touchpoint",
-        "awareness_index",
+        "awareness_index_column",
     ]
+    awareness_index_column = decimal_column(Response, "awareness_index")
     list_filter = [
         "status",
         "nps_category",

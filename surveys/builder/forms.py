@@ -13,8 +13,11 @@ from django.utils.translation import gettext_lazy
 
 from surveys.flow import END
 from surveys.models import NpsCategory, Page, Question, QuestionKind
+from surveys.scoring import SCALE_KINDS
 
 MAX_JUMPS = 3
+# The scale's end labels in ``Question.settings`` (see ``Question.scale_ends``).
+END_LABELS = ("low_label", "high_label", "low_label_en", "high_label_en")
 
 
 def add_condition_fields(form: forms.Form, prefix: str, keys: list[str]) -> None:
@@ -92,21 +95,23 @@ def condition_from(form: forms.Form, prefix: str) -> dict[str, Any]:
     return cond
 
 
-def _lines(text: str) -> list[tuple[str, str]]:
-    """``value|label`` per line (or a label alone: the value is made from the line number)."""
+def _lines(text: str) -> list[tuple[str, str, str]]:
+    """``value|label|English label`` per line (the English label may be left out; a label alone
+    gets a value made from the line number)."""
     out = []
     for n, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
             continue
-        value, sep, label = line.partition("|")
-        if not sep:
-            value, label = f"o{n}", line
-        out.append((value.strip(), label.strip()))
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) == 1:
+            out.append((f"o{n}", parts[0], ""))
+        else:
+            out.append((parts[0], parts[1], "|".join(parts[2:]).strip()))
     return out
 
 
-def _lines_initial(items: list[tuple[str, str]]) -> str:
-    return "\n".join(f"{v}|{label}" for v, label in items)
+def _lines_initial(items: list[tuple[str, str, str]]) -> str:
+    return "\n".join("|".join([v, label, en] if en else [v, label]) for v, label, en in items)
 
 
 class QuestionForm(forms.Form):
@@ -137,7 +142,9 @@ class QuestionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy(
-            "One per line, as value|label (single/multiple choice, dropdown, ranking)."
+            "One per line, as value|label or value|label|English label (single/multiple "
+            "choice, dropdown, ranking). Answers are stored by value, so every language version "
+            "is analysed together."
         ),
     )
     other = forms.BooleanField(label=gettext_lazy("add 「Other」 with a text box"), required=False)
@@ -145,13 +152,28 @@ class QuestionForm(forms.Form):
         label=gettext_lazy("statements (matrix)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("One per line, as value|statement."),
+        help_text=gettext_lazy("One per line, as value|statement or value|statement|English."),
     )
     points = forms.TypedChoiceField(
         label=gettext_lazy("points (Likert, matrix)"),
         choices=[(5, "5"), (7, "7")],
         coerce=int,
         initial=5,
+    )
+    low_label = forms.CharField(
+        label=gettext_lazy("label of the lowest point"),
+        required=False,
+        max_length=50,
+        help_text=gettext_lazy("CSAT, CES, agreement, Likert and matrix; empty: the standard one."),
+    )
+    high_label = forms.CharField(
+        label=gettext_lazy("label of the highest point"), required=False, max_length=50
+    )
+    low_label_en = forms.CharField(
+        label=gettext_lazy("label of the lowest point (English)"), required=False, max_length=50
+    )
+    high_label_en = forms.CharField(
+        label=gettext_lazy("label of the highest point (English)"), required=False, max_length=50
     )
     minimum = forms.IntegerField(label=gettext_lazy("minimum (number)"), required=False)
     maximum = forms.IntegerField(label=gettext_lazy("maximum (number)"), required=False)
@@ -179,9 +201,17 @@ class QuestionForm(forms.Form):
                     "text_en": question.text_en,
                     "help_text_en": question.help_text_en,
                     "required": question.required,
-                    "options": _lines_initial([(c.value, c.label) for c in question.choices.all()]),
+                    "options": _lines_initial(
+                        [(c.value, c.label, c.label_en) for c in question.choices.all()]
+                    ),
                     "other": bool(s.get("other")),
-                    "rows": _lines_initial([(r["value"], r["label"]) for r in s.get("rows", [])]),
+                    "rows": _lines_initial(
+                        [
+                            (r["value"], r.get("label", ""), r.get("label_en", ""))
+                            for r in s.get("rows", [])
+                        ]
+                    ),
+                    **{name: s.get(name, "") for name in END_LABELS},
                     "points": s.get("points", 5),
                     "minimum": s.get("min"),
                     "maximum": s.get("max"),
@@ -189,7 +219,7 @@ class QuestionForm(forms.Form):
                 }
             )
 
-    def result(self) -> tuple[Page, dict[str, Any], list[tuple[str, str]]]:
+    def result(self) -> tuple[Page, dict[str, Any], list[tuple[str, str, str]]]:
         """(page, question fields, choices) from the cleaned form."""
         d = self.cleaned_data
         kind = d["kind"]
@@ -197,7 +227,12 @@ class QuestionForm(forms.Form):
         if kind in (QuestionKind.LIKERT, QuestionKind.MATRIX):
             settings["points"] = d["points"]
         if kind == QuestionKind.MATRIX:
-            settings["rows"] = [{"value": v, "label": label} for v, label in _lines(d["rows"])]
+            settings["rows"] = [
+                {"value": v, "label": label, **({"label_en": en} if en else {})}
+                for v, label, en in _lines(d["rows"])
+            ]
+        if kind in SCALE_KINDS:
+            settings.update({name: d[name] for name in END_LABELS if d.get(name)})
         if kind == QuestionKind.NUMBER:
             if d.get("minimum") is not None:
                 settings["min"] = d["minimum"]

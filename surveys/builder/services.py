@@ -121,10 +121,11 @@ def save_question(
     page: Page,
     question: Question | None,
     fields: dict[str, Any],
-    choices: Sequence[tuple[str, str]],
+    choices: Sequence[tuple[str, ...]],
     now: datetime,
 ) -> Question:
-    """Create (``question=None``) or change a question and its choices (value, label)."""
+    """Create (``question=None``) or change a question and its choices (value, label and
+    optionally the English label)."""
     if page.survey_id != survey.id:
         raise InvalidInput(_("This page belongs to another survey."))
     answered = has_real_answers(survey)
@@ -158,6 +159,7 @@ def save_question(
                         "be changed. Copy the survey for the next wave instead."
                     )
                 )
+            _check_scale_kept(question, fields.get("settings"))
         if question.page_id != page.id:
             last = page.questions.aggregate(m=Max("position"))["m"] or 0
             question.page, question.position = page, last + 1
@@ -178,11 +180,29 @@ def save_question(
     return question
 
 
+def _check_scale_kept(question: Question, settings: dict[str, Any] | None) -> None:
+    """With answers, a matrix keeps its statements' values and a scale its points: answers are
+    stored by statement value and number, and analysed with the question's current ones."""
+    if settings is None:
+        return
+    old = {row["value"] for row in question.matrix_rows()}
+    new = {row.get("value") for row in settings.get("rows") or []}
+    points = Question(kind=question.kind, settings=settings).points
+    if old - new or points != question.points:
+        raise Conflict(
+            _(
+                "This survey already has answers, so a statement's value and the number of "
+                "points cannot be changed (answers refer to them). You can still change the "
+                "wording."
+            )
+        )
+
+
 def _save_choices(
-    question: Question, choices: Sequence[tuple[str, str]], *, answered: bool
+    question: Question, choices: Sequence[tuple[str, ...]], *, answered: bool
 ) -> None:
     existing = {c.value: c for c in question.choices.all()}
-    wanted = [v for v, _label in choices]
+    wanted = [choice[0] for choice in choices]
     removed = [v for v in existing if v not in wanted]
     if removed and answered:
         raise Conflict(
@@ -194,9 +214,10 @@ def _save_choices(
     if len(set(wanted)) != len(wanted):
         raise InvalidInput(_("Each option needs a different value."))
     Choice.objects.filter(question=question, value__in=removed).delete()
-    for position, (value, label) in enumerate(choices, start=1):
+    for position, (value, label, *english) in enumerate(choices, start=1):
         choice = existing.get(value) or Choice(question=question, value=value)
         choice.position, choice.label = position, label
+        choice.label_en = english[0] if english else ""
         choice.save()
 
 

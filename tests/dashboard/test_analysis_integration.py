@@ -27,7 +27,9 @@ def test_store_sides_and_store_crosstab_on_postgresql(build, django_user_model) 
         result = comparison.compare(
             a=AnalysisFilters(store="梅田店"), b=AnalysisFilters(store="渋谷店"), user=user
         )
-    assert len(queries) <= 12
+    # A fixed number whatever the data: counts, NPS and question moments, scale items (their
+    # answers and definitions), wording changes (two texts, earlier wordings) and topics.
+    assert len(queries) <= 14
     assert (result.n_a, result.n_b) == (20, 20)
     assert result.nps.difference.value == pytest.approx(200)
     assert result.questions[0].difference.value == pytest.approx(3)
@@ -40,3 +42,23 @@ def test_store_sides_and_store_crosstab_on_postgresql(build, django_user_model) 
     }
     assert [label for _v, label in table.column_values] == ["推奨者", "批判者"]
     assert counts == {"梅田店": [0, 20], "渋谷店": [20, 0]}
+
+
+def test_matrix_statements_are_counted_on_postgresql(build) -> None:
+    """Matrix answers are grouped by their whole JSON value in the database (jsonb)."""
+    from engagement.dashboard.analysis import scales
+    from surveys.models import Question, Response
+
+    matrix = add_question(build.survey1, "parts", "matrix", "各項目の評価")
+    Question.objects.filter(pk=matrix.pk).update(
+        settings={"points": 5, "rows": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]}
+    )
+    given = [{"a": 5, "b": 1}, {"a": 5, "b": 1}, {"a": 4, "b": 2}, {"b": 3}]
+    for choices in given:
+        answer(build.response(build.customer(), score=9), matrix, choices=choices)
+    counted = scales.counts(Response.objects.all())
+    assert counted["parts:a"] == {5: 2, 4: 1}
+    assert counted["parts:b"] == {1: 2, 2: 1, 3: 1}
+    [(item_a, score_a), (item_b, _score_b)] = scales.scores(Response.objects.all())
+    assert (item_a.code, item_b.code) == ("parts:a", "parts:b")
+    assert score_a.mean.value == pytest.approx(14 / 3) and score_a.top_two.value == 1.0

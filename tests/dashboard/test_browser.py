@@ -51,3 +51,44 @@ def test_dashboard_draws_charts_and_applies_a_filter(
     page.wait_for_function("document.body.dataset.chartsDrawn > 0", timeout=15000)
     assert page.locator("#kpi-responses").inner_text() == "20"
     assert page.locator("#kpi-nps").inner_text() == "-100.0"
+
+
+def test_chart_ticks_and_tooltips_use_japanese_number_formats(
+    build, live_server, desktop_page, django_user_model
+):
+    """Axis ticks and tooltips go through Intl.NumberFormat("ja-JP"): counts with separators,
+    yen as ¥22,450, percentages with one decimal."""
+    django_user_model.objects.create_superuser(username="lead", password="x-secret-99")
+    promoters_repeat_detractors_churn(build)
+    services.refresh_rollups()
+    page = desktop_page
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/dashboard/")
+    page.fill("#id_username", "lead")
+    page.fill("#id_password", "x-secret-99")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/dashboard/")
+    page.wait_for_function("document.body.dataset.chartsDrawn > 0", timeout=15000)
+    formatted = page.evaluate(
+        """() => { const f = window.formatNumberJa;
+          return [f(1234567, 'count'), f(22450, 'yen'), f(-1500, 'yen'), f(43.95, 'percent'),
+                  f(43954.6, 'decimal1'), f(null, 'count')]; }"""
+    )
+    assert formatted == ["1,234,567", "¥22,450", "-¥1,500", "44.0%", "43,954.6", ""]
+    ticks = page.evaluate(
+        """() => {
+          const chart = name => document.querySelector(`canvas[data-chart="chart-${name}"]`).chart;
+          const distribution = chart('distribution');
+          const outcomes = chart('linkage_category');
+          const tick = (c, axis, v) =>
+              c.options.scales[axis].ticks.callback.call(c.scales[axis], v);
+          const label = (c, value) => c.options.plugins.tooltip.callbacks.label(
+              {parsed: {x: 0, y: value}, dataset: c.data.datasets[0]});
+          return [tick(distribution, 'y', 12000), tick(distribution, 'y', 0.5),
+                  tick(outcomes, 'y', 12.5), label(distribution, 1234), label(outcomes, 33.333)];
+        }"""
+    )
+    assert ticks[0] == "12,000"
+    assert ticks[1] is None  # no fractional tick on a count axis
+    assert ticks[2] == "12.5%"
+    assert ticks[3].endswith(": 1,234")
+    assert ticks[4].endswith(": 33.3%")

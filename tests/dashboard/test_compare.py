@@ -190,7 +190,9 @@ def test_page_api_and_downloads(waves, client) -> None:
     raw_csv = client.get(f"/admin/dashboard/compare/?{query}&format=csv")
     assert raw_csv["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(raw_csv.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "区分" and rows[1][1] == "NPS" and len(rows) == 4
+    # NPS, the CSAT mean, the CSAT top-2-box share and the topic
+    assert rows[0][0] == "区分" and rows[1][1] == "NPS" and len(rows) == 5
+    assert rows[3][0] == "上位2段階の割合（%）" and rows[3][1] == "満足度"
     sjis = client.get(f"/admin/dashboard/compare/?{query}&format=csv&encoding=cp932")
     assert "配送の遅れ" in sjis.content.decode("cp932")
     xlsx = client.get(f"/admin/dashboard/compare/?{query}&format=xlsx")

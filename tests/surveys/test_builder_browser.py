@@ -1,6 +1,7 @@
 """The builder in a real Chromium: staff build a survey with branching (desktop, 1366×768),
 reorder by keyboard buttons and by drag, preview it in the phone frame, take it through the test
-link (not counted); customers then answer it on a phone (390×844) through each branch."""
+link (not counted); customers then answer it on a phone (390×844) through each branch, and staff
+see their answers in a crosstab."""
 
 from __future__ import annotations
 
@@ -180,3 +181,22 @@ def test_build_preview_test_and_answer_each_branch(
         "touchpoint",
         "csat",
     }
+
+    # Staff see both branches' answers in a crosstab (the staff test is not counted).
+    staff.goto(f"{base}/admin/dashboard/crosstab/")
+    staff.select_option("select[name=rows]", "q:csat")
+    staff.select_option("select[name=columns]", "nps_band")
+    staff.click("#crosstab-filters button[type=submit]")
+    staff.wait_for_url("**rows=q%3Acsat**")
+    table = staff.locator("#crosstab-table")
+    columns = table.locator("thead th").all_inner_texts()
+    assert columns[1:3] == ["推奨者", "批判者"]
+    rows = {
+        row.locator("th").inner_text(): row.locator("td.crosstab-cell").all_inner_texts()
+        for row in table.locator("tbody tr").all()
+    }
+    assert set(rows) == {"1", "5"}  # the detractor's CSAT 1 and the promoter's 5; not the test's 2
+    assert rows["5"][0].startswith("1 ") and rows["1"][1].startswith("1 ")
+    means = table.locator("tr.crosstab-mean td").all_inner_texts()
+    assert means[0].startswith("5.00") and means[1].startswith("1.00")
+    assert staff.locator("#crosstab-summary").inner_text().startswith("回答者2人。")

@@ -353,3 +353,41 @@ def test_question_and_page_forms_save_through_the_builder(admin_client, kinds_su
     page.refresh_from_db()
     assert page.title_en == "Various"
     assert page.jumps == [{"if": {"question": "again", "choice": ["n"]}, "goto": "end"}]
+
+
+def test_with_answers_a_matrix_keeps_its_statements_and_a_scale_its_points(
+    client, link, kinds_survey
+):
+    from engagement.platform.errors import Conflict
+
+    assert client.post(link, VALID).status_code in (302, 303)
+    matrix = kinds_survey.questions.get(key="mx")
+    likert = kinds_survey.questions.get(key="likert")
+
+    def save(question, **settings):
+        return builder.save_question(
+            survey=kinds_survey,
+            page=question.page,
+            question=question,
+            fields={"text": question.text, "settings": settings},
+            choices=[],
+            now=timezone.now(),
+        )
+
+    with pytest.raises(Conflict) as refused:
+        save(matrix, points=5, rows=[{"value": "price", "label": "価格"}])  # "taste" dropped
+    assert "回答" in refused.value.message
+    with pytest.raises(Conflict):
+        save(likert, points=5)  # was 7
+    # rewording a statement (and adding its English) is fine: answers refer to the value
+    save(
+        matrix,
+        points=5,
+        rows=[
+            {"value": "price", "label": "お値段", "label_en": "Price"},
+            {"value": "taste", "label": "味"},
+        ],
+    )
+    matrix.refresh_from_db()
+    assert matrix.matrix_rows()[0]["label"] == "お値段"
+    assert Answer.objects.get(question=matrix).choices == {"price": 2, "taste": 5}

@@ -98,3 +98,102 @@ def test_answers_of_both_versions_are_analysed_together(
     )
     assert [label for _v, label in table.column_values] == ["日本語", "英語"]
     assert table.row_totals == [1, 1] and table.total == 2
+
+
+def test_option_labels_in_english_from_the_builder_to_the_customer_page(
+    admin_client, client, wave, django_user_model
+) -> None:
+    """Choices, matrix statements and scale end labels given in English in the builder are what
+    an English-version customer sees; answers are stored by option key, so both versions are
+    counted together."""
+    from engagement.customers.models import Customer
+    from engagement.dashboard.analysis import crosstab
+    from engagement.dashboard.analysis.filters import AnalysisFilters
+    from surveys.builder import services as builder
+    from surveys.models import Answer, Survey
+    from surveys.services.design import open_survey
+
+    survey = Survey.objects.create(
+        title="言語テスト", slug="lang", brand_name="さくら", wave=wave, other_languages=["en"]
+    )
+    page = builder.add_page(survey=survey, title="ご利用について")
+    base = f"/admin/surveys/survey/{survey.pk}/builder/questions/add/"
+    common = {"page": page.id, "points": "5", "required": "on"}
+    posted = [
+        {
+            "kind": "single_choice",
+            "key": "store",
+            "text": "ご利用の店舗",
+            "text_en": "Which store?",
+            "options": "shibuya|渋谷店|Shibuya\nueno|上野店|Ueno",
+        },
+        {
+            "kind": "matrix",
+            "key": "parts",
+            "text": "各項目の評価",
+            "text_en": "Rate each",
+            "rows": "staff|スタッフの対応|Our staff\nprice|価格|Prices",
+            "low_label": "全くそう思わない",
+            "high_label": "とてもそう思う",
+            "low_label_en": "Not at all",
+            "high_label_en": "Absolutely",
+        },
+        {
+            "kind": "ces",
+            "key": "effort",
+            "text": "手続きは簡単でしたか",
+            "text_en": "Was it easy?",
+            "low_label": "とても大変",
+            "high_label": "とても簡単",
+            "low_label_en": "Very hard",
+            "high_label_en": "Effortless",
+        },
+    ]
+    for fields in posted:
+        assert admin_client.post(base, {**common, **fields}).status_code == 302
+    store = survey.questions.get(key="store")
+    assert list(store.choices.values_list("value", "label", "label_en")) == [
+        ("shibuya", "渋谷店", "Shibuya"),
+        ("ueno", "上野店", "Ueno"),
+    ]
+    edit = admin_client.get(f"/admin/surveys/survey/{survey.pk}/builder/questions/{store.id}/")
+    assert "shibuya|渋谷店|Shibuya" in edit.content.decode()  # shown back as entered
+    open_survey(survey=survey)
+
+    english = Customer.objects.create(external_id="C-EN", attributes={"language": "en"})
+    japanese = Customer.objects.create(external_id="C-JA")
+    html = client.get(link(survey, english)).content.decode()
+    assert '<html lang="en">' in html
+    for text in ("Shibuya", "Ueno", "Our staff", "Prices", "Not at all", "Absolutely"):
+        assert text in html
+    assert "Very hard" in html and "Effortless" in html
+    assert "渋谷店" not in html and "スタッフの対応" not in html and "とても簡単" not in html
+    answers = {
+        "page": "1",
+        "action": "next",
+        "q-store": "ueno",
+        "q-parts-staff": "5",
+        "q-parts-price": "2",
+        "q-effort": "7",
+    }
+    page_ja = client.get(link(survey, japanese), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "渋谷店" in page_ja and "スタッフの対応" in page_ja and "とても大変" in page_ja
+    assert "Shibuya" not in page_ja and "Our staff" not in page_ja
+    for person, language in ((english, "en"), (japanese, "ja")):
+        client.cookies.clear()
+        url = link(survey, person)  # the same personal link again (idempotent)
+        assert client.get(url, HTTP_ACCEPT_LANGUAGE=language).status_code == 200
+        assert client.post(url, answers, HTTP_ACCEPT_LANGUAGE=language).status_code in (302, 303)
+    stored = Answer.objects.filter(question=store).order_by("response__language")
+    assert [(a.response.language, a.choices) for a in stored] == [
+        ("en", ["ueno"]),
+        ("ja", ["ueno"]),
+    ]
+    matrix = Answer.objects.filter(question__key="parts").values_list("choices", flat=True)
+    assert list(matrix) == [{"staff": 5, "price": 2}] * 2
+    user = django_user_model.objects.create_superuser(username="boss", password="pw-1234567")
+    table = crosstab.crosstab(
+        rows="q:store", columns="language", filters=AnalysisFilters(), user=user
+    )
+    assert table.row_values == [("ueno", "上野店")]
+    assert table.row_totals == [2]

@@ -194,3 +194,29 @@ def test_bulk_merge_and_set_topic(world):
         services.start_bulk_action(
             queryset=FeedbackItem.objects.filter(id__in=ids), action="topic", actor=world["lead"]
         )
+
+
+def test_owner_choices_column_and_filter_show_display_names(client, world):
+    """Staff are shown by their display name (StaffProfile), else their full name, never by the
+    login name when there is a better one: in the action bar, the triage form, the owner column
+    and the owner filter."""
+    import re
+
+    from engagement.platform.branding import set_display_name
+
+    set_display_name(user=world["agent"], display_name="佐藤 花子")
+    world["lead"].first_name, world["lead"].last_name = "太郎", "鈴木"
+    world["lead"].save()
+    services.update_triage(item_id=world["item_a"].id, actor=world["lead"], owner=world["agent"])
+    client.force_login(world["lead"])
+    html = client.get(LIST).content.decode()
+    action_bar = re.search(r'<select name="owner".*?</select>', html, re.S).group(0)
+    assert f'<option value="{world["agent"].id}">佐藤 花子</option>' in action_bar
+    assert f'<option value="{world["lead"].id}">太郎 鈴木</option>' in action_bar
+    assert ">agent<" not in action_bar and ">lead<" not in action_bar
+    # the owner column and the owner filter
+    assert '<td class="field-owner_name">佐藤 花子</td>' in html
+    assert f"owner__id__exact={world['agent'].id}" in html and ">agent</a>" not in html
+    detail = client.get(f"{LIST}{world['item_a'].id}/change/").content.decode()
+    form_owner = re.search(r'<select name="owner".*?</select>', detail, re.S).group(0)
+    assert "佐藤 花子" in form_owner and ">agent<" not in form_owner

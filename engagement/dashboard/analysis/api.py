@@ -30,6 +30,7 @@ from engagement.dashboard.analysis.views import (
 )
 from engagement.platform.api_conventions import ERROR_RESPONSES
 from engagement.platform.statistics import Estimate
+from surveys.scoring import ScaleScore
 
 
 class CanAnalyse(permissions.BasePermission):
@@ -93,6 +94,16 @@ class CompareView(APIView):
                 "warnings": result.warnings,
                 "nps": _row(result.nps) if result.nps else None,
                 "questions": [_row(r) for r in result.questions],
+                "top_two_box": [_row(r) for r in result.top_boxes],
+                "wording_changes": [
+                    {
+                        "key": change.key,
+                        "before": change.before,
+                        "after": change.after,
+                        "changed_at": change.changed_at,
+                    }
+                    for change in result.wording_changes
+                ],
                 "topics": [_row(r) for r in result.topics],
             }
         )
@@ -150,8 +161,14 @@ class CrosstabView(APIView):
                 "dof": result.dof,
                 "p_value": result.p_value,
                 "small_sample": result.small_sample,
+                "column_scores": [_scale(score) for score in result.column_scores],
+                "total_score": _scale(result.total_score) if result.total_score else None,
             }
         )
+
+
+def _scale(score: ScaleScore) -> dict[str, Any]:
+    return {"mean": _estimate(score.mean), "top_two_box": _estimate(score.top_two)}
 
 
 urlpatterns: list[URLPattern | URLResolver] = [

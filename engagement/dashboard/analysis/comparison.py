@@ -7,8 +7,14 @@ Each side is the shared filters (``AnalysisFilters``) with its own values on top
   change between the sides is tested with Welch's t-test (``scipy.stats.ttest_ind_from_stats``,
   through ``engagement.platform.statistics.mean_difference``) with its Welch–Satterthwaite
   interval.
-- **Each numeric question** (NPS 0–10, agreement 1–5, rating 1–5), matched across surveys by its
-  key (the template gives every wave the same keys): mean, t interval, Welch's test of the change.
+- **Each numeric question** (NPS 0–10) and **each scale item** (CSAT, CES, agreement, Likert and
+  every matrix statement on its own, ``engagement.dashboard.analysis.scales``), matched across
+  surveys by its key (the template gives every wave the same keys): mean, t interval, Welch's
+  test of the change; and for the scale items the **top-2-box share** with the Wilson interval,
+  Newcombe's interval for the change and the two-proportion test.
+- **Wording**: a compared question worded differently in the two sides' surveys, or reworded
+  while its survey was answered (``surveys.versions.wording_changes_between``), is listed so
+  the change is read with care.
 - **Each VoC topic**: the share of the side's respondents whose answers fall in the topic, with
   the Wilson interval; the change with Newcombe's interval and the two-proportion test (Pearson's
   chi-square of the 2 × 2 table); p-values over all topics adjusted by Benjamini–Hochberg.
@@ -26,13 +32,16 @@ from typing import Any
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
+from engagement.dashboard.analysis import scales
 from engagement.dashboard.analysis.filters import AnalysisFilters, items, responses
 from engagement.platform import statistics
 from engagement.platform.statistics import SMALL_SAMPLE, Difference, Estimate
 from surveys.models import Answer, NpsCategory, Question, QuestionKind
+from surveys.scoring import scale_score
+from surveys.versions import WordingChange, wording_changes_between
 from voc.models import Topic
 
-NUMERIC_KINDS = (QuestionKind.NPS, QuestionKind.AGREEMENT, QuestionKind.RATING)
+NUMERIC_KINDS = (QuestionKind.NPS,)  # scale kinds: ``scales``
 SIGNIFICANCE = 0.05
 
 
@@ -65,7 +74,10 @@ class Comparison:
     n_b: int = 0
     nps: Row | None = None
     questions: list[Row] = field(default_factory=list)
+    top_boxes: list[Row] = field(default_factory=list)  # top-2-box shares of the scale items
     topics: list[Row] = field(default_factory=list)
+    # Compared questions worded differently on the two sides, or reworded while answered.
+    wording_changes: list[WordingChange] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -146,6 +158,36 @@ def _topic_counts(side_filters: AnalysisFilters, user: Any) -> dict[int, int]:
     }
 
 
+def _scale_rows(result: Comparison, side_a: Any, side_b: Any) -> None:
+    """Mean and top-2-box rows of every scale item answered on either side."""
+    counted_a, counted_b = scales.counts(side_a), scales.counts(side_b)
+    keys = {code.split(scales.ROW_SEPARATOR, 1)[0] for code in {*counted_a, *counted_b}}
+    for scale in scales.scale_items(keys):
+        if scale.code not in counted_a and scale.code not in counted_b:
+            continue
+        sa = scale_score(counted_a.get(scale.code, {}), points=scale.points)
+        sb = scale_score(counted_b.get(scale.code, {}), points=scale.points)
+        label = scale.full_label
+        result.questions.append(
+            Row(
+                scale.code,
+                label,
+                sa.mean,
+                sb.mean,
+                _flip(statistics.mean_difference(sa.mean, sb.mean)),
+            )
+        )
+        result.top_boxes.append(
+            Row(
+                scale.code,
+                label,
+                sa.top_two,
+                sb.top_two,
+                _flip(statistics.proportion_difference(sa.top_two, sb.top_two)),
+            )
+        )
+
+
 def compare(*, a: AnalysisFilters, b: AnalysisFilters, user: Any) -> Comparison:
     """The two sides compared (``b − a``), over the rows ``user`` may see."""
     side_a, side_b = responses(a, user=user), responses(b, user=user)
@@ -163,6 +205,12 @@ def compare(*, a: AnalysisFilters, b: AnalysisFilters, user: Any) -> Comparison:
         result.questions.append(
             Row(key, labels.get(key, key), ea, eb, _flip(statistics.mean_difference(ea, eb)))
         )
+
+    _scale_rows(result, side_a, side_b)
+    compared = {row.key.split(scales.ROW_SEPARATOR, 1)[0] for row in result.questions}
+    result.wording_changes = wording_changes_between(
+        surveys_a=side_a.values("survey_id"), surveys_b=side_b.values("survey_id"), keys=compared
+    )
 
     counts_a, counts_b = _topic_counts(a, user), _topic_counts(b, user)
     topic_ids = set(counts_a) | set(counts_b)
@@ -241,12 +289,15 @@ def _row_cells(section: str, row: Row, scale: float, digits: int) -> list[Any]:
 
 
 def table_rows(result: Comparison) -> list[list[Any]]:
-    """NPS, question means (2 decimals) and topic shares (in %, 1 decimal), one row each."""
+    """NPS, question means (2 decimals), top-2-box shares and topic shares (in %, 1 decimal),
+    one row each."""
     rows = []
     if result.nps is not None:
         rows.append(_row_cells(_("NPS"), result.nps, 1, 1))
     for row in result.questions:
         rows.append(_row_cells(_("Question mean"), row, 1, 2))
+    for row in result.top_boxes:
+        rows.append(_row_cells(_("Top-2-box share (%)"), row, 100, 1))
     for row in result.topics:
         rows.append(_row_cells(_("Topic share (%)"), row, 100, 1))
     return rows

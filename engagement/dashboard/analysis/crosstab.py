@@ -1,9 +1,11 @@
 """Crosstabs: any question by any other question, customer attribute, segment, store, wave,
 touchpoint or NPS band, as counts and percentages with significance markers.
 
-A dimension is named by a string: ``q:<question key>`` (NPS 0–10, agreement, rating, single or
-multiple choice, matched across surveys by key), ``attr:<attribute name>`` (a customer attribute;
-attributes that identify a person — phone, address, name, mail, birth… — are never offered),
+A dimension is named by a string: ``q:<question key>`` (NPS 0–10, CSAT, CES, agreement,
+Likert, single or multiple choice, dropdown, matched across surveys by key), ``q:<matrix
+key>:<statement>`` (each statement of a matrix on its own), ``attr:<attribute name>`` (a
+customer attribute; attributes that identify a person — phone, address, name, mail, birth… —
+are never offered),
 ``segment``, ``wave``, ``touchpoint``, ``nps_band`` or ``language`` (the survey version
 answered: answers of every version are counted together under their question).
 
@@ -16,6 +18,10 @@ marked ▲ (more than expected) or ▼ (fewer) when |residual| > 1.96 (5%, two-s
 multiple-choice dimension the cells are not independent, so neither the test nor the markers are
 shown. Cells with an expected count under 5 are flagged, as the chi-square approximation is weak
 there.
+
+When the rows are a scale item (CSAT, CES, agreement, Likert or a matrix statement), each column
+also shows the item's scores (``surveys.scoring.scale_score``): the mean with its 95% interval
+and the top-2-box share.
 """
 
 from __future__ import annotations
@@ -33,18 +39,23 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import Customer, Touchpoint
+from engagement.dashboard.analysis import scales
 from engagement.dashboard.analysis.filters import AnalysisFilters, responses
 from engagement.platform import statistics
 from engagement.platform.masking import EMAIL_RE, PHONE_RE
 from surveys.links import PublicLink, UrlParameter
 from surveys.models import Answer, Choice, NpsCategory, Question, QuestionKind, Wave
+from surveys.scoring import ScaleScore, scale_score
 
 QUESTION_KINDS = (
     QuestionKind.NPS,
     QuestionKind.AGREEMENT,
     QuestionKind.RATING,
+    QuestionKind.CES,
+    QuestionKind.LIKERT,
     QuestionKind.SINGLE_CHOICE,
     QuestionKind.MULTIPLE_CHOICE,
+    QuestionKind.DROPDOWN,
 )
 IDENTIFYING_KEYS = re.compile(
     r"phone|tel|mobile|mail|address|name|birth|id$|電話|携帯|住所|氏名|名前|メール|生年月日", re.I
@@ -67,6 +78,7 @@ class Dimension:
     code: str
     label: str
     multiple: bool = False
+    scale: scales.ScaleItem | None = None  # a scale question or matrix statement
 
 
 def dimension_choices() -> list[tuple[str, str]]:
@@ -91,6 +103,15 @@ def dimension_choices() -> list[tuple[str, str]]:
         if key not in seen:
             seen.add(key)
             found.append((f"q:{key}", _("Question: %(text)s") % {"text": text[:60]}))
+    for scale in scales.scale_items():
+        if scale.row:
+            found.append(
+                (
+                    f"q:{scale.code}",
+                    _("Statement: %(text)s")
+                    % {"text": f"{scale.label[:40]}（{scale.question[:20]}）"},
+                )
+            )
     names: set[str] = set()
     for attributes in Customer.objects.order_by("-id").values_list("attributes", flat=True)[
         :ATTRIBUTE_SAMPLE
@@ -108,9 +129,11 @@ def dimension(code: str) -> Dimension:
     if code not in labels:
         raise UnknownDimension(code)
     multiple = False
+    scale = None
     if code.startswith("q:"):
         multiple = Question.objects.filter(key=code[2:], kind=QuestionKind.MULTIPLE_CHOICE).exists()
-    return Dimension(code, labels[code], multiple)
+        scale = scales.item(code[2:])
+    return Dimension(code, labels[code], multiple, scale)
 
 
 def _json_key_values(side: QuerySet, column: str, key: str) -> list[tuple[int, str]]:
@@ -164,6 +187,15 @@ def _values(dim: Dimension, side: QuerySet) -> tuple[dict[int, list[str]], dict[
         for pk, text in _json_key_values(side, "customer__attributes", code[5:]):
             if not (PHONE_RE.search(text) or EMAIL_RE.search(text)):
                 values[pk].append(text)
+    elif dim.scale is not None:
+        for pk, number in scales.answer_values(side, dim.scale).items():
+            values[pk].append(str(number))
+        low, high = dim.scale.ends
+        labels = {str(v): str(v) for v in range(1, dim.scale.points + 1)}
+        if low:
+            labels["1"] = f"1（{low}）"
+        if high:
+            labels[str(dim.scale.points)] = f"{dim.scale.points}（{high}）"
     elif code.startswith("q:"):
         key = code[2:]
         for pk, number, choices in Answer.objects.filter(
@@ -227,6 +259,9 @@ class Crosstab:
     chi2: float | None = None
     p_value: float | None = None
     dof: int | None = None
+    # When the rows are a scale item: its scores in each column, and over every column.
+    column_scores: list[ScaleScore] = field(default_factory=list)
+    total_score: ScaleScore | None = None
 
     @property
     def tested(self) -> bool:
@@ -308,6 +343,17 @@ def crosstab(*, rows: str, columns: str, filters: AnalysisFilters, user: Any) ->
                 )
             )
         result.cells.append(line)
+    if row_dim.scale is not None:
+        points = row_dim.scale.points
+
+        result.column_scores = [
+            scale_score(
+                {int(r): int(observed[i, j]) for i, r in enumerate(row_order)}, points=points
+            )
+            for j in range(len(col_order))
+        ]
+        # Over every column, each respondent once (a multiple-choice column counts them twice).
+        result.total_score = scale_score({int(r): row_counter[r] for r in row_order}, points=points)
     if independent and len(row_order) > 1 and len(col_order) > 1:
         tested = statistics.chi_square(observed.astype(int).tolist())
         if tested is not None:

@@ -39,6 +39,58 @@
     }
   };
 
+  // Japanese number formats (Intl.NumberFormat("ja-JP")) for axis ticks and tooltips. A spec
+  // names its values' format in "numberFormat" (a dataset may override it for its tooltips):
+  // count 1,234 · yen ¥22,450 · percent 43.5% (values already in %) · decimal1 12.3 ·
+  // decimal 0.123 (up to three decimals, the default).
+  var LOCALE = "ja-JP";
+  var formatters = {
+    count: new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 }),
+    yen: new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 }),
+    percent: new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+    decimal1: new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+    decimal: new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 3 })
+  };
+
+  function formatNumber(value, format) {
+    if (value === null || value === undefined || value === "" || isNaN(Number(value))) { return ""; }
+    var name = formatters[format] ? format : "decimal";
+    var text = formatters[name].format(Number(value));
+    if (name === "percent") { return text + "%"; }
+    // ¥22,450 as formatting.py writes it (ja-JP's currency style would give the full-width ￥).
+    if (name === "yen") { return (Number(value) < 0 ? "-¥" + text.replace("-", "") : "¥" + text); }
+    return text;
+  }
+  window.formatNumberJa = formatNumber;
+
+  function applyNumberFormat(spec) {
+    var format = spec.numberFormat || "decimal";
+    delete spec.numberFormat;
+    var valueAxis = spec.options.indexAxis === "y" ? "x" : "y";
+    spec.options.scales = spec.options.scales || {};
+    var axis = spec.options.scales[valueAxis] = spec.options.scales[valueAxis] || {};
+    axis.ticks = Object.assign({}, axis.ticks, {
+      callback: function (value) {
+        // Integer axes (counts, yen) never show a fractional tick.
+        if ((format === "count" || format === "yen") && Math.floor(value) !== value) { return null; }
+        return formatNumber(value, format);
+      }
+    });
+    spec.options.plugins = spec.options.plugins || {};
+    spec.options.plugins.tooltip = Object.assign({}, spec.options.plugins.tooltip, {
+      callbacks: {
+        label: function (context) {
+          var parsed = context.parsed || {};
+          var value = valueAxis === "x" ? parsed.x : parsed.y;
+          var own = context.dataset.numberFormat || format;
+          var label = context.dataset.label ? context.dataset.label + ": " : "";
+          return label + formatNumber(value, own);
+        }
+      }
+    });
+    return spec;
+  }
+
   function draw() {
     if (typeof window.Chart === "undefined") { return; }
     window.Chart.register(errorBars);
@@ -46,6 +98,7 @@
       '"Hiragino Sans", "Hiragino Kaku Gothic ProN", "Noto Sans JP", Meiryo, sans-serif';
     window.Chart.defaults.maintainAspectRatio = false;
     window.Chart.defaults.font.size = 13;
+    window.Chart.defaults.locale = LOCALE;
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var source = document.getElementById(canvas.dataset.chart);
       if (!source) { return; }
@@ -53,6 +106,7 @@
       spec.options = spec.options || {};
       spec.options.responsive = true;
       spec.options.animation = false;
+      applyNumberFormat(spec);
       // Horizontal bars (key drivers): one row per label, so long Japanese labels never overlap.
       if (spec.options.indexAxis === "y" && spec.data && spec.data.labels && canvas.parentElement) {
         var rows = spec.data.labels.length;

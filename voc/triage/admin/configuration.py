@@ -11,6 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from engagement.platform import scope
+from engagement.platform.admin_columns import count_column
+from engagement.platform.formatting import count
 from voc.models import FeedbackItem, Topic
 
 from ..models import (
@@ -120,14 +122,16 @@ class BulkJobAdmin(admin.ModelAdmin):
         "action",
         "state",
         "progress",
-        "changed",
-        "skipped",
+        "changed_column",
+        "skipped_column",
         "actor",
         "created_at",
         "finished_at",
     )
     list_filter = ("action", "state")
     exclude = ("item_ids",)
+    changed_column = count_column(BulkJob, "changed")
+    skipped_column = count_column(BulkJob, "skipped")
     readonly_fields = (
         "action",
         "params",
@@ -148,8 +152,8 @@ class BulkJobAdmin(admin.ModelAdmin):
             '<progress max="100" value="{}"></progress> {}% ({}/{})',
             obj.percent,
             obj.percent,
-            obj.processed,
-            obj.total,
+            count(obj.processed),
+            count(obj.total),
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

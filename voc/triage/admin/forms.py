@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,7 +14,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from engagement.customers.models import Team
+from engagement.platform.branding import staff_label, staff_queryset
 from engagement.platform.errors import DomainError
+from engagement.platform.forms import StaffChoiceField
 from voc.models import FeedbackItem, Topic, TriageState
 
 from .. import services
@@ -27,17 +28,11 @@ from ..selectors import (
 )
 from ..services.workflow import allowed_next_states, state_label
 
-User = get_user_model()
-
 
 class TriageActionForm(helpers.ActionForm):
     """The action bar of the inbox: the parameters a bulk action needs."""
 
-    owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("username"),
-        required=False,
-        label=_("Owner"),
-    )
+    owner = StaffChoiceField(required=False, label=_("Owner"))
     team = forms.ModelChoiceField(
         queryset=Team.objects.order_by("name"), required=False, label=_("Team")
     )
@@ -69,6 +64,23 @@ class OpenFilter(admin.SimpleListFilter):
         if self.value() == "mine":
             return queryset.filter(state__in=OPEN_STATES, owner=request.user)
         return queryset
+
+
+class StaffListFilter(admin.RelatedOnlyFieldListFilter):
+    """The owners of the listed items, by display name."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[Any]:
+        owners = (
+            model_admin.get_queryset(request)
+            .exclude(**{f"{self.field_path}__isnull": True})
+            .values_list(f"{self.field_path}__pk", flat=True)
+            .distinct()
+            .order_by()
+        )
+        users = field.remote_field.model.objects.filter(pk__in=owners).select_related(
+            "staff_profile"
+        )
+        return sorted(((u.pk, staff_label(u)) for u in users), key=lambda c: (c[1], c[0]))
 
 
 class NpsCategoryFilter(admin.SimpleListFilter):
@@ -136,9 +148,10 @@ class FeedbackTriageForm(forms.ModelForm):
                 (s, state_label(s)) for s in TriageState.values if s in allowed
             ]
         if "owner" in self.fields:
-            self.fields["owner"].queryset = User.objects.filter(
-                is_staff=True, is_active=True
-            ).order_by("username")
+            # Shown by display name (the admin's own field keeps its add/change links).
+            owner = self.fields["owner"]
+            owner.queryset = staff_queryset()
+            owner.label_from_instance = staff_label
 
     def clean_state(self) -> str:
         state = self.cleaned_data["state"]

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from engagement.platform.branding import staff_label
 from engagement.platform.errors import DomainError
 from voc.models import FeedbackItem
 
@@ -37,6 +38,7 @@ from .forms import (
     NpsCategoryFilter,
     OpenFilter,
     SegmentFilter,
+    StaffListFilter,
     TagFilter,
     TriageActionForm,
     int_or_none,
@@ -62,7 +64,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         "sentiment",
         "clause_tags",
         "channel",
-        "owner",
+        "owner_name",
         "team",
         "received_at",
     )
@@ -71,7 +73,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         OpenFilter,
         "state",
         "priority",
-        ("owner", admin.RelatedOnlyFieldListFilter),
+        ("owner", StaffListFilter),
         ("team", admin.RelatedOnlyFieldListFilter),
         "topic",
         "sentiment",
@@ -88,7 +90,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     search_help_text = _("Search by word (by token: 解約 finds 解約したい).")
     date_hierarchy = "received_at"
     list_per_page = 50
-    list_select_related = ("customer", "topic", "owner", "team")
+    list_select_related = ("customer", "topic", "owner", "owner__staff_profile", "team")
     raw_id_fields = ("duplicate_of",)
     ordering = (F("priority").desc(), F("due_at").asc(nulls_last=True), "-received_at", "-id")
     readonly_fields = (
@@ -169,6 +171,10 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         if obj.state in OPEN_STATES and obj.due_at < timezone.now():
             return format_html('<strong class="overdue" style="color:#ba2121">{} ⚠</strong>', text)
         return text
+
+    @admin.display(description=_("Owner"), ordering="owner")
+    def owner_name(self, obj: FeedbackItem) -> str:
+        return staff_label(obj.owner) if obj.owner_id else "-"
 
     @admin.display(description=_("NPS category"), ordering="nps_category")
     def nps_category_label(self, obj: FeedbackItem) -> str:
