@@ -13,6 +13,8 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from engagement.customers.models import Touchpoint
+from engagement.platform import encryption
+from engagement.platform.encryption import EncryptedTextField
 from engagement.platform.models import TimeStampedModel
 from engagement.platform.scope import restrict
 from surveys.channels import validation
@@ -626,8 +628,9 @@ class ChannelAccount(TimeStampedModel):
         blank=True,
         validators=[validation.validate_e164],
     )
-    access_token = models.CharField(_("access token"), max_length=600, blank=True)
-    secret = models.CharField(_("channel secret"), max_length=64, blank=True)
+    # Encrypted at rest (``engagement.platform.encryption``); the admin never shows them back.
+    access_token = EncryptedTextField(_("access token"), blank=True)
+    secret = EncryptedTextField(_("channel secret"), blank=True)
 
     class Meta:
         verbose_name = _("messaging channel")
@@ -661,7 +664,8 @@ class ChannelAccount(TimeStampedModel):
                 else ["account_sid", "access_token", "sender"]
             )
             for field in needed:
-                if not getattr(self, field):
+                value = getattr(self, field)
+                if not value and not encryption.is_unreadable(value):
                     errors.setdefault(field, []).append(_("Required while the channel is enabled."))
         if errors:
             raise ValidationError(errors)
