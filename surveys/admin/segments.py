@@ -73,7 +73,10 @@ class SegmentForm(forms.Form):
     include_churned = forms.BooleanField(
         label=gettext_lazy("Include churned customers"),
         required=False,
-        help_text=gettext_lazy("Churned: cancelled, with no purchase since. Left out by default."),
+        help_text=gettext_lazy(
+            "Churned: cancelled, with neither a purchase nor a re-activation since. Left out by "
+            "default."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
