@@ -400,3 +400,29 @@ def test_admin_shows_each_send_and_why_and_resends_it(
     assert "1件の送信を再びキューに入れました" in response.content.decode()
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT and delivery.resend_count == 1
+
+
+def test_a_line_reminder_is_a_push_to_those_who_did_not_answer(survey, fake_line, run_on_commit):
+    from tests.surveys.conftest import FULL_ANSWERS
+
+    answered, silent = _line_customers(2)
+    pairs = services.create_invitations(
+        survey=survey, customers=[answered, silent], now=timezone.now()
+    )
+    run_on_commit(services.queue_invitations, survey=survey, now=timezone.now())
+    run_on_commit(
+        services.submit_response,
+        survey=survey,
+        invitation=pairs[0][0],
+        answers=FULL_ANSWERS,
+        now=timezone.now(),
+    )
+    week = timezone.now() + timedelta(days=survey.reminder_after_days, minutes=1)
+    assert run_on_commit(services.queue_reminders, survey=survey, now=week) == 1
+    reminder = fake_line.requests[-1]
+    assert len(fake_line.requests) == 3 and reminder["json"]["to"] == silent.line_user_id
+    text, template = reminder["json"]["messages"]
+    assert "再送" in text["text"] and template["template"]["actions"][0]["label"] == "回答する"
+    assert fake_line.problems == []
+    delivery = Delivery.objects.get(kind="reminder")
+    assert delivery.channel == "line" and delivery.status == DeliveryStatus.SENT
