@@ -51,7 +51,7 @@ class Segment:
     # empty: no channel condition.
     channels: tuple[str, ...] = ALL_CHANNELS
     store: str = ""
-    answered_store: str = ""  # the store link (its code) of the latest completed answer
+    answered_store: str = ""  # the store link (its code) the customer last answered through
     segment: str = ""
     include_churned: bool = False
 

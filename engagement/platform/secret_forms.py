@@ -42,9 +42,14 @@ class WriteOnlySecretsForm(forms.ModelForm):
             )
             self.initial[name] = ""
             state = encryption.state_label(stored)
-            keep = _("leave empty to keep it") if stored or encryption.is_unreadable(stored) else ""
-            field.help_text = f"{_('Current')}: {state}" + (f" ({keep})" if keep else "")
-        if self.regenerate:
+            if stored or encryption.is_unreadable(stored):
+                current = _("Current: %(state)s (leave empty to keep it)") % {"state": state}
+            elif name == self.regenerate:
+                current = _("Leave empty to have one made; it is shown once after saving.")
+            else:
+                current = _("Current: %(state)s") % {"state": state}
+            field.help_text = f"{field.help_text} {current}" if field.help_text else current
+        if self.regenerate and self.instance.pk:
             self.fields["new_secret"] = forms.BooleanField(
                 label=gettext_lazy("Issue a new signing secret"),
                 required=False,
