@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -18,8 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from engagement.platform import encryption
 from surveys.channels import line, sms
 from surveys.services import inbound, links, sending
+
+logger = logging.getLogger(__name__)
 
 
 def _refused(status: int, message: str) -> JsonResponse:
@@ -28,12 +32,22 @@ def _refused(status: int, message: str) -> JsonResponse:
     )
 
 
+def _unreadable(what: str) -> JsonResponse:
+    """The stored secret cannot be decrypted (wrong FIELD_ENCRYPTION_KEYS): nothing is checked
+    or changed; the provider retries later."""
+    message = encryption.SecretUnreadable(what).message
+    logger.error("channel callback refused: %s", message)
+    return _refused(503, message)
+
+
 @csrf_exempt
 @require_POST
 def line_webhook(request: HttpRequest) -> HttpResponse:
     config = sending.line_config()
     if config is None:
         return _refused(404, _("The LINE channel is not set up."))
+    if encryption.is_unreadable(config.channel_secret):
+        return _unreadable(_("LINE channel secret"))
     body = request.body
     if not line.signature_ok(
         channel_secret=config.channel_secret,
@@ -55,6 +69,8 @@ def _twilio_params(request: HttpRequest) -> tuple[dict[str, str] | None, HttpRes
     config = sending.twilio_config()
     if config is None:
         return None, _refused(404, _("The SMS channel is not set up."))
+    if not config.auth_token:  # never check a signature against an empty key
+        return None, _unreadable(_("SMS auth token"))
     params = {key: request.POST.get(key, "") for key in request.POST}
     url = links.site_url() + request.path
     expected = sms.twilio_signature(auth_token=config.auth_token, url=url, params=params)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from engagement.platform.encryption import EncryptedTextField
 from engagement.platform.models import TimeStampedModel
 from surveys import tokens
 
@@ -123,9 +124,8 @@ class Widget(TimeStampedModel):
         default=list,
         help_text=_("Sites that may show the widget, e.g. https://shop.example.jp (one a line)."),
     )
-    secret = models.CharField(
-        _("signing secret"), max_length=100, default=new_widget_secret, editable=False
-    )
+    # Encrypted at rest; shown to staff once, when it is made.
+    secret = EncryptedTextField(_("signing secret"), default=new_widget_secret, editable=False)
     nonce = models.CharField(max_length=64, unique=True, default=tokens.new_nonce, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -1,8 +1,10 @@
 """Segments: which customers to invite to a survey, picked by behaviour (last purchase, spend over
 the last year, one-time or repeat buyers), NPS history (the category of their latest answer),
-channel opt-in, store and customer segment. Churned customers (a cancellation with no purchase
-after it) are left out unless asked for. Reads only; inviting is
-``surveys.services.distribution.create_invitations``.
+channel opt-in (reachable on e-mail, LINE or SMS by the same rules as the sends), store (the
+customer's own store or where they bought; and the store link they last answered through) and
+customer segment. Churned customers (``engagement.customers.selectors.churn``: the latest
+cancellation followed by neither a re-activation nor a purchase) are left out unless asked for.
+Reads only; inviting is ``surveys.services.distribution.create_invitations``.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from engagement.customers.models import BehaviourRecord, BuiltinBehaviour, Customer
-from surveys.models import Response, ResponseStatus
+from engagement.customers.selectors import churn
+from surveys.links import LinkSource, PublicLink
+from surveys.models import DeliveryChannel, Response, ResponseStatus
 
 NEVER = "never"  # "NPS history": never answered a survey
 SAMPLE_SIZE = 10
+ALL_CHANNELS = (DeliveryChannel.EMAIL.value, DeliveryChannel.LINE.value, DeliveryChannel.SMS.value)
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,12 @@ class Segment:
     max_spend: int | None = None
     buyers: str = ""  # "", "none", "one", "repeat"
     nps: tuple[str, ...] = field(default_factory=tuple)  # promoter/passive/detractor/never
-    email_opt_in: bool = True
+    # Reachable on at least one of these channels (contact allowed, not unsubscribed and: an
+    # e-mail address / LINE linked and not blocked / SMS agreed, a number, not opted out);
+    # empty: no channel condition.
+    channels: tuple[str, ...] = ALL_CHANNELS
     store: str = ""
+    answered_store: str = ""  # the store link (its code) the customer last answered through
     segment: str = ""
     include_churned: bool = False
 
@@ -57,7 +66,8 @@ def _latest(qs: QuerySet, column: str) -> Subquery:
 
 def annotated(*, now: datetime | None = None) -> QuerySet[Customer]:
     """Customers with what the segment rules read: last purchase, yearly spend and purchase
-    count, last cancellation, latest NPS category (subqueries: one row per customer)."""
+    count, churn standing, latest NPS category and the store of the latest answer's link
+    (subqueries: one row per customer)."""
     now = now or timezone.now()
     purchases = _records(BuiltinBehaviour.PURCHASE)
     year = purchases.filter(occurred_at__gte=now - timedelta(days=365))
@@ -66,7 +76,7 @@ def annotated(*, now: datetime | None = None) -> QuerySet[Customer]:
     ).order_by("-submitted_at", "-id")
     return Customer.objects.filter(forgotten_at__isnull=True).annotate(
         last_purchase_at=_latest(purchases, "occurred_at"),
-        last_cancellation_at=_latest(_records(BuiltinBehaviour.CANCELLATION), "occurred_at"),
+        standing=churn.standing(),
         spend_year=Coalesce(
             Subquery(
                 year.order_by()
@@ -88,13 +98,36 @@ def annotated(*, now: datetime | None = None) -> QuerySet[Customer]:
         last_answered_at=Subquery(
             latest_response.values("submitted_at")[:1], output_field=DateTimeField()
         ),
+        last_answered_store=Subquery(
+            latest_response.filter(public_link__source=LinkSource.STORE).values(
+                "public_link__source_value"
+            )[:1]
+        ),
     )
 
 
-def churned_q() -> Q:
-    """A cancellation and no purchase after the latest one."""
-    return Q(last_cancellation_at__isnull=False) & (
-        Q(last_purchase_at__isnull=True) | Q(last_purchase_at__lte=F("last_cancellation_at"))
+def reachable_q(channels: tuple[str, ...]) -> Q:
+    """Reachable on one of ``channels`` by the rules of ``sending.usable_channels``."""
+    by_channel = {
+        DeliveryChannel.EMAIL.value: ~Q(email=""),
+        DeliveryChannel.LINE.value: ~Q(line_user_id="") & Q(line_blocked_at__isnull=True),
+        DeliveryChannel.SMS.value: ~Q(phone="")
+        & Q(sms_allowed=True, sms_opted_out_at__isnull=True),
+    }
+    any_of = Q(pk__in=[])
+    for channel in channels:
+        any_of |= by_channel[channel]
+    return Q(contact_allowed=True, unsubscribed_at__isnull=True) & any_of
+
+
+def answered_stores() -> list[str]:
+    """The codes of every store link, for the 「回答した店舗」 choice (sorted)."""
+    return list(
+        PublicLink.objects.filter(source=LinkSource.STORE)
+        .exclude(source_value="")
+        .order_by("source_value")
+        .values_list("source_value", flat=True)
+        .distinct()
     )
 
 
@@ -123,8 +156,8 @@ def customers_in(segment: Segment, *, now: datetime | None = None) -> QuerySet[C
         if NEVER in segment.nps:
             wanted |= Q(last_nps__isnull=True)
         qs = qs.filter(wanted)
-    if segment.email_opt_in:
-        qs = qs.filter(contact_allowed=True, unsubscribed_at__isnull=True).exclude(email="")
+    if segment.channels:
+        qs = qs.filter(reachable_q(segment.channels))
     if segment.store:
         qs = qs.filter(
             Q(attributes__store=segment.store)
@@ -134,10 +167,12 @@ def customers_in(segment: Segment, *, now: datetime | None = None) -> QuerySet[C
                 )
             )
         )
+    if segment.answered_store:
+        qs = qs.filter(last_answered_store=segment.answered_store)
     if segment.segment:
         qs = qs.filter(segment=segment.segment)
     if not segment.include_churned:
-        qs = qs.exclude(churned_q())
+        qs = qs.filter(churn.not_churned_q())
     return qs
 
 

@@ -11,7 +11,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from engagement.platform import encryption
 from engagement.platform.errors import DomainError
+from engagement.platform.secret_forms import ShowSecretOnceAdmin, WriteOnlySecretsForm
 
 from . import services
 from .models import (
@@ -21,10 +23,16 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
+    new_secret,
 )
 
 
-class WebhookEndpointForm(forms.ModelForm):
+class WebhookEndpointForm(WriteOnlySecretsForm):
+    """The signing secret is write-only: made by the app (shown once) unless staff type one."""
+
+    secret_fields = ("secret",)
+    regenerate = "secret"
+
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("events"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
@@ -34,8 +42,15 @@ class WebhookEndpointForm(forms.ModelForm):
         model = WebhookEndpoint
         fields = ["name", "url", "events", "secret", "is_active"]
 
+    def new_secret_value(self) -> str:
+        return new_secret()
 
-class ChatChannelForm(forms.ModelForm):
+
+class ChatChannelForm(WriteOnlySecretsForm):
+    """The webhook URL and the Chatwork token are write-only (they are credentials)."""
+
+    secret_fields = ("webhook_url", "api_token")
+
     webhook_url = forms.URLField(
         label=_("webhook URL"),
         max_length=500,
@@ -54,15 +69,19 @@ class ChatChannelForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ShowSecretOnceAdmin, admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ["name", "url", "event_list", "is_active", "updated_at"]
+    list_display = ["name", "url", "event_list", "secret_state", "is_active", "updated_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "url"]
 
     @admin.display(description=_("events"))
     def event_list(self, obj: WebhookEndpoint) -> str:
         return ", ".join(obj.events or [])
+
+    @admin.display(description=_("signing secret"))
+    def secret_state(self, obj: WebhookEndpoint) -> str:
+        return encryption.state_label(obj.secret)
 
 
 @admin.register(ChatChannel)

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from engagement.platform import encryption
+from engagement.platform.encryption import EncryptedTextField
 from engagement.platform.models import TimeStampedModel
 
 from . import validation
@@ -52,9 +54,9 @@ class WebhookEndpoint(TimeStampedModel):
     events = models.JSONField(
         _("events"), default=list, help_text=_("The events this endpoint receives.")
     )
-    secret = models.CharField(
+    # Encrypted at rest (``engagement.platform.encryption``), like the chat channels' URL and token.
+    secret = EncryptedTextField(
         _("signing secret"),
-        max_length=100,
         default=new_secret,
         help_text=_("Shared with the receiver; signs every delivery (HMAC-SHA256)."),
     )
@@ -76,7 +78,7 @@ class WebhookEndpoint(TimeStampedModel):
         unknown = [e for e in (self.events or []) if e not in WebhookEvent.values]
         if not self.events or unknown:
             errors["events"] = [str(_("Choose at least one known event."))]
-        if len(self.secret or "") < 24:
+        if len(self.secret or "") < 24 and not encryption.is_unreadable(self.secret):
             errors["secret"] = [str(_("The signing secret must be at least 24 characters."))]
         if errors:
             raise ValidationError(errors)
@@ -87,13 +89,12 @@ class ChatChannel(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=100)
     provider = models.CharField(_("provider"), max_length=10, choices=ChatProvider.choices)
-    webhook_url = models.URLField(
+    webhook_url = EncryptedTextField(
         _("webhook URL"),
-        max_length=500,
         blank=True,
         help_text=_("Slack incoming webhook or Teams workflow URL."),
     )
-    api_token = models.CharField(_("Chatwork API token"), max_length=100, blank=True)
+    api_token = EncryptedTextField(_("Chatwork API token"), blank=True)
     room_id = models.CharField(_("Chatwork room ID"), max_length=20, blank=True)
     kinds = models.JSONField(_("alerts"), default=list, help_text=_("The alerts sent here."))
     team = models.ForeignKey(
@@ -122,6 +123,9 @@ class ChatChannel(TimeStampedModel):
             api_token=self.api_token,
             room_id=self.room_id,
         )
+        for name in ("webhook_url", "api_token"):
+            if encryption.is_unreadable(getattr(self, name)):
+                errors.pop(name, None)  # kept as stored; cannot be checked without its key
         unknown = [k for k in (self.kinds or []) if k not in ChatKind.values]
         if not self.kinds or unknown:
             errors["kinds"] = [str(_("Choose at least one alert."))]

@@ -35,6 +35,7 @@ class Result:
     body: str = ""
     retry_after: float | None = None
     error: str = ""
+    error_detail: str = ""
 
     @property
     def ok(self) -> bool:

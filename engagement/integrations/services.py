@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from engagement.platform import outbox
+from engagement.platform import encryption, outbox
 from engagement.platform.errors import InvalidInput, NotFound
 
 from . import providers, signing
@@ -153,6 +153,8 @@ def _explain(result: providers.Result) -> str:
     """What went wrong, for the delivery log (staff's language)."""
     with translation.override(settings.LANGUAGE_CODE):
         if result.status_code is None:
+            if result.error == SECRET_UNREADABLE:
+                return encryption.SecretUnreadable(result.error_detail).message
             if result.error == "timeout":
                 return _("No answer within %(seconds)s seconds.") % {
                     "seconds": settings.INTEGRATIONS_HTTP_TIMEOUT
@@ -169,6 +171,15 @@ def _explain(result: providers.Result) -> str:
         if result.status_code == 429:
             return _("Rate-limited by the receiver (HTTP 429).")
         return _("The receiver answered HTTP %(code)s.") % {"code": result.status_code}
+
+
+SECRET_UNREADABLE = "secret_unreadable"  # noqa: S105 (an error code)
+
+
+def _unreadable(what: str) -> providers.Result:
+    """No request: the stored credential cannot be decrypted (wrong FIELD_ENCRYPTION_KEYS).
+    Retried like an outage, so fixing the keys delivers it."""
+    return providers.Result(None, error=SECRET_UNREADABLE, error_detail=what)
 
 
 def _record_result(
@@ -247,7 +258,10 @@ def deliver_webhook(*, delivery_id: int) -> str:
         if not _due(delivery, now):
             return delivery.state
         delivery.attempts += 1
-        result = providers.post(webhook_request(delivery, timestamp=int(time.time())))
+        if encryption.is_unreadable(delivery.endpoint.secret):
+            result = _unreadable(_("signing secret of %(name)s") % {"name": delivery.endpoint})
+        else:
+            result = providers.post(webhook_request(delivery, timestamp=int(time.time())))
         return _record_result(delivery, result, timezone.now())
 
 
@@ -283,7 +297,13 @@ def deliver_chat(*, delivery_id: int) -> str:
         if not _due(delivery, now):
             return delivery.state
         delivery.attempts += 1
-        result = providers.post(chat_request(delivery))
+        channel = delivery.channel
+        if encryption.is_unreadable(channel.webhook_url) or encryption.is_unreadable(
+            channel.api_token
+        ):
+            result = _unreadable(_("webhook URL or token of %(name)s") % {"name": channel})
+        else:
+            result = providers.post(chat_request(delivery))
         return _record_result(delivery, result, timezone.now())
 
 

@@ -12,7 +12,7 @@ class PlatformConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from engagement.platform import branding
+        from engagement.platform import branding, encryption_checks  # noqa: F401 (checks)
         from engagement.platform.models import Branding
 
         post_save.connect(branding.forget_cached, sender=Branding, dispatch_uid="branding-cache")

@@ -6,6 +6,8 @@ in-process, e-mail printed to the console. ``production.py`` adds what ``DJANGO_
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -20,6 +22,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-" + "x" * 32)
+# Keys that encrypt provider tokens, signing secrets and webhook URLs in the database
+# (``engagement.platform.encryption``): comma-separated Fernet keys, the first encrypts, all
+# decrypt (rotation: a new key first, then ``manage.py reencrypt_secrets``). Required in
+# production; in development a key derived from SECRET_KEY is used when it is not set.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS and DEBUG:
+    _digest = hashlib.sha256(("field-encryption:" + SECRET_KEY).encode()).digest()
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_digest).decode()]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.

@@ -15,6 +15,7 @@ PRODUCTION_REQUIRED = (
     "DJANGO_ALLOWED_HOSTS",
     "DATABASE_URL",
     "CELERY_BROKER_URL",
+    "FIELD_ENCRYPTION_KEYS",
 )
 missing = [name for name in PRODUCTION_REQUIRED if not env(name)]
 if missing:

@@ -16,7 +16,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from surveys.links import PublicLink, UrlParameter, Widget
+from engagement.platform import encryption
+from engagement.platform.secret_forms import ShowSecretOnceAdmin, WriteOnlySecretsForm
+from surveys.links import PublicLink, UrlParameter, Widget, new_widget_secret
 from surveys.services import links
 
 
@@ -115,7 +117,11 @@ class PublicLinkAdmin(admin.ModelAdmin):
         )
 
 
-class WidgetForm(forms.ModelForm):
+class WidgetForm(WriteOnlySecretsForm):
+    """The signing secret is made by the app and shown once (on creation or when renewed)."""
+
+    regenerate = "secret"
+
     allowed_origins = forms.CharField(
         label=gettext_lazy("allowed origins"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -133,13 +139,16 @@ class WidgetForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["allowed_origins"] = "\n".join(self.instance.allowed_origins or [])
 
+    def new_secret_value(self) -> str:
+        return new_widget_secret()
+
     def clean_allowed_origins(self) -> list[str]:
         lines = self.cleaned_data["allowed_origins"].split()
         return [line.strip().rstrip("/") for line in lines if line.strip()]
 
 
 @admin.register(Widget)
-class WidgetAdmin(admin.ModelAdmin):
+class WidgetAdmin(ShowSecretOnceAdmin, admin.ModelAdmin):
     form = WidgetForm
     list_display = ["name", "survey", "origins", "is_active"]
     list_filter = ["is_active", "survey"]
@@ -167,7 +176,7 @@ class WidgetAdmin(admin.ModelAdmin):
             ' data-customer="CUSTOMER_ID" data-ts="UNIX_SECONDS" data-sig="SIGNATURE"></script>'
         )
         return format_html(
-            "<pre>{}</pre><p>{}</p><p>{}: <code>{}</code></p>",
+            "<pre>{}</pre><p>{}</p><p>{}: {}</p>",
             snippet,
             _(
                 "Sign on your server: SIGNATURE = hex HMAC-SHA256(secret, "
@@ -175,5 +184,5 @@ class WidgetAdmin(admin.ModelAdmin):
                 "data-sig attributes out for anonymous answers."
             ),
             _("Signing secret"),
-            obj.secret,
+            encryption.state_label(obj.secret),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -14,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement.customers.models import Customer
+from engagement.platform import encryption
 from engagement.platform.admin_columns import decimal_column
+from engagement.platform.secret_forms import WriteOnlySecretsForm
 from surveys import services
 from surveys.links import PARAMETER_KEY, UrlParameter
 from surveys.models import (
@@ -222,19 +223,10 @@ class ResponseAdmin(admin.ModelAdmin):
         return False
 
 
-class ChannelAccountForm(forms.ModelForm):
+class ChannelAccountForm(WriteOnlySecretsForm):
     """Secrets are never shown back: an empty field keeps the stored value."""
 
-    access_token = forms.CharField(
-        label=gettext_lazy("access token"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-    )
-    secret = forms.CharField(
-        label=gettext_lazy("channel secret"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-    )
+    secret_fields = ("access_token", "secret")
 
     class Meta:
         model = ChannelAccount
@@ -248,24 +240,12 @@ class ChannelAccountForm(forms.ModelForm):
             "secret",
         ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._stored = {
-            "access_token": self.instance.access_token if self.instance.pk else "",
-            "secret": self.instance.secret if self.instance.pk else "",
-        }
-        for name, value in self._stored.items():
-            if value:
-                self.fields[name].help_text = _("This token is stored; leave empty to keep it.")
-
-    def clean_access_token(self) -> str:
-        return (self.cleaned_data.get("access_token") or "").strip() or self._stored["access_token"]
-
-    def clean_secret(self) -> str:
-        return (self.cleaned_data.get("secret") or "").strip() or self._stored["secret"]
-
 
 @admin.register(ChannelAccount)
 class ChannelAccountAdmin(admin.ModelAdmin):
     form = ChannelAccountForm
-    list_display = ["channel", "enabled", "api_base_url", "updated_at"]
+    list_display = ["channel", "enabled", "api_base_url", "token_state", "updated_at"]
+
+    @admin.display(description=gettext_lazy("access token"))
+    def token_state(self, obj: ChannelAccount) -> str:
+        return encryption.state_label(obj.access_token)

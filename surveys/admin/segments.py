@@ -1,5 +1,5 @@
-"""「セグメントで招待」: pick customers by behaviour, NPS history, opt-in, store and segment,
-see the count and a sample, then invite them (admin view of the survey)."""
+"""「セグメントで招待」: pick customers by behaviour, NPS history, channel opt-in, store and
+segment, see the count and a sample, then invite them (admin view of the survey)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy
 
 from engagement.platform.errors import DomainError
 from engagement.platform.masking import mask_for
-from surveys.models import NpsCategory, Survey
-from surveys.segments import NEVER, Segment, preview
+from surveys.models import DeliveryChannel, NpsCategory, Survey
+from surveys.segments import ALL_CHANNELS, NEVER, Segment, answered_stores, preview
 from surveys.services.segments import invite_segment
+from surveys.services.sending import usable_channels
 
 
 class SegmentForm(forms.Form):
@@ -50,16 +51,40 @@ class SegmentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         choices=[*NpsCategory.choices, (NEVER, gettext_lazy("Never answered"))],
     )
-    email_opt_in = forms.BooleanField(
-        label=gettext_lazy("Only customers who accept e-mail"), required=False, initial=True
+    channels = forms.MultipleChoiceField(
+        label=gettext_lazy("Reachable on"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("email", gettext_lazy("E-mail (contact allowed, an address)")),
+            ("line", gettext_lazy("LINE (linked, not blocked)")),
+            ("sms", gettext_lazy("SMS (agreed, not opted out)")),
+        ],
+        help_text=gettext_lazy(
+            "Customers reachable on at least one ticked channel. Untick all: no channel condition "
+            "(those who cannot be reached are held back when sending)."
+        ),
     )
     store = forms.CharField(label=gettext_lazy("Store code"), max_length=100, required=False)
+    answered_store = forms.ChoiceField(
+        label=gettext_lazy("Store link of the latest answer"), required=False, choices=()
+    )
     segment = forms.CharField(label=gettext_lazy("Customer segment"), max_length=50, required=False)
     include_churned = forms.BooleanField(
         label=gettext_lazy("Include churned customers"),
         required=False,
-        help_text=gettext_lazy("Churned: cancelled, with no purchase since. Left out by default."),
+        help_text=gettext_lazy(
+            "Churned: cancelled, with neither a purchase nor a re-activation since. Left out by "
+            "default."
+        ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answered_store"].choices = [
+            ("", _("Any")),
+            *((code, code) for code in answered_stores()),
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -77,8 +102,9 @@ class SegmentForm(forms.Form):
             max_spend=data.get("max_spend"),
             buyers=data.get("buyers") or "",
             nps=tuple(data.get("nps") or ()),
-            email_opt_in=bool(data.get("email_opt_in")),
+            channels=tuple(data.get("channels") or ()),
             store=(data.get("store") or "").strip(),
+            answered_store=data.get("answered_store") or "",
             segment=(data.get("segment") or "").strip(),
             include_churned=bool(data.get("include_churned")),
         )
@@ -90,7 +116,7 @@ def segment_view(model_admin: Any, request: HttpRequest, pk: int) -> HttpRespons
         raise PermissionDenied
     survey = get_object_or_404(Survey, pk=pk)
     source = request.POST if request.method == "POST" else request.GET
-    form = SegmentForm(source if source else None, initial={"email_opt_in": True})
+    form = SegmentForm(source if source else None, initial={"channels": list(ALL_CHANNELS)})
     result = None
     if form.is_bound and form.is_valid():
         segment = form.segment_value()
@@ -112,8 +138,12 @@ def segment_view(model_admin: Any, request: HttpRequest, pk: int) -> HttpRespons
                     reverse("admin:surveys_survey_change", args=[survey.pk])
                 )
         result = preview(segment=segment, survey_id=survey.pk)
+        labels = dict(DeliveryChannel.choices)
         for customer in result.sample:
             customer.shown_name = mask_for(request.user, customer.name, customer=customer)
+            customer.reachable_on = ", ".join(
+                str(labels[c]) for c in usable_channels(customer, ALL_CHANNELS)
+            )
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Invite by segment: %(survey)s") % {"survey": survey.title},

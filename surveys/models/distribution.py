@@ -8,6 +8,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from engagement.platform import encryption
+from engagement.platform.encryption import EncryptedTextField
 from engagement.platform.models import TimeStampedModel
 from surveys.channels import validation
 from surveys.models.design import Survey
@@ -177,8 +179,9 @@ class ChannelAccount(TimeStampedModel):
         blank=True,
         validators=[validation.validate_e164],
     )
-    access_token = models.CharField(_("access token"), max_length=600, blank=True)
-    secret = models.CharField(_("channel secret"), max_length=64, blank=True)
+    # Encrypted at rest (``engagement.platform.encryption``); the admin never shows them back.
+    access_token = EncryptedTextField(_("access token"), blank=True)
+    secret = EncryptedTextField(_("channel secret"), blank=True)
 
     class Meta:
         verbose_name = _("messaging channel")
@@ -212,7 +215,8 @@ class ChannelAccount(TimeStampedModel):
                 else ["account_sid", "access_token", "sender"]
             )
             for field in needed:
-                if not getattr(self, field):
+                value = getattr(self, field)
+                if not value and not encryption.is_unreadable(value):
                     errors.setdefault(field, []).append(_("Required while the channel is enabled."))
         if errors:
             raise ValidationError(errors)

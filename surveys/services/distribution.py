@@ -9,7 +9,8 @@ hours and re-sends are in ``surveys.services.sending``; links in ``surveys.servi
 Contact rules, the same on every channel. Contact-frequency (fatigue): a customer who was sent
 any survey message in the last ``survey.contact_interval_days`` days is not invited now.
 Customers who opted out (unsubscribe link, LINE block, SMS "STOP" for that channel), were
-forgotten, churned (last cancellation not followed by a re-activation), have no usable address
+forgotten, churned (``engagement.customers.selectors.churn``: the last cancellation followed by
+neither a re-activation nor a purchase), have no usable address
 or do not allow contact are not invited. A held invitation stays "created" with
 ``held_reason`` saying why, and is looked at again by the next run.
 """
@@ -21,10 +22,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from engagement.customers.models import BehaviourRecord, BuiltinBehaviour, Customer
+from engagement.customers.models import Customer
+from engagement.customers.selectors import churn
 from engagement.platform.errors import Conflict
 from surveys import tokens
 from surveys.models import (
@@ -94,19 +96,6 @@ def _held_reason(invitation: Invitation, channels: list[str]) -> str:
     return ""
 
 
-def _churned() -> Subquery:
-    """The customer's latest cancellation is not followed by a re-activation."""
-    last = (
-        BehaviourRecord.objects.filter(
-            customer_id=OuterRef("customer_id"),
-            kind_id__in=[BuiltinBehaviour.CANCELLATION, BuiltinBehaviour.REACTIVATION],
-        )
-        .order_by("-occurred_at", "-id")
-        .values("kind_id")[:1]
-    )
-    return Subquery(last)
-
-
 @transaction.atomic
 def queue_invitations(*, survey: Survey, now: datetime, limit: int | None = 5000) -> int:
     """Queue one invitation message (LINE, e-mail or SMS, see ``SURVEYS_CHANNEL_ORDER``) for
@@ -122,7 +111,7 @@ def queue_invitations(*, survey: Survey, now: datetime, limit: int | None = 5000
         Invitation.objects.filter(survey=survey, status=InvitationStatus.CREATED)
         .exclude(deliveries__kind=DeliveryKind.INVITATION)
         .select_related("customer")
-        .annotate(recently_contacted=Exists(recent), last_status=_churned())
+        .annotate(recently_contacted=Exists(recent), standing=churn.standing("customer_id"))
         .order_by("id")
     )
     candidates = list(query if limit is None else query[:limit])
@@ -130,7 +119,7 @@ def queue_invitations(*, survey: Survey, now: datetime, limit: int | None = 5000
     queue: list[Delivery] = []
     held: dict[str, list[int]] = {}
     for invitation in candidates:
-        invitation.churned = invitation.last_status == BuiltinBehaviour.CANCELLATION
+        invitation.churned = churn.is_churned(invitation.standing)
         channels = sending.usable_channels(invitation.customer, available)
         reason = _held_reason(invitation, channels)
         if reason:

@@ -38,10 +38,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import Customer
-from engagement.platform import branding, outbox
+from engagement.platform import branding, encryption, outbox
 from engagement.platform.errors import DomainError
 from surveys.channels import line, sms
-from surveys.channels.base import OutgoingMessage, PermanentSendError, SendError, SendResult
+from surveys.channels.base import (
+    OutgoingMessage,
+    PermanentSendError,
+    SendError,
+    SendResult,
+    TransientSendError,
+)
 from surveys.models import (
     ChannelAccount,
     Delivery,
@@ -314,10 +320,18 @@ def sms_body(delivery: Delivery) -> str:
 # --- sending ----------------------------------------------------------------------------------
 
 
+def _readable(value: str, what: str) -> None:
+    """A credential no key decrypts (wrong ``FIELD_ENCRYPTION_KEYS``) fails the send as
+    transient, with the reason: fixing the keys sends it on the next retry."""
+    if encryption.is_unreadable(value):
+        raise TransientSendError(encryption.SecretUnreadable(what).message)
+
+
 def _send(delivery: Delivery, channel: str, senders: Senders) -> SendResult:
     customer = delivery.invitation.customer
     if channel == DeliveryChannel.LINE:
         assert senders.line is not None
+        _readable(senders.line.access_token, _("LINE channel access token"))
         return line.push(
             senders.line,
             to=customer.line_user_id,
@@ -329,6 +343,8 @@ def _send(delivery: Delivery, channel: str, senders: Senders) -> SendResult:
             body = sms_body(delivery)
         except SmsTooLong as exc:
             raise PermanentSendError(str(exc)) from None
+        if senders.twilio is not None:
+            _readable(senders.twilio.auth_token, _("SMS auth token"))
         return senders.sms_provider().send(to=customer.phone, body=body, key=send_key(delivery))
     email_message(delivery).send(fail_silently=False)
     return SendResult()

@@ -63,7 +63,8 @@ def test_make_texts_unique_leaves_no_two_texts_alike_and_is_deterministic():
     assert text_key("ｽﾏﾎで買えて便利！😊") == text_key("スマホで買えて便利。")
 
 
-def test_seeded_workflow_shows_the_whole_loop(client, django_capture_on_commit_callbacks):
+def test_seeded_workflow_shows_the_whole_loop(client, django_capture_on_commit_callbacks, settings):
+    settings.SITE_URL = "http://127.0.0.1:8123"  # `make demo PORT=8123`
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", customers=N, seed=1, stdout=StringIO())
     with django_capture_on_commit_callbacks(execute=True):
@@ -82,7 +83,8 @@ def test_seeded_workflow_shows_the_whole_loop(client, django_capture_on_commit_c
     home = client.get("/").content.decode()
     assert "お客様として回答してみる" in home
     assert "/p/" in home and survey.title in home
-    assert "/p/" in out.getvalue()
+    # The printed link is built for the demo's port (SITE_URL), never the default 8000.
+    assert "http://127.0.0.1:8123/p/" in out.getvalue() and ":8000" not in out.getvalue()
 
     # Earlier waves closed, for comparison.
     closed = Survey.objects.filter(status=SurveyStatus.CLOSED)

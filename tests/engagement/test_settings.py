@@ -12,12 +12,14 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "engage.example.jp",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/engagement_prod_check",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
+    "FIELD_ENCRYPTION_KEYS": "Zm9yLXRoZS1zZXR0aW5ncy10ZXN0LW9ubHktMDEyMzQ=",
 }
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
     clean.pop("CELERY_BROKER_URL", None)
+    clean.pop("FIELD_ENCRYPTION_KEYS", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -32,10 +34,12 @@ def test_production_without_required_settings_stops_with_a_clear_message():
     env = {**PRODUCTION}
     del env["DJANGO_SECRET_KEY"]
     del env["CELERY_BROKER_URL"]
+    del env["FIELD_ENCRYPTION_KEYS"]
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
     assert "CELERY_BROKER_URL" in result.stderr
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
     assert "DATABASE_URL" not in result.stderr.split("needs these environment variables:")[1]
 
 

@@ -69,6 +69,7 @@ def production_env(database_name: str, port: int) -> dict[str, str]:
         **clean,
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": SECRET,
+        "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1jaGVjay1maWVsZC1rZXktMDEyMzQ=",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": (
             f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"

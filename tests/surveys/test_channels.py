@@ -353,3 +353,76 @@ def test_send_keys_are_uuids_stable_per_send():
     key = sending.send_key(delivery)
     assert uuid.UUID(key) and key == sending.send_key(Delivery(id=42, resend_count=0))
     assert key != sending.send_key(Delivery(id=42, resend_count=1))
+
+
+def test_sms_429_waits_for_retry_after_then_sends(survey, fake_twilio, run_on_commit):
+    customer = Customer.objects.create(
+        external_id="S-4", phone="+819012345671", sms_allowed=True, contact_allowed=True
+    )
+    fake_twilio.script = [
+        Answer(429, {"code": 20429, "message": "Too Many Requests"}, {"Retry-After": "600"})
+    ]
+    before = timezone.now()
+    _invite(survey, [customer], run_on_commit)
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.error == "SMS HTTP 429: Too Many Requests (code 20429)"
+    # Retry-After (10 minutes) wins over the first backoff (1 minute); nothing before it.
+    assert delivery.next_attempt_at >= before + timedelta(seconds=600)
+    assert run_on_commit(services.retry_failed_deliveries, now=before + timedelta(minutes=9)) == 0
+    assert run_on_commit(services.retry_failed_deliveries, now=before + timedelta(minutes=11)) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and len(fake_twilio.requests) == 2
+
+
+def test_admin_shows_each_send_and_why_and_resends_it(
+    admin_client, survey, fake_line, settings, run_on_commit
+):
+    settings.LINE_CHANNEL_ACCESS_TOKEN = "W" * 60  # LINE answers 401
+    [customer] = _line_customers(1)
+    held = Customer.objects.create(external_id="H-1", email="h@example.jp", contact_allowed=False)
+    services.create_invitations(survey=survey, customers=[held], now=timezone.now())
+    _invite(survey, [customer], run_on_commit)
+    delivery = Delivery.objects.get()
+    invitation = delivery.invitation
+    page = admin_client.get(f"/admin/surveys/invitation/{invitation.pk}/change/").content.decode()
+    assert "失敗" in page and "LINE HTTP 401: Authentication failed" in page
+    listing = admin_client.get("/admin/surveys/invitation/").content.decode()
+    assert "連絡の許可なし" in listing  # the held invitation says why
+    # Fixed token, re-sent with the admin action: sent.
+    settings.LINE_CHANNEL_ACCESS_TOKEN = LINE_TOKEN
+    response = run_on_commit(
+        admin_client.post,
+        "/admin/surveys/delivery/",
+        {"action": "resend", "_selected_action": [delivery.pk]},
+        follow=True,
+    )
+    assert "1件の送信を再びキューに入れました" in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and delivery.resend_count == 1
+
+
+def test_a_line_reminder_is_a_push_to_those_who_did_not_answer(survey, fake_line, run_on_commit):
+    from tests.surveys.conftest import FULL_ANSWERS
+
+    answered, silent = _line_customers(2)
+    pairs = services.create_invitations(
+        survey=survey, customers=[answered, silent], now=timezone.now()
+    )
+    run_on_commit(services.queue_invitations, survey=survey, now=timezone.now())
+    run_on_commit(
+        services.submit_response,
+        survey=survey,
+        invitation=pairs[0][0],
+        answers=FULL_ANSWERS,
+        now=timezone.now(),
+    )
+    week = timezone.now() + timedelta(days=survey.reminder_after_days, minutes=1)
+    assert run_on_commit(services.queue_reminders, survey=survey, now=week) == 1
+    reminder = fake_line.requests[-1]
+    assert len(fake_line.requests) == 3 and reminder["json"]["to"] == silent.line_user_id
+    text, template = reminder["json"]["messages"]
+    assert "再送" in text["text"] and template["template"]["actions"][0]["label"] == "回答する"
+    assert fake_line.problems == []
+    delivery = Delivery.objects.get(kind="reminder")
+    assert delivery.channel == "line" and delivery.status == DeliveryStatus.SENT

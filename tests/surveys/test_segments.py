@@ -92,7 +92,7 @@ def ids(segment, people):
 def test_defaults_leave_out_churned_and_those_without_e_mail(people):
     assert ids(Segment(), people) == ["came_back", "lapsed", "never", "recent"]
     assert "churned" in ids(Segment(include_churned=True), people)
-    assert "no_mail" in ids(Segment(email_opt_in=False), people)
+    assert "no_mail" in ids(Segment(channels=()), people)
 
 
 def test_behaviour_rules(people):
@@ -132,11 +132,11 @@ def test_admin_preview_then_invite(admin_client, people, survey):
     url = f"/admin/surveys/survey/{survey.pk}/segment/"
     page = admin_client.get(url)
     assert page.status_code == 200 and "segment-preview" not in page.content.decode()
-    page = admin_client.get(url, {"email_opt_in": "on", "buyers": "repeat"})
+    page = admin_client.get(url, {"channels": "email", "buyers": "repeat"})
     html = page.content.decode()
     assert "このセグメントの顧客は 1 名です" in html
     assert "RECENT" in html and "顧客RECENT" in html and "12,000" in html
-    done = admin_client.post(url, {"email_opt_in": "on", "buyers": "repeat"}, follow=True)
+    done = admin_client.post(url, {"channels": "email", "buyers": "repeat"}, follow=True)
     assert "1 名を招待しました" in done.content.decode()
     assert list(Invitation.objects.values_list("customer__external_id", flat=True)) == ["RECENT"]
 
@@ -154,3 +154,95 @@ def test_segment_page_needs_the_invite_permission(client, survey):
     staff = User.objects.create_user("viewer2", password="pw-Seg-2026-xx", is_staff=True)
     client.force_login(staff)
     assert client.get(f"/admin/surveys/survey/{survey.pk}/segment/").status_code == 403
+
+
+def test_channel_opt_in(people):
+    """LINE linked and not blocked / SMS agreed and not opted out / e-mail allowed; contact
+    allowed and not unsubscribed on every channel."""
+    line = person("LINE", email="", line_user_id="U" + "a" * 32)
+    blocked = person("BLOCKED", email="", line_user_id="U" + "b" * 32, line_blocked_at=NOW)
+    sms = person("SMS", email="", phone="+819012345678", sms_allowed=True)
+    sms_no = person("SMSNO", email="", phone="+819012345679", sms_allowed=False)
+    sms_stop = person(
+        "SMSSTOP", email="", phone="+819012345670", sms_allowed=True, sms_opted_out_at=NOW
+    )
+    gone = person("GONE", line_user_id="U" + "c" * 32, unsubscribed_at=NOW)
+    people = {**people, "line": line, "blocked": blocked, "sms": sms, "sms_no": sms_no}
+    people |= {"sms_stop": sms_stop, "gone": gone}
+    assert ids(Segment(channels=("line",)), people) == ["line"]
+    assert ids(Segment(channels=("sms",)), people) == ["sms"]
+    assert ids(Segment(channels=("email",)), people) == ["came_back", "lapsed", "never", "recent"]
+    assert ids(Segment(channels=("line", "sms")), people) == ["line", "sms"]
+    assert ids(Segment(), people) == ["came_back", "lapsed", "line", "never", "recent", "sms"]
+    everyone = ids(Segment(channels=()), people)
+    assert {"blocked", "sms_no", "sms_stop", "gone", "no_mail"} <= set(everyone)
+
+
+def test_store_link_of_the_latest_answer(people, survey):
+    from surveys.links import PublicLink
+
+    shibuya = PublicLink.objects.create(
+        survey=survey, name="渋谷店", source="store", source_value="shibuya"
+    )
+    ginza = PublicLink.objects.create(
+        survey=survey, name="銀座店", source="store", source_value="ginza"
+    )
+    campaign = PublicLink.objects.create(
+        survey=survey, name="冬", source="campaign", source_value="winter"
+    )
+    for customer, link, days in [
+        (people["lapsed"], shibuya, 30),
+        (people["lapsed"], ginza, 3),  # the latest answer counts
+        (people["never"], shibuya, 2),
+        (people["came_back"], campaign, 1),  # not a store link
+    ]:
+        Response.objects.create(
+            survey=survey,
+            customer=customer,
+            status="completed",
+            submitted_at=NOW - dt.timedelta(days=days),
+            public_link=link,
+        )
+    assert ids(Segment(answered_store="ginza"), people) == ["lapsed"]
+    assert ids(Segment(answered_store="shibuya"), people) == ["never"]
+    assert ids(Segment(answered_store="winter"), people) == []
+
+
+def test_churn_is_one_rule_for_segments_and_sends(people, survey):
+    """Churned: the latest cancellation followed by neither a re-activation nor a purchase. The
+    segment leaves them out by default and a send holds them back for the same customers."""
+    from engagement.customers.models import BehaviourKind
+    from surveys.models import HoldReason
+    from surveys.services.distribution import queue_invitations
+
+    reactivated = person("REACT")
+    cancel(reactivated, 30)
+    BehaviourRecord.objects.create(
+        customer=reactivated,
+        kind=BehaviourKind.objects.get(code="reactivation"),
+        occurred_at=NOW - dt.timedelta(days=10),
+    )
+    people = {**people, "reactivated": reactivated}
+    default = ids(Segment(), people)
+    assert "churned" not in default
+    assert {"reactivated", "came_back"} <= set(default)
+    survey.status = "open"
+    survey.save(update_fields=["status"])
+    invite_segment(survey=survey, segment=Segment(include_churned=True), now=NOW)
+    queue_invitations(survey=survey, now=NOW)
+    held = dict(
+        Invitation.objects.filter(survey=survey).values_list("customer__external_id", "held_reason")
+    )
+    assert held["CHURNED"] == HoldReason.CHURNED
+    assert held["REACT"] != HoldReason.CHURNED and held["CAMEBACK"] != HoldReason.CHURNED
+
+
+def test_admin_default_is_every_channel_and_shows_reach(admin_client, people, survey):
+    people["never"].line_user_id = "U" + "d" * 32
+    people["never"].save(update_fields=["line_user_id"])
+    url = f"/admin/surveys/survey/{survey.pk}/segment/"
+    page = admin_client.get(url).content.decode()
+    for n, channel in enumerate(("email", "line", "sms")):
+        assert f'name="channels" value="{channel}" id="id_channels_{n}" checked>' in page
+    page = admin_client.get(url, {"channels": ["line"]}).content.decode()
+    assert "このセグメントの顧客は 1 名です" in page and "NEVER" in page and "LINE" in page
