@@ -15,7 +15,8 @@ Scales
   * empathy (共感): support, spread, vision
   * awareness (エンゲージメント意識, overall): all eight items, each weighing the same.
   An index is None when none of its items was answered.
-- A sample smaller than ``SMALL_SAMPLE`` responses is flagged: its figures are shown, marked as
+- A sample smaller than ``SMALL_SAMPLE`` responses (``engagement.platform.statistics``, the one
+  threshold of every page) is flagged: its figures are shown, marked as
   not reliable.
 """
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from engagement.platform.statistics import Z95
+from engagement.platform.statistics import SMALL_SAMPLE, Z95
 from engagement.platform.statistics import two_sided_p as _two_sided_p
 from surveys.models import AwarenessItem, NpsCategory
 
@@ -41,7 +42,6 @@ ATTACHMENT_ITEMS = (
 EMPATHY_ITEMS = (AwarenessItem.SUPPORT, AwarenessItem.SPREAD, AwarenessItem.VISION)
 AWARENESS_ITEMS = ATTACHMENT_ITEMS + EMPATHY_ITEMS
 AGREEMENT_MIN, AGREEMENT_MAX = 1, 5
-SMALL_SAMPLE = 30
 Z_95 = Z95  # scipy.stats.norm.ppf(0.975)
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from engagement.dashboard.analysis import comparison, crosstab
-from engagement.dashboard.analysis.filters import AnalysisFilters, filter_choices
+from surveys.filters import AnalysisFilters, filter_choices
 from tests.dashboard.test_compare import add_question, answer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

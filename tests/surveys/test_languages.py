@@ -78,8 +78,8 @@ def test_answers_of_both_versions_are_analysed_together(
 ) -> None:
     from engagement.customers.models import Customer
     from engagement.dashboard.analysis import crosstab
-    from engagement.dashboard.analysis.filters import AnalysisFilters
     from surveys import services
+    from surveys.filters import AnalysisFilters
 
     with_english(survey)
     other = Customer.objects.create(external_id="C-002", attributes={"language": "en"})
