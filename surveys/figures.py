@@ -14,14 +14,15 @@ exports: the same filter gives the same n, the same rate and the same rounding e
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from engagement.platform.formatting import reference_label, rounded
 from engagement.platform.statistics import SMALL_SAMPLE
 from surveys import scoring
-from surveys.models import Response
+from surveys.models import NpsCategory, Response
 
 NPS_DIGITS = 1
 SHARE_DIGITS = 1
@@ -47,6 +48,33 @@ def nps_of(responses: QuerySet[Response]) -> scoring.NpsEstimate:
 
 def response_count(responses: QuerySet[Response]) -> int:
     return responses.count()
+
+
+@dataclass(frozen=True)
+class ResponseFigures:
+    """The headline of a filtered page: responses, and the NPS with its n."""
+
+    responses: int
+    nps: scoring.NpsEstimate
+
+    @property
+    def shown_nps(self) -> float | None:
+        return shown_nps(self.nps.nps)
+
+    @property
+    def reference(self) -> str:
+        return reference(self.nps.n)
+
+
+def response_figures(responses: QuerySet[Response]) -> ResponseFigures:
+    """Response count and NPS of (completed) ``responses`` in one query."""
+    row = responses.aggregate(
+        n=Count("pk"),
+        promoters=Count("pk", filter=Q(nps_category=NpsCategory.PROMOTER)),
+        passives=Count("pk", filter=Q(nps_category=NpsCategory.PASSIVE)),
+        detractors=Count("pk", filter=Q(nps_category=NpsCategory.DETRACTOR)),
+    )
+    return ResponseFigures(responses=row.pop("n"), nps=scoring.nps_estimate(**row))
 
 
 def shown_nps(value: float | None) -> float | None:

@@ -39,6 +39,8 @@ PAGE_URLS = {
     SavedViewPage.DASHBOARD: "dashboard:index",
     SavedViewPage.COMPARE: "dashboard:compare",
     SavedViewPage.CROSSTAB: "dashboard:crosstab",
+    SavedViewPage.TOPICS: "voc:topics",
+    SavedViewPage.REPORTS: "reports:list",
 }
 
 
