@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -93,6 +94,50 @@ class AnalysisFilters:
             and not (name == "window_days" and other.window_days == DEFAULT_WINDOW_DAYS)
         }
         return replace(self, **changes)
+
+    @classmethod
+    def from_query(cls, query: str) -> AnalysisFilters:
+        """The filters of a stored query string (a report's scope), read leniently: a value that
+        no longer parses is left out, the others are kept (no check against today's choices,
+        so a stored scope means tomorrow what it meant when it was stored)."""
+        data = dict(parse_qsl(query or "", keep_blank_values=False))
+
+        def number(name: str) -> int | None:
+            text = data.get(name, "")
+            return int(text) if text.isdigit() and len(text) < 12 else None
+
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(data.get(name, ""))
+            except ValueError:
+                return None
+
+        params = tuple(
+            sorted(
+                (key.removeprefix(PARAM_PREFIX), value[:200])
+                for key, value in data.items()
+                if key.startswith(PARAM_PREFIX) and PARAMETER_KEY.match(key[len(PARAM_PREFIX) :])
+            )
+        )
+        window = number("window")
+        return cls(
+            wave_id=number("wave"),
+            survey_id=number("survey"),
+            date_from=day("date_from"),
+            date_to=day("date_to"),
+            store=data.get("store", "")[:100],
+            link_id=number("link"),
+            touchpoint=data.get("touchpoint", "")
+            if data.get("touchpoint") in Touchpoint.values
+            else "",
+            nps_band=data.get("nps_band", "") if data.get("nps_band") in NpsCategory.values else "",
+            segment=data.get("segment", "")[:50],
+            params=params,
+            window_days=window if window and window <= MAX_WINDOW_DAYS else DEFAULT_WINDOW_DAYS,
+        )
+
+    def query_string(self) -> str:
+        return urlencode(sorted(self.as_query().items()))
 
     @property
     def needs_responses(self) -> bool:
@@ -199,7 +244,8 @@ def filter_choices(*, segments: list[str] | None = None) -> dict[str, list[tuple
 class AnalysisFilterForm(forms.Form):
     """The shared filters (the same filter bar on every page); with a ``prefix`` (``a`` / ``b``)
     one side of a comparison; ``window=True`` adds the behaviour window (pages that link
-    answers to behaviour afterwards: the dashboard, key drivers, the topic list, reports)."""
+    answers to behaviour afterwards: the dashboard, key drivers, the topic list, reports);
+    ``period=False`` leaves the dates out (a report's request form has its own period)."""
 
     wave = forms.TypedChoiceField(label=gettext_lazy("Wave"), required=False, coerce=int)
     survey = forms.TypedChoiceField(label=gettext_lazy("Survey"), required=False, coerce=int)
@@ -218,6 +264,7 @@ class AnalysisFilterForm(forms.Form):
         *args: Any,
         choices: dict[str, list[tuple[Any, str]]],
         window: bool = False,
+        period: bool = True,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("prefix", None)
@@ -244,8 +291,11 @@ class AnalysisFilterForm(forms.Form):
                 min_value=1,
                 max_value=MAX_WINDOW_DAYS,
             )
-        self.fields["date_from"].widget.input_type = "date"
-        self.fields["date_to"].widget.input_type = "date"
+        if period:
+            self.fields["date_from"].widget.input_type = "date"
+            self.fields["date_to"].widget.input_type = "date"
+        else:  # the page has its own period (a report's)
+            del self.fields["date_from"], self.fields["date_to"]
         for form_field in self.fields.values():
             form_field.widget.attrs.setdefault("class", "dashboard-filter")
 
@@ -265,9 +315,11 @@ class AnalysisFilterForm(forms.Form):
             return AnalysisFilters()
         data = self.cleaned_data
         params = tuple(
-            (key, value)
-            for key in self.parameter_keys
-            if (value := (data.get(f"{PARAM_PREFIX}{key}") or "").strip())
+            sorted(
+                (key, value)
+                for key in self.parameter_keys
+                if (value := (data.get(f"{PARAM_PREFIX}{key}") or "").strip())
+            )
         )
         return AnalysisFilters(
             wave_id=data.get("wave") or None,
@@ -284,8 +336,20 @@ class AnalysisFilterForm(forms.Form):
         )
 
 
-def parse_filters(data: Any, *, segments: list[str] | None = None) -> AnalysisFilters:
-    """The filters a query string (or a saved view's) selects; invalid values select nothing
-    (the page shows the form's errors)."""
-    form = AnalysisFilterForm(data or None, choices=filter_choices(segments=segments), window=True)
-    return form.filters()
+def describe(filters: AnalysisFilters) -> list[tuple[str, str]]:
+    """(label, value) of each filter set beyond the period, segment, touchpoint and survey
+    (which pages show on their own): wave, store, link, NPS band, URL parameters."""
+    found: list[tuple[str, str]] = []
+    if filters.wave_id:
+        name = Wave.objects.filter(id=filters.wave_id).values_list("name", flat=True).first()
+        found.append((_("Wave"), name or f"#{filters.wave_id}"))
+    if filters.store:
+        found.append((_("Store"), filters.store))
+    if filters.link_id:
+        name = PublicLink.objects.filter(id=filters.link_id).values_list("name", flat=True).first()
+        found.append((_("Store or campaign link"), name or f"#{filters.link_id}"))
+    if filters.nps_band:
+        found.append((_("NPS band"), str(NpsCategory(filters.nps_band).label)))
+    for key, value in filters.params:
+        found.append((_("URL parameter: %(name)s") % {"name": key}, value))
+    return found
