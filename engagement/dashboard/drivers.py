@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from engagement.customers.selectors.outcomes import annotate_outcomes
 from engagement.dashboard.selectors import filtered_responses
+from surveys import figures
 from surveys.filters import AnalysisFilters
 
 SAMPLE_SIZE = 3000
@@ -52,6 +53,11 @@ class DriverResult:
     positives: int
     drivers: list[Driver] = field(default_factory=list)
     message: str = ""
+
+    @property
+    def reference(self) -> str:
+        """「参考値（n=…）」 when fewer respondents than every page's threshold were used."""
+        return figures.reference(self.n)
 
 
 def awareness_labels() -> dict[str, str]:

@@ -31,6 +31,7 @@ from engagement.dashboard.customers import customer_timeline
 from engagement.dashboard.models import RollupRun, SavedViewPage
 from engagement.dashboard.selectors import dashboard, filter_choices
 from engagement.platform.scope import sees_all_teams, sees_personal_data
+from surveys import figures
 from surveys.filters import AnalysisFilterForm, AnalysisFilters
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -239,11 +240,11 @@ def _customer_metrics(start: date, end: date, segment: str) -> dict[str, Any]:
 
 
 def _metrics_rows(values: dict[str, Any]) -> list[list[Any]]:
-    def pct(estimate: Any) -> Any:
-        return None if estimate.value is None else round(estimate.value * 100, 1)
+    def pct(estimate: Any) -> Any:  # repeat and churn rates: surveys.figures' one rounding
+        return figures.share(estimate.value, 1)
 
     def bound(value: float | None) -> Any:
-        return None if value is None else round(value * 100, 1)
+        return figures.share(value, 1)
 
     rows = [
         [_("Repeat rate (of all new customers)"), pct(values["repeat"]), values["repeat"].n,
