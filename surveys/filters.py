@@ -171,7 +171,7 @@ def narrow(qs: QuerySet, filters: AnalysisFilters, *, at: str, response: str = "
     if filters.link_id:
         qs = qs.filter(**{f"{response}public_link_id": filters.link_id})
     for key, value in filters.params:
-        qs = qs.filter(_parameter_is(f"{response}url_params", key, value))
+        qs = qs.filter(parameter_is(f"{response}url_params", key, value))
     if filters.store:
         qs = qs.filter(**{f"customer__attributes__{STORE_ATTRIBUTE}": filters.store})
     if filters.touchpoint:
@@ -183,7 +183,7 @@ def narrow(qs: QuerySet, filters: AnalysisFilters, *, at: str, response: str = "
     return qs
 
 
-def _parameter_is(column: str, key: str, value: str) -> Q:
+def parameter_is(column: str, key: str, value: str) -> Q:
     """``column[key] == value``: on PostgreSQL a containment test the GIN index on
     ``surveys_response.url_params`` serves; elsewhere the key's text."""
     if not PARAMETER_KEY.match(key):
