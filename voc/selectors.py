@@ -261,10 +261,6 @@ def topic_overview(
     return rows
 
 
-def topic_item_count(topic: Topic, *, user: Any) -> int:
-    return visible_items(user).filter(topic=topic).count()
-
-
 def topic_quotes(topic: Topic, *, user: Any) -> list[FeedbackItem]:
     by_id = visible_items(user).in_bulk(topic.quote_ids or [])
     return [by_id[item_id] for item_id in topic.quote_ids or [] if item_id in by_id]

@@ -127,7 +127,12 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     _require(request, "voc.view_topic")
     topic = get_object_or_404(Topic, id=topic_id)
     keyword_form = KeywordForm(request.GET or None)
-    items = selectors.visible_items(request.user).filter(topic=topic).select_related("customer")
+    # The topic list's filters (same query string): the items counted there are listed here.
+    filter_form = AnalysisFilterForm(request.GET or None, choices=filter_choices(), window=True)
+    filters = filter_form.filters()
+    scoped = feedback_items(filters, base=selectors.visible_items(request.user)).filter(topic=topic)
+    item_count = scoped.count()
+    items = scoped.select_related("customer")
     keyword = ""
     if keyword_form.is_valid():
         keyword = keyword_form.cleaned_data["q"]
@@ -147,7 +152,9 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
             topic.name,
             topic=topic,
             quotes=quotes,
-            item_count=selectors.topic_item_count(topic, user=request.user),
+            item_count=item_count,
+            form=filter_form,
+            query_string=urlencode(filters.as_query()),
             page=page,
             keyword=keyword,
             keyword_form=keyword_form,

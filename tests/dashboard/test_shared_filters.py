@@ -135,6 +135,10 @@ def test_the_same_filters_give_the_same_n_and_nps_on_every_page_and_export(
     (topic_row,) = [r for r in topics.context["rows"] if r["topic"].name == "待ち時間"]
     assert topic_row["count"] == responses  # the support inquiry and other stores drop out
     assert f"{topic_row['nps']:.1f}" == nps and topic_row["nps_responses"] == n
+    # … and the topic's page, opened from the list, lists the same items.
+    detail_url = f"/admin/voc/topics/{topic_row['topic'].id}/?{topics.context['query_string']}"
+    assert detail_url.replace("&", "&amp;") in listed
+    assert client.get(detail_url).context["item_count"] == responses
 
     # Report list (live) and a report generated for the same filters (stored snapshot).
     listing = client.get(f"/reports/?{qs}")
