@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission
+from openpyxl import load_workbook
 
 from engagement.dashboard import services as dashboard_services
 from engagement.dashboard.models import SavedView
@@ -158,6 +159,13 @@ def test_the_same_filters_give_the_same_n_and_nps_on_every_page_and_export(
     assert f'<span id="report-nps-n">{n}</span>' in detail
     assert f"参考値（n={n}）" in detail
     assert "渋谷店" in detail  # the scope names the link
+    # Its Excel export: the summary sheet carries the same figures.
+    xlsx = client.get(f"/reports/{report.id}/export.xlsx")
+    summary = dict(
+        list(load_workbook(io.BytesIO(xlsx.content)).worksheets[-1].iter_rows(values_only=True))[1:]
+    )
+    assert (summary["回答数"], summary["n"], summary["NPS"]) == (responses, n, float(nps))
+    assert summary["サンプル少"] == f"参考値（n={n}）"
     # The report list filtered the same way lists this report.
     assert report in client.get(f"/reports/?{qs}").context["reports"]
 
