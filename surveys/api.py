@@ -25,6 +25,7 @@ from engagement.platform.api_conventions import ERROR_RESPONSES
 from engagement.platform.errors import InvalidInput, NotFound
 from engagement.platform.masking import mask_for
 from surveys import services
+from surveys.filters import parameter_is
 from surveys.links import PARAMETER_KEY
 from surveys.models import Answer, Invitation, Response, Survey
 from surveys.services.links import personal_url
@@ -208,7 +209,7 @@ class ResponseFilter(django_filters.FilterSet):
         key, sep, wanted = value.partition(":")
         if not sep or not PARAMETER_KEY.match(key):
             return queryset.none()
-        return queryset.filter(**{f"url_params__{key}": wanted})
+        return queryset.filter(parameter_is("url_params", key, wanted))  # the shared filters'
 
 
 class ResponseList(generics.ListAPIView):

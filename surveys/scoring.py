@@ -21,7 +21,8 @@ Scales
   compared with Welch's t-test) and the **top-2-box share**, the share of answers on the two
   highest points (4–5 of 5, 6–7 of 7; Wilson interval; compared with the two-proportion test).
   Answers outside 1 … points are not counted.
-- A sample smaller than ``SMALL_SAMPLE`` responses is flagged: its figures are shown, marked as
+- A sample smaller than ``SMALL_SAMPLE`` responses (``engagement.platform.statistics``, the one
+  threshold of every page) is flagged: its figures are shown, marked as
   not reliable.
 """
 
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from scipy import stats
 
 from engagement.platform import statistics
-from engagement.platform.statistics import Z95, Estimate
+from engagement.platform.statistics import SMALL_SAMPLE, Z95, Estimate
 from engagement.platform.statistics import two_sided_p as _two_sided_p
 from surveys.models import AwarenessItem, NpsCategory, QuestionKind
 
@@ -48,7 +49,6 @@ ATTACHMENT_ITEMS = (
 EMPATHY_ITEMS = (AwarenessItem.SUPPORT, AwarenessItem.SPREAD, AwarenessItem.VISION)
 AWARENESS_ITEMS = ATTACHMENT_ITEMS + EMPATHY_ITEMS
 AGREEMENT_MIN, AGREEMENT_MAX = 1, 5
-SMALL_SAMPLE = 30
 Z_95 = Z95  # scipy.stats.norm.ppf(0.975)
 
 

@@ -12,6 +12,9 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from surveys import figures
+from surveys.filters import AnalysisFilters
+from voc.filters import feedback_items
 from voc.models import (
     AnalysisRun,
     AnalysisRunStatus,
@@ -187,14 +190,18 @@ def topic_mentions(
     return dict(counts)
 
 
-def topic_overview(*, user: Any, weeks: int = 8, now: Any = None) -> list[dict[str, Any]]:
+def topic_overview(
+    *, user: Any, weeks: int = 8, now: Any = None, filters: AnalysisFilters | None = None
+) -> list[dict[str, Any]]:
     """One row per active topic: volume, share, weekly trend, NPS mix and mean, sentiment mix
-    — counted over the items ``user`` may see."""
+    — counted over the items ``user`` may see that the shared ``filters`` select. The share is
+    of every item in that scope and the NPS is ``surveys.figures``' (as the dashboard and the
+    reports show them)."""
     now = now or timezone.now()
     topics = list(active_topics())
-    visible = visible_items(user)
+    visible = feedback_items(filters or AnalysisFilters(), base=visible_items(user))
     items = visible.filter(topic__in=topics)
-    total = visible.exclude(topic=None).count() or 1
+    total = visible.count()
     counts = {
         row["topic"]: row
         for row in items.values("topic").annotate(
@@ -236,17 +243,14 @@ def topic_overview(*, user: Any, weeks: int = 8, now: Any = None) -> list[dict[s
                 "count": n,
                 # Items mentioning the topic in any clause (≥ count: several topics a comment).
                 "mentions": mentions.get(topic.id, n),
-                "share": n / total,
+                "share": figures.share(n, total),
                 "trend": [trend[topic.id].get(week, 0) for week in week_starts],
                 "promoters": row.get("promoters", 0),
                 "passives": row.get("passives", 0),
                 "detractors": row.get("detractors", 0),
                 "nps_responses": nps_total,
-                "nps": (
-                    round(100 * (row.get("promoters", 0) - row.get("detractors", 0)) / nps_total)
-                    if nps_total
-                    else None
-                ),
+                "nps": figures.shown_nps(figures.nps_from_counts(row).nps),
+                "nps_reference": figures.reference(nps_total),
                 "average_nps": row.get("nps"),
                 "positive": row.get("positive", 0),
                 "neutral": row.get("neutral", 0),
@@ -255,10 +259,6 @@ def topic_overview(*, user: Any, weeks: int = 8, now: Any = None) -> list[dict[s
             }
         )
     return rows
-
-
-def topic_item_count(topic: Topic, *, user: Any) -> int:
-    return visible_items(user).filter(topic=topic).count()
 
 
 def topic_quotes(topic: Topic, *, user: Any) -> list[FeedbackItem]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -27,8 +28,10 @@ from django.views.decorators.http import require_POST
 from engagement.platform.errors import DomainError
 from engagement.platform.masking import mask_for
 from engagement.platform.scope import sees_personal_data
-from surveys.models import Response
+from surveys.figures import response_figures
+from surveys.filters import AnalysisFilterForm, filter_choices, responses
 from voc import impact, selectors, services
+from voc.filters import feedback_items
 from voc.forms import (
     AnalysisForm,
     ImportForm,
@@ -72,13 +75,18 @@ def _mask_items(user: Any, items: Iterable[FeedbackItem]) -> None:
 @staff_member_required
 def topic_list(request: HttpRequest) -> HttpResponse:
     _require(request, "voc.view_topic")
-    rows = selectors.topic_overview(user=request.user)
+    # The shared filters (the dashboard's, the crosstab's and the reports' query string).
+    filter_form = AnalysisFilterForm(request.GET or None, choices=filter_choices(), window=True)
+    filters = filter_form.filters()
+    rows = selectors.topic_overview(user=request.user, filters=filters)
     peak = max([max(row["trend"]) for row in rows if row["trend"]] or [1]) or 1
     # The one ranking by effect on behaviour (the dashboard and the reports show the same),
-    # over what this user may see.
+    # over what this user may see of the filtered scope.
+    answered = responses(filters, user=request.user)
     ranking = impact.cached_rank_topics(
-        items=selectors.visible_items(request.user),
-        responses=Response.objects.visible_to(request.user),
+        items=feedback_items(filters, base=selectors.visible_items(request.user)),
+        responses=answered,
+        window_days=filters.window_days,
     )
     effects = ranking.by_id()
     for row in rows:
@@ -92,6 +100,10 @@ def topic_list(request: HttpRequest) -> HttpResponse:
             _("Topics"),
             rows=rows,
             ranking=ranking,
+            form=filter_form,
+            figures=response_figures(answered),
+            query_string=urlencode(filters.as_query()),
+            page="topics",
             run=AnalysisRun.objects.order_by("-started_at", "-id").first(),
             analysis_form=AnalysisForm(initial={"k": selectors.analysis_settings().topic_count}),
             can_change=request.user.has_perm("voc.change_topic"),
@@ -115,7 +127,12 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     _require(request, "voc.view_topic")
     topic = get_object_or_404(Topic, id=topic_id)
     keyword_form = KeywordForm(request.GET or None)
-    items = selectors.visible_items(request.user).filter(topic=topic).select_related("customer")
+    # The topic list's filters (same query string): the items counted there are listed here.
+    filter_form = AnalysisFilterForm(request.GET or None, choices=filter_choices(), window=True)
+    filters = filter_form.filters()
+    scoped = feedback_items(filters, base=selectors.visible_items(request.user)).filter(topic=topic)
+    item_count = scoped.count()
+    items = scoped.select_related("customer")
     keyword = ""
     if keyword_form.is_valid():
         keyword = keyword_form.cleaned_data["q"]
@@ -135,7 +152,9 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
             topic.name,
             topic=topic,
             quotes=quotes,
-            item_count=selectors.topic_item_count(topic, user=request.user),
+            item_count=item_count,
+            form=filter_form,
+            query_string=urlencode(filters.as_query()),
             page=page,
             keyword=keyword,
             keyword_form=keyword_form,

@@ -14,10 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from engagement.dashboard import panels
-from engagement.dashboard.selectors import dashboard, filter_choices
-from engagement.dashboard.views import DASHBOARD_PERM, FilterForm
+from engagement.dashboard.selectors import dashboard
+from engagement.dashboard.views import DASHBOARD_PERM, filter_form
 from engagement.platform.api_conventions import ERROR_RESPONSES
 from engagement.platform.scope import sees_all_teams
+from surveys.filters import FILTER_NAMES
 
 PANEL = inline_serializer(
     name="DashboardPanel",
@@ -48,16 +49,7 @@ class DashboardPanels(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(name, str, required=False)
-            for name in (
-                "date_from",
-                "date_to",
-                "wave",
-                "survey",
-                "segment",
-                "touchpoint",
-                "window",
-            )
+            OpenApiParameter(name, str, required=False) for name in (*FILTER_NAMES, "window")
         ],
         responses={
             200: inline_serializer(
@@ -72,7 +64,7 @@ class DashboardPanels(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        form = FilterForm(request.query_params or None, choices=filter_choices())
+        form = filter_form(request.query_params)
         if request.query_params and not form.is_valid():
             raise serializers.ValidationError(form.errors)
         data = dashboard(filters=form.filters())

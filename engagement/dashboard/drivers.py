@@ -21,7 +21,9 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from engagement.customers.selectors.outcomes import annotate_outcomes
-from engagement.dashboard.selectors import Filters, filtered_responses
+from engagement.dashboard.selectors import filtered_responses
+from surveys import figures
+from surveys.filters import AnalysisFilters
 
 SAMPLE_SIZE = 3000
 BOOTSTRAPS = 40
@@ -52,6 +54,11 @@ class DriverResult:
     drivers: list[Driver] = field(default_factory=list)
     message: str = ""
 
+    @property
+    def reference(self) -> str:
+        """「参考値（n=…）」 when fewer respondents than every page's threshold were used."""
+        return figures.reference(self.n)
+
 
 def awareness_labels() -> dict[str, str]:
     from surveys.models import AwarenessItem
@@ -59,7 +66,9 @@ def awareness_labels() -> dict[str, str]:
     return {value: str(label) for value, label in AwarenessItem.choices}
 
 
-def _sample(filters: Filters) -> tuple[list[int], np.ndarray, dict[str, np.ndarray], list[str]]:
+def _sample(
+    filters: AnalysisFilters,
+) -> tuple[list[int], np.ndarray, dict[str, np.ndarray], list[str]]:
     from surveys.models import Answer, AwarenessItem
     from voc.models import FeedbackItem, Topic
 
@@ -123,7 +132,7 @@ def _fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return model.coef_[0]
 
 
-def key_drivers(*, filters: Filters, seed: int = 0) -> dict[str, DriverResult]:
+def key_drivers(*, filters: AnalysisFilters, seed: int = 0) -> dict[str, DriverResult]:
     """Standardised logistic-regression coefficients with bootstrap 95% intervals (cached)."""
     key = (
         "dashboard:drivers:"
@@ -143,7 +152,7 @@ def key_drivers(*, filters: Filters, seed: int = 0) -> dict[str, DriverResult]:
     return result
 
 
-def _compute(filters: Filters, seed: int) -> dict[str, DriverResult]:
+def _compute(filters: AnalysisFilters, seed: int) -> dict[str, DriverResult]:
     from threadpoolctl import threadpool_limits
 
     _ids, x, ys, features = _sample(filters)

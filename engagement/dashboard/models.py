@@ -98,6 +98,8 @@ class SavedViewPage(models.TextChoices):
     DASHBOARD = "dashboard", _("Engagement dashboard")
     COMPARE = "compare", _("Comparison")
     CROSSTAB = "crosstab", _("Crosstab")
+    TOPICS = "topics", _("Topics")
+    REPORTS = "reports", _("Improvement reports")
 
 
 class SavedView(TimeStampedModel):

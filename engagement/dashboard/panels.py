@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from engagement.dashboard.selectors import CATEGORIES, Dashboard
 from engagement.platform.formatting import reference_label, rounded
 from engagement.platform.statistics import Estimate
+from surveys import figures
 from voc.impact import TopicEffect
 
 COLOURS = {
@@ -49,7 +50,7 @@ def category_label(category: str) -> str:
 
 
 def pct(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value * 100, digits)
+    return None if value is None else rounded(value * 100, digits)
 
 
 def rnd(value: float | None, digits: int = 1) -> float | None:
@@ -66,6 +67,7 @@ def ci(estimate: Estimate, *, percent: bool = True, digits: int = 0) -> str:
 
 def build_panels(data: Dashboard) -> list[Panel]:
     return [
+        _summary(data),
         _trend(data),
         _distribution(data),
         _indices(data),
@@ -101,6 +103,31 @@ def build_panels(data: Dashboard) -> list[Panel]:
 
 def panel_by_name(data: Dashboard, name: str) -> Panel | None:
     return next((panel for panel in build_panels(data) if panel.name == name), None)
+
+
+def _summary(data: Dashboard) -> Panel:
+    """The headline figures of the filters (``surveys.figures``: the same n, NPS and rounding
+    as the topic list, the reports and their exports)."""
+    nps = data.nps
+    return Panel(
+        name="summary",
+        title=_("Summary of the selection"),
+        description=_(
+            "Responses and NPS of the responses the filters select; n is the number of "
+            "responses with an NPS answer."
+        ),
+        columns=[_("Responses"), "NPS", "n", _("CI low"), _("CI high"), _("Small sample")],
+        rows=[
+            [
+                data.responses,
+                figures.shown_nps(nps.nps),
+                nps.n,
+                figures.shown_nps(nps.ci_low),
+                figures.shown_nps(nps.ci_high),
+                figures.reference(nps.n),
+            ]
+        ],
+    )
 
 
 def _trend(data: Dashboard) -> Panel:

@@ -1,21 +1,29 @@
 """Reads of the dashboard: every figure from the daily summaries, a fixed number of queries.
 
-The summaries (``DailyRollup``) are filtered by period, wave, segment, touchpoint and survey and
-added up; NPS and its interval come from ``surveys.scoring.nps_estimate``, proportions and means
-from ``engagement.platform.statistics``. When the requested behaviour window differs from the one
-the
-summaries were built with, the linkage by NPS category and by awareness band is computed from the
-raw data instead (``behaviour_outcomes_by``), which costs more on large data.
+The filters are the shared ones (``surveys.filters.AnalysisFilters``, the same query string as
+the crosstab, the topic list and the reports). The summaries (``DailyRollup``) carry period,
+wave, segment, touchpoint and survey and are added up; NPS and its interval come from
+``surveys.figures``, proportions and means from ``engagement.platform.statistics``.
+
+Two cases read the responses instead of the summaries:
+
+- a filter on a dimension the summaries do not carry (store, store or campaign link, URL
+  parameter, NPS band; ``AnalysisFilters.needs_responses``): the counts, NPS and indices are
+  grouped from the filtered responses (indexed: ``public_link_id``, the GIN index on
+  ``url_params`` on PostgreSQL, ``nps_category``; the selection is one store or campaign, a
+  small share of the data) and the linkage with behaviour is computed live;
+- a behaviour window other than the one the summaries were built with: the linkage by NPS
+  category and by awareness band is computed from the raw data (``behaviour_outcomes_by``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from engagement.customers.models import Touchpoint
@@ -27,10 +35,15 @@ from engagement.customers.selectors.outcomes import (
 )
 from engagement.dashboard.analysis.scales import scores as scale_scores
 from engagement.dashboard.models import DailyRollup, RollupKind, RollupRun
-from engagement.dashboard.services import BAND_EDGES, awareness_band
+from engagement.dashboard.services import BAND_EDGES, INDEX_MEASURES, awareness_band
 from engagement.platform import statistics as metrics
+from surveys import figures
+from surveys.filters import AnalysisFilters, responses
+from surveys.filters import filter_choices as shared_filter_choices
 from surveys.scoring import nps_category
+from voc.filters import feedback_items
 from voc.impact import TopicEffect, TopicRanking, cached_rank_topics
+from voc.models import Sentiment
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CATEGORIES = ("promoter", "passive", "detractor")
@@ -49,31 +62,7 @@ TOP_TOPICS = 10
 TOP_NEGATIVE_PER_TOUCHPOINT = 3
 
 
-@dataclass(frozen=True)
-class Filters:
-    date_from: date | None = None
-    date_to: date | None = None
-    wave_id: int | None = None
-    survey_id: int | None = None
-    segment: str = ""
-    touchpoint: str = ""
-    window_days: int = DEFAULT_WINDOW_DAYS
-
-    def as_query(self) -> dict[str, str]:
-        values = {
-            "date_from": self.date_from.isoformat() if self.date_from else "",
-            "date_to": self.date_to.isoformat() if self.date_to else "",
-            "wave": str(self.wave_id or ""),
-            "survey": str(self.survey_id or ""),
-            "segment": self.segment,
-            "touchpoint": self.touchpoint,
-        }
-        if self.window_days != DEFAULT_WINDOW_DAYS:
-            values["window"] = str(self.window_days)
-        return {key: value for key, value in values.items() if value}
-
-
-def _rollups(filters: Filters, kind: str, *, ignore_wave: bool = False) -> QuerySet:
+def _rollups(filters: AnalysisFilters, kind: str, *, ignore_wave: bool = False) -> QuerySet:
     qs = DailyRollup.objects.filter(kind=kind)
     if filters.date_from:
         qs = qs.filter(day__gte=filters.date_from)
@@ -88,6 +77,32 @@ def _rollups(filters: Filters, kind: str, *, ignore_wave: bool = False) -> Query
     if filters.touchpoint:
         qs = qs.filter(touchpoint=filters.touchpoint)
     return qs.order_by()
+
+
+def _rollup_groups(filters: AnalysisFilters) -> list[dict[str, Any]]:
+    """The NPS summaries by wave × touchpoint × score (every wave: the trend shows them all)."""
+    return list(
+        _rollups(filters, RollupKind.NPS, ignore_wave=True)
+        .values("wave_id", "touchpoint", "key")
+        .annotate(
+            n=Sum("n"),
+            **{name: Sum(name) for name in INDEX_SUMS},
+            **_outcome_aggregates(),
+        )
+        .order_by("wave_id", "touchpoint", "key")
+    )
+
+
+def _response_groups(filters: AnalysisFilters) -> list[dict[str, Any]]:
+    """The same groups as ``_rollup_groups``, counted from the filtered responses (a filter the
+    summaries do not carry). The outcome sums are left out: the linkage is computed live."""
+    every_wave = filtered_responses(replace(filters, wave_id=None))
+    rows = (
+        every_wave.values("touchpoint", wave_id=F("survey__wave_id"), key=F("nps_score"))
+        .annotate(n=Count("pk"), **INDEX_MEASURES)
+        .order_by("wave_id", "touchpoint", "key")
+    )
+    return [{**row, **dict.fromkeys(OUTCOME_SUMS, 0)} for row in rows]
 
 
 def _outcome_aggregates() -> dict[str, Any]:
@@ -108,13 +123,7 @@ def _outcomes(row: dict[str, Any], window_days: int) -> Outcomes:
 
 
 def _nps(counts: dict[str, int]) -> Any:
-    from surveys.scoring import nps_estimate
-
-    return nps_estimate(
-        promoters=counts.get("promoter", 0),
-        passives=counts.get("passive", 0),
-        detractors=counts.get("detractor", 0),
-    )
+    return figures.nps_from_counts(counts)
 
 
 def _category_counts(rows: list[dict[str, Any]], score_key: str = "key") -> dict[str, int]:
@@ -131,7 +140,7 @@ def _mean(total: float | None, n: int | None) -> float | None:
 
 @dataclass
 class Dashboard:
-    filters: Filters
+    filters: AnalysisFilters
     refreshed_at: datetime | None
     summary_window_days: int | None
     responses: int = 0
@@ -161,7 +170,7 @@ def band_label(band: int) -> str:
     return f"{low}–{high}"
 
 
-def dashboard(*, filters: Filters) -> Dashboard:
+def dashboard(*, filters: AnalysisFilters) -> Dashboard:
     """Everything the dashboard page shows, for the given filters."""
     run = RollupRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
     result = Dashboard(
@@ -171,16 +180,8 @@ def dashboard(*, filters: Filters) -> Dashboard:
     )
     # One pass over the NPS summaries (every wave: the trend shows them all), then Python sums
     # over a few hundred groups (wave × touchpoint × score).
-    groups = list(
-        _rollups(filters, RollupKind.NPS, ignore_wave=True)
-        .values("wave_id", "touchpoint", "key")
-        .annotate(
-            n=Sum("n"),
-            **{name: Sum(name) for name in INDEX_SUMS},
-            **_outcome_aggregates(),
-        )
-        .order_by("wave_id", "touchpoint", "key")
-    )
+    raw = filters.needs_responses
+    groups = _response_groups(filters) if raw else _rollup_groups(filters)
     selected = [g for g in groups if not filters.wave_id or g["wave_id"] == filters.wave_id]
 
     def total(rows: list[dict[str, Any]], name: str) -> float:
@@ -213,7 +214,7 @@ def dashboard(*, filters: Filters) -> Dashboard:
     ]
     result.nps = _nps(_category_counts([{"key": k, **v} for k, v in by_score.items()]))
 
-    live = filters.window_days != (result.summary_window_days or DEFAULT_WINDOW_DAYS)
+    live = raw or filters.window_days != (result.summary_window_days or DEFAULT_WINDOW_DAYS)
     result.linkage_live = live
     if live:
         result.by_category = _live_by_category(filters)
@@ -277,18 +278,28 @@ def dashboard(*, filters: Filters) -> Dashboard:
 
 
 def _flow_and_topics(
-    result: Dashboard, filters: Filters, by_touchpoint: list[dict[str, Any]]
+    result: Dashboard, filters: AnalysisFilters, by_touchpoint: list[dict[str, Any]]
 ) -> None:
     from voc.models import Topic
 
     negative_map: dict[tuple[str, int], int] = {}
-    for row in (
-        _rollups(filters, RollupKind.TOPIC)
-        .filter(negative__gt=0)
-        .values("touchpoint", "key")
-        .annotate(negative=Sum("negative"))
-        .order_by("touchpoint", "key")
-    ):
+    if filters.needs_responses:
+        negatives = (
+            filtered_items(filters)
+            .filter(topic__isnull=False, sentiment=Sentiment.NEGATIVE)
+            .values("touchpoint", key=F("topic_id"))
+            .annotate(negative=Count("pk"))
+            .order_by("touchpoint", "key")
+        )
+    else:
+        negatives = (
+            _rollups(filters, RollupKind.TOPIC)
+            .filter(negative__gt=0)
+            .values("touchpoint", "key")
+            .annotate(negative=Sum("negative"))
+            .order_by("touchpoint", "key")
+        )
+    for row in negatives:
         negative_map[(row["touchpoint"], row["key"])] = row["negative"]
     negative_by_touchpoint = sorted(
         (
@@ -348,43 +359,17 @@ def _flow_and_topics(
 # --- live linkage (a window other than the summaries') ------------------------------------------
 
 
-def _filtered(qs: QuerySet, filters: Filters, *, at: str, survey: str) -> QuerySet:
-    """``qs`` narrowed by the filters; ``at`` names the time field, ``survey`` the path to the
-    survey (the two querysets below reach the same filters by different fields)."""
-    if filters.date_from:
-        qs = qs.filter(**{f"{at}__gte": datetime.combine(filters.date_from, time(), TOKYO)})
-    if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time(), TOKYO)
-        qs = qs.filter(**{f"{at}__lt": end})
-    if filters.wave_id:
-        qs = qs.filter(**{f"{survey}__wave_id": filters.wave_id})
-    if filters.survey_id:
-        qs = qs.filter(**{f"{survey}_id": filters.survey_id})
-    if filters.segment:
-        qs = qs.filter(customer__segment=filters.segment)
-    if filters.touchpoint:
-        qs = qs.filter(touchpoint=filters.touchpoint)
-    return qs
-
-
-def filtered_responses(filters: Filters) -> QuerySet:
+def filtered_responses(filters: AnalysisFilters) -> QuerySet:
     """Completed responses matching the filters (raw data, for live figures and key drivers)."""
-    from surveys.models import Response, ResponseStatus
-
-    qs = Response.objects.filter(status=ResponseStatus.COMPLETED, submitted_at__isnull=False)
-    return _filtered(qs, filters, at="submitted_at", survey="survey")
+    return responses(filters)
 
 
-def filtered_items(filters: Filters) -> QuerySet:
-    """Feedback items matching the filters (the wave and survey filters keep survey answers)."""
-    from voc.models import FeedbackItem
-
-    return _filtered(
-        FeedbackItem.objects.all(), filters, at="received_at", survey="response__survey"
-    )
+def filtered_items(filters: AnalysisFilters) -> QuerySet:
+    """Feedback items matching the filters (a survey-only filter keeps survey answers)."""
+    return feedback_items(filters)
 
 
-def _live_by_category(filters: Filters) -> dict[str, Outcomes]:
+def _live_by_category(filters: AnalysisFilters) -> dict[str, Outcomes]:
     grouped = behaviour_outcomes_by(
         anchors=filtered_responses(filters).exclude(nps_category=""),
         group_by="nps_category",
@@ -394,7 +379,7 @@ def _live_by_category(filters: Filters) -> dict[str, Outcomes]:
     return {c: grouped.get(c, empty) for c in CATEGORIES}
 
 
-def _live_by_band(filters: Filters) -> list[dict[str, Any]]:
+def _live_by_band(filters: AnalysisFilters) -> list[dict[str, Any]]:
     qs = filtered_responses(filters).filter(awareness_index__isnull=False)
     grouped = behaviour_outcomes_by(
         anchors=qs.annotate(band=awareness_band()),
@@ -416,16 +401,10 @@ def _live_by_band(filters: Filters) -> list[dict[str, Any]]:
 
 
 def filter_choices() -> dict[str, list[tuple[Any, str]]]:
-    from surveys.models import Survey, Wave
-
+    """The shared filters' choices; the segments are those the last rebuild saw (no scan of
+    the customers on every page view)."""
     run = RollupRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
-    segments = run.segments if run else []
-    return {
-        "waves": [(w.id, w.name) for w in Wave.objects.order_by("starts_on", "id")],
-        "surveys": [(s.id, s.title) for s in Survey.objects.order_by("-created_at", "-id")[:200]],
-        "segments": [(s, s) for s in segments],
-        "touchpoints": [(value, str(label)) for value, label in Touchpoint.choices],
-    }
+    return shared_filter_choices(segments=run.segments if run else [])
 
 
 def no_data() -> str:

@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy
 from engagement.customers.models import BehaviourRecord, BuiltinBehaviour, Customer, CustomerValue
 from engagement.customers.valuation import merge_by_customer, store_value_parts
 from engagement.dashboard.panels import Panel, category_label, rnd
+from surveys import figures
 
 INFLUENCE_POINTS = {
     BuiltinBehaviour.REVIEW: 5,
@@ -286,7 +287,7 @@ def values_by_nps_category(*, segment: str = "") -> list[dict[str, Any]]:
 
 
 def _share(part: int | None, whole: int | None) -> float | None:
-    return round(part * 100 / whole, 1) if whole and part is not None else None
+    return figures.share(part, whole)
 
 
 def _yen(value: float | None) -> float | None:

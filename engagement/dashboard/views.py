@@ -23,70 +23,28 @@ from django.views.decorators.http import require_POST
 
 from engagement.customers import selectors as core
 from engagement.customers.models import Customer, Touchpoint
-from engagement.customers.selectors.outcomes import DEFAULT_WINDOW_DAYS
 from engagement.customers.selectors.values import latest_fit
 from engagement.dashboard import drivers as key_drivers
 from engagement.dashboard import exports, panels, services, values
 from engagement.dashboard.analysis.selectors import saved_views_for
 from engagement.dashboard.customers import customer_timeline
 from engagement.dashboard.models import RollupRun, SavedViewPage
-from engagement.dashboard.selectors import Filters, dashboard, filter_choices
+from engagement.dashboard.selectors import dashboard, filter_choices
 from engagement.platform.scope import sees_all_teams, sees_personal_data
+from surveys import figures
+from surveys.filters import AnalysisFilterForm, AnalysisFilters
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MAX_AGE = timedelta(seconds=getattr(settings, "DASHBOARD_SUMMARY_MAX_AGE_SECONDS", 600))
 
 
-class FilterForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False)
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False)
-    wave = forms.TypedChoiceField(label=gettext_lazy("Wave"), required=False, coerce=int)
-    survey = forms.TypedChoiceField(label=gettext_lazy("Survey"), required=False, coerce=int)
-    segment = forms.ChoiceField(label=gettext_lazy("Segment"), required=False)
-    touchpoint = forms.ChoiceField(label=gettext_lazy("Touchpoint"), required=False)
-    window = forms.IntegerField(
-        label=gettext_lazy("Behaviour window (days)"),
-        required=False,
-        min_value=1,
-        max_value=730,
-    )
-
-    def __init__(self, *args: Any, choices: dict[str, list[tuple[Any, str]]], **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        everything = [("", _("All"))]
-        self.fields["wave"].choices = everything + choices["waves"]
-        self.fields["survey"].choices = everything + choices["surveys"]
-        self.fields["segment"].choices = everything + choices["segments"]
-        self.fields["touchpoint"].choices = everything + choices["touchpoints"]
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "dashboard-filter")
-        self.fields["date_from"].widget.input_type = "date"
-        self.fields["date_to"].widget.input_type = "date"
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            raise forms.ValidationError(_("The start date is after the end date."))
-        return data
-
-    def filters(self) -> Filters:
-        if not self.is_valid():
-            return Filters()
-        data = self.cleaned_data
-        return Filters(
-            date_from=data.get("date_from"),
-            date_to=data.get("date_to"),
-            wave_id=data.get("wave") or None,
-            survey_id=data.get("survey") or None,
-            segment=data.get("segment") or "",
-            touchpoint=data.get("touchpoint") or "",
-            window_days=data.get("window") or DEFAULT_WINDOW_DAYS,
-        )
+def filter_form(data: Any) -> AnalysisFilterForm:
+    """The shared filter bar (``surveys.filters``) with the behaviour window."""
+    return AnalysisFilterForm(data or None, choices=filter_choices(), window=True)
 
 
-def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
-    form = FilterForm(request.GET or None, choices=filter_choices())
+def _filters(request: HttpRequest) -> tuple[AnalysisFilterForm, AnalysisFilters]:
+    form = filter_form(request.GET)
     return form, form.filters()
 
 
@@ -283,11 +241,11 @@ def _customer_metrics(start: date, end: date, segment: str) -> dict[str, Any]:
 
 
 def _metrics_rows(values: dict[str, Any]) -> list[list[Any]]:
-    def pct(estimate: Any) -> Any:
-        return None if estimate.value is None else round(estimate.value * 100, 1)
+    def pct(estimate: Any) -> Any:  # repeat and churn rates: surveys.figures' one rounding
+        return figures.share(estimate.value, 1)
 
     def bound(value: float | None) -> Any:
-        return None if value is None else round(value * 100, 1)
+        return figures.share(value, 1)
 
     rows = [
         [_("Repeat rate (of all new customers)"), pct(values["repeat"]), values["repeat"].n,

@@ -19,6 +19,7 @@ from engagement.customers.models import Touchpoint
 from engagement.platform.api_conventions import ERROR_RESPONSES
 from engagement.reports import selectors, services
 from engagement.reports.models import ProductArea, Report
+from surveys.filters import AnalysisFilters
 from surveys.models import Survey
 
 
@@ -37,6 +38,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "segment",
             "touchpoint",
             "survey",
+            "filters",
             "status",
             "progress",
             "generated_at",
@@ -69,6 +71,14 @@ class ReportRequestSerializer(serializers.Serializer):
     survey = serializers.PrimaryKeyRelatedField(
         queryset=Survey.objects.all(), required=False, allow_null=True
     )
+    filters = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The shared analysis filters as the dashboard's query string "
+        "(wave=3&link=5&param_store=shibuya&nps_band=detractor).",
+    )
 
 
 class ReportTopicsSerializer(serializers.Serializer):
@@ -93,7 +103,9 @@ class ReportListAPI(generics.ListCreateAPIView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payload = ReportRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        report = services.request_report(**payload.validated_data, actor=request.user)
+        data = dict(payload.validated_data)
+        data["filters"] = AnalysisFilters.from_query(data.get("filters", ""))
+        report = services.request_report(**data, actor=request.user)
         return Response(ReportSerializer(report).data, status=202)
 
 

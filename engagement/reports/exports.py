@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from engagement.customers.models import Touchpoint
+from engagement.platform.formatting import reference_label
 from engagement.platform.spreadsheets import cell as csv_cell
 from engagement.platform.spreadsheets import neutralise
 from voc.impact import PROBLEM, REFERENCE, STRENGTH, UNRANKED, TopicEffect
@@ -170,8 +171,29 @@ def report_csv(data: dict[str, Any], *, encoding: str = "utf-8-sig") -> bytes:
     return buffer.getvalue().encode(encoding, errors="replace")
 
 
+def summary_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """The report's headline as (label, value) rows: the period, its filters, the response
+    count and the NPS with its n (``surveys.figures``: what the dashboard and the topic list
+    show for the same filters)."""
+    params, totals = data.get("params", {}), data.get("totals", {})
+    nps = totals.get("nps") or {}
+    small = nps.get("small_sample") and nps.get("n")
+    return [
+        [_("Period"), f"{params.get('period_start', '')} – {params.get('period_end', '')}"],
+        [_("filters"), params.get("filters", "")],
+        [_("Responses"), totals.get("responses")],
+        ["NPS", nps.get("nps")],
+        ["n", nps.get("n")],
+        [_("CI low"), nps.get("ci_low")],
+        [_("CI high"), nps.get("ci_high")],
+        [_("Small sample"), reference_label(nps["n"]) if small else ""],
+        [_("Feedback items"), totals.get("items")],
+    ]
+
+
 def report_xlsx(data: dict[str, Any]) -> bytes:
-    """Two sheets: the topic table, and the quotes (one a row)."""
+    """Three sheets: the topic table, the quotes (one a row), and the summary (the period, the
+    filters, responses and NPS with its n)."""
     workbook = Workbook()
     topics_sheet = workbook.active
     topics_sheet.title = _("Topics")[:31]
@@ -182,7 +204,13 @@ def report_xlsx(data: dict[str, Any]) -> bytes:
     quotes_sheet.append([neutralise(h) for h in quote_headers()])
     for row in quote_rows(data):
         quotes_sheet.append([neutralise(value) for value in row])
-    for sheet in (topics_sheet, quotes_sheet):
+    summary_sheet = workbook.create_sheet(_("Summary")[:31])
+    summary_sheet.append([neutralise(_("Item")), neutralise(_("Value"))])
+    for row in summary_rows(data):
+        summary_sheet.append([neutralise(value) for value in row])
+    summary_sheet.column_dimensions["A"].width = 24
+    summary_sheet.column_dimensions["B"].width = 40
+    for sheet in (topics_sheet, quotes_sheet, summary_sheet):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"

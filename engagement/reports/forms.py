@@ -8,9 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from engagement.customers.models import Touchpoint
 from engagement.reports.models import ActionStatus, ProductArea
-from surveys.models import Survey
+from surveys.filters import AnalysisFilters
 
 
 class ReportRequestForm(forms.Form):
@@ -22,23 +21,17 @@ class ReportRequestForm(forms.Form):
         required=False,
         empty_label=_("All areas"),
     )
-    segment = forms.CharField(label=_("Segment"), max_length=50, required=False)
-    touchpoint = forms.ChoiceField(
-        label=_("Touchpoint"),
-        choices=[("", _("All touchpoints")), *Touchpoint.choices],
-        required=False,
-    )
-    survey = forms.ModelChoiceField(
-        label=_("Survey"),
-        queryset=Survey.objects.order_by("-created_at", "-id"),
-        required=False,
-        empty_label=_("All surveys"),
-    )
+    # Segment, touchpoint, survey and the other shared filters: ``surveys.filters``'
+    # AnalysisFilterForm, shown beside this form (the same filter bar as the dashboard's).
 
     @classmethod
-    def with_defaults(cls) -> ReportRequestForm:
+    def with_defaults(cls, filters: AnalysisFilters | None = None) -> ReportRequestForm:
+        """The last 30 days, or the period the shared filters carry (a link from the
+        dashboard or a saved view)."""
         today = timezone.localdate()
-        return cls(initial={"period_start": today - timedelta(days=29), "period_end": today})
+        end = (filters.date_to if filters else None) or today
+        start = (filters.date_from if filters else None) or end - timedelta(days=29)
+        return cls(initial={"period_start": start, "period_end": end})
 
 
 class ActionStatusForm(forms.Form):

@@ -176,6 +176,10 @@ class Report(TimeStampedModel):
         related_name="improvement_reports",
         verbose_name=_("survey"),
     )
+    # The shared analysis filters (``surveys.filters``) beyond the period, as the dashboard's
+    # query string (``wave=3&link=5&param_store=shibuya&nps_band=detractor``): the same scope
+    # on every page. Segment, touchpoint and survey are also in their own columns.
+    filters = models.CharField(_("filters"), max_length=2000, blank=True, default="")
     status = models.CharField(
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING
     )

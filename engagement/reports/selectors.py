@@ -7,6 +7,7 @@ topics shown, never on the number of feedback items.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -28,7 +29,10 @@ from engagement.reports.models import (
     Report,
     ReportStatus,
 )
-from surveys.models import NpsCategory, Response, ResponseStatus, Survey, Wave
+from surveys import figures
+from surveys.filters import AnalysisFilters, responses
+from surveys.models import NpsCategory, Response, Survey, Wave
+from voc.filters import feedback_items
 from voc.impact import PROBLEM, STRENGTH, rank_topics
 from voc.models import FeedbackItem, Topic
 
@@ -43,6 +47,40 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def report_scope(
+    *,
+    period_start: date,
+    period_end: date,
+    filters: AnalysisFilters | None = None,
+    segment: str = "",
+    touchpoint: str = "",
+    survey_id: int | None = None,
+) -> AnalysisFilters:
+    """The shared filters of a report: its period, and its other filters (the columns
+    ``segment``, ``touchpoint`` and ``survey`` win over the same names in ``filters``)."""
+    scope = filters or AnalysisFilters()
+    return replace(
+        scope,
+        date_from=period_start,
+        date_to=period_end,
+        segment=segment or scope.segment,
+        touchpoint=touchpoint or scope.touchpoint,
+        survey_id=survey_id or scope.survey_id,
+    )
+
+
+def report_filters(report: Report) -> AnalysisFilters:
+    """The shared filters a report was requested with (its period included)."""
+    return report_scope(
+        period_start=report.period_start,
+        period_end=report.period_end,
+        filters=AnalysisFilters.from_query(report.filters),
+        segment=report.segment,
+        touchpoint=report.touchpoint,
+        survey_id=report.survey_id,
+    )
+
+
 def scope_items(
     *,
     period_start: date,
@@ -50,18 +88,19 @@ def scope_items(
     segment: str = "",
     touchpoint: str = "",
     survey_id: int | None = None,
+    filters: AnalysisFilters | None = None,
 ) -> QuerySet[FeedbackItem]:
-    items = FeedbackItem.objects.filter(
-        received_at__gte=day_start(period_start),
-        received_at__lt=day_start(period_end + timedelta(days=1)),
+    """The feedback items of the scope: the same selection as the dashboard and the topic list
+    (``voc.filters.feedback_items``)."""
+    scope = report_scope(
+        period_start=period_start,
+        period_end=period_end,
+        filters=filters,
+        segment=segment,
+        touchpoint=touchpoint,
+        survey_id=survey_id,
     )
-    if segment:
-        items = items.filter(customer__segment=segment)
-    if touchpoint:
-        items = items.filter(touchpoint=touchpoint)
-    if survey_id:
-        items = items.filter(response__survey_id=survey_id)
-    return items.order_by()
+    return feedback_items(scope)
 
 
 def scope_responses(
@@ -71,20 +110,18 @@ def scope_responses(
     segment: str = "",
     touchpoint: str = "",
     survey_id: int | None = None,
+    filters: AnalysisFilters | None = None,
 ) -> QuerySet[Response]:
     """Completed responses in the scope (with or without an NPS answer)."""
-    responses = Response.objects.filter(
-        status=ResponseStatus.COMPLETED,
-        submitted_at__gte=day_start(period_start),
-        submitted_at__lt=day_start(period_end + timedelta(days=1)),
+    scope = report_scope(
+        period_start=period_start,
+        period_end=period_end,
+        filters=filters,
+        segment=segment,
+        touchpoint=touchpoint,
+        survey_id=survey_id,
     )
-    if segment:
-        responses = responses.filter(customer__segment=segment)
-    if touchpoint:
-        responses = responses.filter(touchpoint=touchpoint)
-    if survey_id:
-        responses = responses.filter(survey_id=survey_id)
-    return responses.order_by()
+    return responses(scope)
 
 
 def nps_of(responses: QuerySet[Response]) -> dict[str, Any] | None:
@@ -261,6 +298,7 @@ def compute_report(
     window_days: int = DEFAULT_WINDOW_DAYS,
     previous: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    filters: AnalysisFilters | None = None,
 ) -> dict[str, Any]:
     """The whole report as JSON-ready data (what a stored report keeps).
 
@@ -273,17 +311,18 @@ def compute_report(
         if progress is not None:
             progress(percent)
 
-    filters = {
+    scope = {
         "segment": segment,
         "touchpoint": touchpoint,
         "survey_id": survey.id if survey else None,
+        "filters": filters,
     }
     length = (period_end - period_start).days + 1
     previous_end = period_start - timedelta(days=1)
     previous_start = previous_end - timedelta(days=length - 1)
-    items = scope_items(period_start=period_start, period_end=period_end, **filters)
-    previous_items = scope_items(period_start=previous_start, period_end=previous_end, **filters)
-    responses = scope_responses(period_start=period_start, period_end=period_end, **filters)
+    items = scope_items(period_start=period_start, period_end=period_end, **scope)
+    previous_items = scope_items(period_start=previous_start, period_end=previous_end, **scope)
+    answered = scope_responses(period_start=period_start, period_end=period_end, **scope)
 
     area_topic_ids: list[int] | None = None
     topic_items = items.filter(topic__isnull=False)
@@ -293,7 +332,7 @@ def compute_report(
     step(10)
 
     ranking = rank_topics(
-        items=items, responses=responses, window_days=window_days, topic_ids=area_topic_ids
+        items=items, responses=answered, window_days=window_days, topic_ids=area_topic_ids
     )
     counts = ranking.nps_counts
     respondent_nps = significance.nps(
@@ -325,7 +364,7 @@ def compute_report(
                 **effect.as_dict(),
                 "id": topic_id,
                 "terms": list(terms.get(topic_id) or [])[:8],
-                "share": round(100 * effect.items / total_items, 1) if total_items else None,
+                "share": figures.share(effect.items, total_items),
                 "previous_volume": previous_volume,
                 "trend_pct": (
                     round(100 * (effect.items - previous_volume) / previous_volume, 1)
@@ -364,6 +403,8 @@ def compute_report(
             "segment": segment,
             "touchpoint": touchpoint,
             "survey": {"id": survey.id, "title": survey.title} if survey else None,
+            # The other shared filters (wave, store, link, URL parameters, NPS band).
+            "filters": (filters or AnalysisFilters()).query_string(),
             "window_days": window_days,
             "min_customers": ranking.min_customers,
         },
@@ -372,6 +413,7 @@ def compute_report(
             "previous_items": previous_items.count(),
             "topic_items": sum(topic["items"] for topic in topics),
             "nps": respondent_nps,
+            "responses": answered.count(),
             "customers": ranking.population,
         },
         "topics": topics,
@@ -394,6 +436,7 @@ def _same_scope_before(report: Report) -> QuerySet[Report]:
         segment=report.segment,
         touchpoint=report.touchpoint,
         survey_id=report.survey_id,
+        filters=report.filters,
         period_end__lt=report.period_end,
     ).exclude(id=report.id)
 

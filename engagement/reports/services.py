@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from engagement.reports.models import (
     ReportKind,
     ReportStatus,
 )
+from surveys.filters import AnalysisFilters
 from surveys.models import Survey
 
 logger = logging.getLogger(__name__)
@@ -46,10 +48,27 @@ def request_report(
     segment: str = "",
     touchpoint: str = "",
     survey: Survey | None = None,
+    filters: AnalysisFilters | None = None,
     actor: Any = None,
     kind: str = ReportKind.ON_DEMAND,
 ) -> Report:
-    """Record a report to generate and queue its generation (in the background, with progress)."""
+    """Record a report to generate and queue its generation (in the background, with progress).
+
+    ``filters``: the shared analysis filters (``surveys.filters``) beyond the period; segment,
+    touchpoint and survey given on their own win over theirs."""
+    filters = filters or AnalysisFilters()
+    segment = segment.strip() or filters.segment
+    touchpoint = touchpoint or filters.touchpoint
+    if survey is None and filters.survey_id:
+        survey = Survey.objects.filter(id=filters.survey_id).first()
+    stored = replace(
+        filters,
+        date_from=None,
+        date_to=None,
+        segment=segment,
+        touchpoint=touchpoint,
+        survey_id=survey.id if survey else None,
+    )
     errors: dict[str, list[str]] = {}
     for name, value in (("period_start", period_start), ("period_end", period_end)):
         if not EARLIEST <= value <= LATEST:
@@ -75,9 +94,10 @@ def request_report(
             period_start=period_start,
             period_end=period_end,
             product_area=product_area,
-            segment=segment.strip(),
+            segment=segment,
             touchpoint=touchpoint,
             survey=survey,
+            filters=stored.query_string(),
             requested_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         outbox.enqueue(
@@ -119,6 +139,8 @@ def generate_report(*, report_id: int) -> Report:
             segment=report.segment,
             touchpoint=report.touchpoint,
             survey=report.survey,
+            filters=selectors.report_filters(report),
+            window_days=selectors.report_filters(report).window_days,
             previous=previous.data if previous else None,
             progress=lambda percent: _set_progress(report_id, percent),
         )

@@ -25,6 +25,7 @@ from typing import Any
 from engagement.platform import statistics
 from engagement.platform.statistics import Z95
 from engagement.platform.statistics import proportion as wilson_proportion
+from surveys import figures
 from surveys.scoring import NpsEstimate, nps_difference, nps_estimate
 
 
@@ -72,17 +73,7 @@ def nps(promoters: int, detractors: int, n: int) -> dict[str, Any] | None:
     """NPS with a 95% interval (normal approximation of the trinomial variance)."""
     if n <= 0:
         return None
-    estimate = _estimate({"n": n, "promoters": promoters, "detractors": detractors})
-    assert estimate.nps is not None and estimate.ci_low is not None
-    assert estimate.ci_high is not None
-    return {
-        "n": n,
-        "promoters": promoters,
-        "detractors": detractors,
-        "nps": round(estimate.nps, 1),
-        "ci_low": round(estimate.ci_low, 1),
-        "ci_high": round(estimate.ci_high, 1),
-    }
+    return figures.nps_figure(_estimate({"n": n, "promoters": promoters, "detractors": detractors}))
 
 
 def _estimate(summary: dict[str, Any]) -> NpsEstimate:

@@ -9,7 +9,7 @@ from typing import Any
 
 from engagement.customers.models import CustomerValue
 from engagement.reports.models import Report
-from engagement.reports.selectors import scope_items
+from engagement.reports.selectors import report_filters, scope_items
 
 TOP = 10
 
@@ -23,6 +23,7 @@ def topics_by_customer_value(*, report: Report, top: int = TOP) -> list[dict[str
         segment=report.segment,
         touchpoint=report.touchpoint,
         survey_id=report.survey_id,
+        filters=report_filters(report),
     ).filter(topic__isnull=False, customer__isnull=False)
     if report.product_area_id:
         items = items.filter(topic__product_areas=report.product_area_id)

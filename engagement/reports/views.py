@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -21,6 +23,14 @@ from engagement.reports.models import (
     ImprovementAction,
     Report,
     ReportStatus,
+)
+from surveys.figures import response_figures
+from surveys.filters import (
+    AnalysisFilterForm,
+    AnalysisFilters,
+    describe,
+    filter_choices,
+    responses,
 )
 from voc.impact import PROBLEM, STRENGTH
 
@@ -53,24 +63,49 @@ def _guard(perm: str) -> Any:
 @require_http_methods(["GET", "POST"])
 def report_list(request: HttpRequest) -> HttpResponse:
     can_request = request.user.has_perm("reports.add_report")
-    form = ReportRequestForm.with_defaults()
+    choices = filter_choices()
+    # The shared filters (the dashboard's query string): a link or a saved view fills them in.
+    shared = AnalysisFilterForm(request.GET or None, choices=choices, window=True)
+    filters = shared.filters()
+    form = ReportRequestForm.with_defaults(filters)
+    filter_form = AnalysisFilterForm(
+        request.GET or None, choices=choices, window=True, period=False
+    )
     if request.method == "POST":
         if not can_request:
             return HttpResponse(status=403)
         form = ReportRequestForm(request.POST)
-        if form.is_valid():
+        filter_form = AnalysisFilterForm(request.POST, choices=choices, window=True, period=False)
+        if form.is_valid() and filter_form.is_valid():
             try:
-                report = services.request_report(**form.cleaned_data, actor=request.user)
+                report = services.request_report(
+                    **form.cleaned_data, filters=filter_form.filters(), actor=request.user
+                )
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
                 messages.success(request, _("The report is being generated."))
                 return redirect("reports:report", report_id=report.id)
-    reports = selectors.report_list()[:100]
+    reports = selectors.report_list()
+    scoped = any(value for key, value in filters.as_query().items() if key != "window")
+    if scoped:  # the stored reports of this scope
+        reports = reports.filter(
+            filters=replace(filters, date_from=None, date_to=None).query_string()
+        )
     return _render(
         request,
         "reports/report_list.html",
-        {"reports": reports, "form": form, "can_request": can_request},
+        {
+            "reports": reports[:100],
+            "form": form,
+            "filter_form": filter_form,
+            "shared_form": shared,
+            "scoped": scoped,
+            "figures": response_figures(responses(filters)),
+            "query_string": urlencode(filters.as_query()),
+            "page": "reports",
+            "can_request": can_request,
+        },
     )
 
 
@@ -91,6 +126,9 @@ def _report_context(report: Report) -> dict[str, Any]:
         "nps_chart": charts.nps_mix_bars([row["effect"] for row in problems]),
         # In the snapshot since issue 19; reports stored before it have none.
         "value_topics": data.get("value_topics", []),
+        "filter_labels": describe(
+            AnalysisFilters.from_query(data.get("params", {}).get("filters", ""))
+        ),
     }
 
 

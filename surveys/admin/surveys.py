@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from engagement.platform.errors import DomainError
 from engagement.platform.formatting import count, reference_label
 from engagement.platform.forms import add_domain_error
-from surveys import selectors, services
+from surveys import figures, selectors, services
 from surveys.admin.design import (
     CopySurveyForm,
     PageInline,
@@ -150,9 +150,10 @@ class SurveyAdmin(admin.ModelAdmin):
         ) % {
             "n": nps.n,
             "rate": f"{rate.rate:.1f}%" if rate and rate.rate is not None else "—",
-            "nps": nps.nps,
-            "low": nps.ci_low,
-            "high": nps.ci_high,
+            # Rounded as every page rounds it (surveys.figures: half-up, one decimal).
+            "nps": figures.shown_nps(nps.nps),
+            "low": figures.shown_nps(nps.ci_low),
+            "high": figures.shown_nps(nps.ci_high),
             "empathy": f"{aw.empathy:.1f}" if aw.empathy is not None else "—",
             "attachment": f"{aw.attachment:.1f}" if aw.attachment is not None else "—",
             "awareness": f"{aw.awareness:.1f}" if aw.awareness is not None else "—",

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from engagement.dashboard.analysis import comparison, crosstab
-from engagement.dashboard.analysis.filters import AnalysisFilters, filter_choices
+from surveys.filters import AnalysisFilters, filter_choices
 from tests.dashboard.test_compare import add_question, answer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -62,3 +62,38 @@ def test_matrix_statements_are_counted_on_postgresql(build) -> None:
     [(item_a, score_a), (item_b, _score_b)] = scales.scores(Response.objects.all())
     assert (item_a.code, item_b.code) == ("parts:a", "parts:b")
     assert score_a.mean.value == pytest.approx(14 / 3) and score_a.top_two.value == 1.0
+
+
+def test_url_parameter_filter_uses_the_gin_index_on_postgresql(build, django_user_model) -> None:
+    """A URL-parameter filter is a JSON containment test the GIN index serves; the dashboard,
+    which then reads the responses, counts the same responses."""
+    from engagement.dashboard.selectors import dashboard
+    from surveys.filters import responses
+    from surveys.links import LinkSource, PublicLink
+    from voc.filters import feedback_items
+
+    assert connection.vendor == "postgresql"
+    link = PublicLink.objects.create(
+        survey=build.survey1, name="渋谷店", source=LinkSource.STORE, source_value="shibuya"
+    )
+    for i in range(12):
+        r = build.response(build.customer(), score=10 if i % 3 else 2)
+        r.url_params = {"store": "shibuya" if i < 9 else "umeda", "order": f"A{i}"}
+        r.public_link = link if i % 2 else None
+        r.save(update_fields=["url_params", "public_link"])
+        build.feedback(r, build.topic(f"話題{i}"))
+    filters = AnalysisFilters(params=(("store", "shibuya"),))
+    selected = responses(filters)
+    assert "@>" in str(selected.query)
+    assert selected.count() == 9
+    assert feedback_items(filters).count() == 9
+    both = AnalysisFilters(params=(("store", "shibuya"),), link_id=link.id)
+    assert responses(both).count() == 4  # i = 1, 3, 5, 7
+    data = dashboard(filters=both)
+    assert data.responses == 4 and data.nps.n == 4
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'response_url_params_gin'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "gin" in definition and "jsonb_path_ops" in definition

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from scipy import stats
 
 from engagement.dashboard.analysis import comparison
-from engagement.dashboard.analysis.filters import AnalysisFilters
+from surveys.filters import AnalysisFilters
 from tests.dashboard.conftest import T0
 
 pytestmark = pytest.mark.django_db

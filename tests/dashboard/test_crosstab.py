@@ -13,8 +13,8 @@ from scipy import stats
 from scipy.stats.contingency import expected_freq
 
 from engagement.dashboard.analysis import crosstab
-from engagement.dashboard.analysis.filters import AnalysisFilters
 from engagement.dashboard.models import SavedView
+from surveys.filters import AnalysisFilters
 from tests.dashboard.test_compare import add_question, answer
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from engagement.dashboard import services
-from engagement.dashboard.selectors import Filters, dashboard
+from engagement.dashboard.selectors import dashboard
+from surveys.filters import AnalysisFilters as Filters
 from tests.dashboard.conftest import T0, promoters_repeat_detractors_churn
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from engagement.dashboard import services
-from engagement.dashboard.selectors import Filters, dashboard
+from engagement.dashboard.selectors import dashboard
+from surveys.filters import AnalysisFilters as Filters
 
 pytestmark = pytest.mark.django_db
 

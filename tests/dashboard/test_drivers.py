@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from engagement.dashboard.drivers import key_drivers
-from engagement.dashboard.selectors import Filters
+from surveys.filters import AnalysisFilters as Filters
 from tests.dashboard.conftest import T0
 
 pytestmark = pytest.mark.django_db

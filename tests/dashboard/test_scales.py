@@ -13,8 +13,8 @@ from scipy import stats
 
 from engagement.dashboard import panels, selectors
 from engagement.dashboard.analysis import comparison, crosstab, scales
-from engagement.dashboard.analysis.filters import AnalysisFilters
 from surveys import scoring
+from surveys.filters import AnalysisFilters
 from tests.dashboard.conftest import T0
 
 pytestmark = pytest.mark.django_db

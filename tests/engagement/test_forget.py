@@ -11,7 +11,8 @@ from django.utils import timezone
 from engagement.customers import services
 from engagement.customers.models import BehaviourRecord, Customer
 from engagement.dashboard import services as dashboard_services
-from engagement.dashboard.selectors import Filters, dashboard
+from engagement.dashboard.selectors import dashboard
+from surveys.filters import AnalysisFilters as Filters
 from tests.dashboard.conftest import T0
 
 pytestmark = pytest.mark.django_db

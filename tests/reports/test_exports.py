@@ -85,8 +85,9 @@ def test_csv_cp932_reads_back(data: dict) -> None:
 
 def test_xlsx_reads_back(data: dict) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(exports.report_xlsx(data)))
-    topics_sheet, quotes_sheet = workbook.worksheets
+    topics_sheet, quotes_sheet, summary_sheet = workbook.worksheets
     assert topics_sheet.title == "トピック" and quotes_sheet.title == "引用"
+    assert summary_sheet.title == "サマリー"
     topic_rows = list(topics_sheet.iter_rows(values_only=True))
     assert topic_rows[0][2] == "トピック"
     assert topic_rows[1][2] == "解約手続き"  # ranked by effect

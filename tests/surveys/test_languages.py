@@ -78,8 +78,8 @@ def test_answers_of_both_versions_are_analysed_together(
 ) -> None:
     from engagement.customers.models import Customer
     from engagement.dashboard.analysis import crosstab
-    from engagement.dashboard.analysis.filters import AnalysisFilters
     from surveys import services
+    from surveys.filters import AnalysisFilters
 
     with_english(survey)
     other = Customer.objects.create(external_id="C-002", attributes={"language": "en"})
@@ -108,8 +108,8 @@ def test_option_labels_in_english_from_the_builder_to_the_customer_page(
     counted together."""
     from engagement.customers.models import Customer
     from engagement.dashboard.analysis import crosstab
-    from engagement.dashboard.analysis.filters import AnalysisFilters
     from surveys.builder import services as builder
+    from surveys.filters import AnalysisFilters
     from surveys.models import Answer, Survey
     from surveys.services.design import open_survey
 

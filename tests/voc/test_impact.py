@@ -23,9 +23,10 @@ from django.urls import reverse
 from engagement.customers.models import BehaviourRecord, Customer
 from engagement.dashboard import services as dashboard_services
 from engagement.dashboard.panels import panel_by_name
-from engagement.dashboard.selectors import Filters, dashboard
+from engagement.dashboard.selectors import dashboard
 from engagement.reports import selectors as report_selectors
 from engagement.reports.models import Report, ReportStatus
+from surveys.filters import AnalysisFilters as Filters
 from surveys.models import Response, ResponseStatus, Survey, Wave
 from surveys.scoring import nps_category
 from voc import impact

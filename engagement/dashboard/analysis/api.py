@@ -21,7 +21,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from engagement.dashboard.analysis import comparison, crosstab
-from engagement.dashboard.analysis.filters import FILTER_NAMES, AnalysisFilterForm, filter_choices
 from engagement.dashboard.analysis.views import (
     CrosstabForm,
     comparison_forms,
@@ -30,6 +29,7 @@ from engagement.dashboard.analysis.views import (
 )
 from engagement.platform.api_conventions import ERROR_RESPONSES
 from engagement.platform.statistics import Estimate
+from surveys.filters import FILTER_NAMES, AnalysisFilterForm, filter_choices
 from surveys.scoring import ScaleScore
 
 

@@ -33,12 +33,13 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from engagement.dashboard.analysis import scales
-from engagement.dashboard.analysis.filters import AnalysisFilters, items, responses
 from engagement.platform import statistics
 from engagement.platform.statistics import SMALL_SAMPLE, Difference, Estimate
+from surveys.filters import AnalysisFilters, responses
 from surveys.models import Answer, NpsCategory, Question, QuestionKind
 from surveys.scoring import scale_score
 from surveys.versions import WordingChange, wording_changes_between
+from voc.filters import survey_items
 from voc.models import Topic
 
 NUMERIC_KINDS = (QuestionKind.NPS,)  # scale kinds: ``scales``
@@ -150,7 +151,7 @@ def question_labels(keys: set[str]) -> dict[str, str]:
 def _topic_counts(side_filters: AnalysisFilters, user: Any) -> dict[int, int]:
     return {
         row["topic_id"]: row["n"]
-        for row in items(side_filters, user=user)
+        for row in survey_items(side_filters, user=user)
         .filter(topic__isnull=False)
         .values("topic_id")
         .annotate(n=Count("response_id", distinct=True))

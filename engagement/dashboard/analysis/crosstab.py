@@ -40,9 +40,9 @@ from django.utils.translation import gettext as _
 
 from engagement.customers.models import Customer, Touchpoint
 from engagement.dashboard.analysis import scales
-from engagement.dashboard.analysis.filters import AnalysisFilters, responses
 from engagement.platform import statistics
 from engagement.platform.masking import EMAIL_RE, PHONE_RE
+from surveys.filters import AnalysisFilters, responses
 from surveys.links import PublicLink, UrlParameter
 from surveys.models import Answer, Choice, NpsCategory, Question, QuestionKind, Wave
 from surveys.scoring import ScaleScore, scale_score

@@ -10,22 +10,30 @@ from django.utils.translation import gettext as _
 
 from engagement.dashboard.models import SavedView, SavedViewPage
 from engagement.platform.errors import DomainError
+from surveys.filters import FILTER_NAMES, PARAM_PREFIX
+from surveys.links import PARAMETER_KEY
 
+SHARED = {*FILTER_NAMES, "window"}
 ALLOWED_PARAMETERS = {
-    SavedViewPage.DASHBOARD: {
-        "wave", "survey", "date_from", "date_to", "segment", "touchpoint", "window",
-    },
+    SavedViewPage.DASHBOARD: SHARED,
     SavedViewPage.COMPARE: {
-        *(f"{side}_{name}" for side in ("a", "b") for name in (
-            "wave", "survey", "date_from", "date_to", "store", "touchpoint", "nps_band", "segment"
-        )),
-        "wave", "survey", "date_from", "date_to", "store", "touchpoint", "nps_band", "segment",
+        *(f"{side}_{name}" for side in ("a", "b") for name in FILTER_NAMES), *FILTER_NAMES,
     },
-    SavedViewPage.CROSSTAB: {
-        "wave", "survey", "date_from", "date_to", "store", "touchpoint", "nps_band", "segment",
-        "rows", "columns", "percent",
-    },
+    SavedViewPage.CROSSTAB: {*FILTER_NAMES, "rows", "columns", "percent"},
+    SavedViewPage.TOPICS: SHARED,
+    SavedViewPage.REPORTS: SHARED,
 }  # fmt: skip
+
+
+def _allowed(page: SavedViewPage, key: str) -> bool:
+    """The page's own parameters and the shared filters' URL parameters (``param_store``, and
+    ``a_param_store`` on a comparison side)."""
+    if key in ALLOWED_PARAMETERS[page]:
+        return True
+    if page == SavedViewPage.COMPARE and key[:2] in ("a_", "b_"):
+        key = key[2:]
+    name = key.removeprefix(PARAM_PREFIX)
+    return key.startswith(PARAM_PREFIX) and bool(PARAMETER_KEY.match(name))
 
 
 class SavedViewError(DomainError):
@@ -33,8 +41,11 @@ class SavedViewError(DomainError):
 
 
 def _clean_query(page: str, query: str) -> str:
-    allowed = ALLOWED_PARAMETERS[SavedViewPage(page)]
-    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k in allowed and v]
+    pairs = [
+        (k, v)
+        for k, v in parse_qsl(query, keep_blank_values=False)
+        if v and _allowed(SavedViewPage(page), k)
+    ]
     return urlencode(sorted(pairs))
 
 

@@ -24,14 +24,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from engagement.dashboard.analysis import comparison, crosstab, exports, services
-from engagement.dashboard.analysis.filters import (
+from engagement.dashboard.analysis.selectors import saved_views_for
+from engagement.dashboard.models import SavedView, SavedViewPage
+from engagement.platform.scope import sees_all_teams
+from surveys.filters import (
     AnalysisFilterForm,
     AnalysisFilters,
     filter_choices,
 )
-from engagement.dashboard.analysis.selectors import saved_views_for
-from engagement.dashboard.models import SavedView, SavedViewPage
-from engagement.platform.scope import sees_all_teams
 from surveys.models import Wave
 
 DASHBOARD_PERM = "dashboard.view_dailyrollup"
@@ -39,6 +39,8 @@ PAGE_URLS = {
     SavedViewPage.DASHBOARD: "dashboard:index",
     SavedViewPage.COMPARE: "dashboard:compare",
     SavedViewPage.CROSSTAB: "dashboard:crosstab",
+    SavedViewPage.TOPICS: "voc:topics",
+    SavedViewPage.REPORTS: "reports:list",
 }
 
 
