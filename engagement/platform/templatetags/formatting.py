@@ -61,3 +61,11 @@ def short_datetime(value: Any) -> str:
 @register.filter
 def reference_label(n: Any) -> str:
     return formatting.reference_label(n)
+
+
+@register.simple_tag
+def small_sample_minimum() -> int:
+    """The one small-sample threshold of every page (``statistics.SMALL_SAMPLE``)."""
+    from engagement.platform.statistics import SMALL_SAMPLE
+
+    return SMALL_SAMPLE
