@@ -194,7 +194,7 @@ def test_dashboard_question_panel(world, client) -> None:
     from engagement.dashboard import services
 
     services.refresh_rollups()
-    data = selectors.dashboard(filters=selectors.Filters(wave_id=build.wave2.id))
+    data = selectors.dashboard(filters=AnalysisFilters(wave_id=build.wave2.id))
     panel = panels.panel_by_name(data, "questions")
     assert panel is not None
     rows = {row[0]: row for row in panel.rows}
