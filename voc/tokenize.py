@@ -455,23 +455,40 @@ def analyze(text: str | None, lexicon: Lexicon = EMPTY_LEXICON) -> tuple[str, li
 def parse_batches(texts: Sequence[str]) -> Iterator[tuple[list[int], str]]:
     """(indices, MeCab output) of the non-empty ``texts``, a batch at a time.
 
-    Up to ``BATCH_TEXTS`` texts are joined with ``BOUNDARY`` (one MeCab call per batch saves
-    MeCab's per-call work); every text sits between two boundaries (also the first and the
-    last), so what is read from a text's lines never depends on what else is in its batch.
+    The output reads as ``tagger.parse(BOUNDARY + BOUNDARY.join(batch) + BOUNDARY)``: every text
+    sits between two boundaries (also the first and the last), so what is read from a text's
+    lines never depends on what else is in its batch. Each text is parsed on its own between
+    two full stops (``。text。``) and the boundary's own line is put between the outputs: the
+    same lines (MeCab's best path through a full stop does not depend on what lies beyond it),
+    but MeCab works on short inputs (a long lattice costs more per character) and never on the
+    unknown boundary character.
     """
     parse = tagger().parse
+    separator = f"\n{_boundary_line()}\n"
     batch: list[int] = []
+    outputs: list[str] = [""]
     chars = 0
     for index, text in enumerate(texts):
         if not text:
             continue
         batch.append(index)
+        outputs.append(parse(f"。{text}。"))
         chars += len(text)
         if len(batch) >= BATCH_TEXTS or chars >= BATCH_CHARS:
-            yield batch, parse(BOUNDARY + BOUNDARY.join(texts[i] for i in batch) + BOUNDARY)
-            batch, chars = [], 0
+            outputs.append("")
+            yield batch, separator.join(outputs)
+            batch, outputs, chars = [], [""], 0
     if batch:
-        yield batch, parse(BOUNDARY + BOUNDARY.join(texts[i] for i in batch) + BOUNDARY)
+        outputs.append("")
+        yield batch, separator.join(outputs)
+
+
+def _boundary_line() -> str:
+    """MeCab's line for ``SENTINEL`` (the boundary between two texts of a batch)."""
+    line = getattr(_local, "boundary_line", None)
+    if line is None:
+        line = _local.boundary_line = tagger().parse(SENTINEL).split("\n", 1)[0]
+    return line
 
 
 def tokenize_many_normalized(
