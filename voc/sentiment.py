@@ -92,7 +92,7 @@ from pathlib import Path  # noqa: E402
 
 from voc.clauses import CONTRAST_CONJUNCTIONS, CONTRAST_PARTICLES, SENTENCE_ENDS  # noqa: E402
 from voc.normalize import normalize_text  # noqa: E402
-from voc.tokenize import READABLE, SENTINEL, _base  # noqa: E402
+from voc.tokenize import READABLE, SENTINEL, _base, line_fields  # noqa: E402
 
 POSITIVE_LABEL, NEGATIVE_LABEL, NEUTRAL_LABEL, MIXED_LABEL = (
     "positive",
@@ -399,6 +399,8 @@ _PRICE_WORDS = frozenset({"高い", "安い"}) | PRICE_NOUNS
 def _line(line: str) -> tuple[int, str, str, float, bool]:
     """(kind, surface, lemma, polarity, is_predicate) of one line of MeCab's compact output."""
     fields = line.split("\t")
+    if len(fields) == 2:  # the vocfull format (``voc.tokenize.parse_batches``)
+        fields = list(line_fields(line) or fields)
     surface = fields[0]
     if len(fields) < 3:
         return _OTHER, surface, "", 0.0, False

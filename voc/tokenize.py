@@ -21,6 +21,7 @@ instead of building a Python object per token, and each distinct output line is 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import shutil
@@ -126,13 +127,20 @@ EMPTY_LEXICON = Lexicon()
 _local = threading.local()
 
 
-# MeCab prints only what the tokeniser reads: surface, lemma, part of speech (3 levels).
+# MeCab prints only what the tokeniser reads: surface, lemma, part of speech (3 levels). The bulk
+# path (``parse_batches``) reads ``vocfull``, the surface and the whole feature string: MeCab
+# copies it as it is, without splitting it per word (``%f[…]``/``%F`` cost more than the
+# longer lines do), and each distinct line is split once, in Python (``line_fields``).
 COMPACT_FORMAT = """
 output-format-type = voc
 node-format-voc = %m\\t%f[7]\\t%F-[0,1,2]\\n
 unk-format-voc = %m\\t%m\\t%F-[0,1,2]\\n
 bos-format-voc =
 eos-format-voc = EOS\\n
+node-format-vocfull = %m\\t%H\\n
+unk-format-vocfull = %m\\t%H\\n
+bos-format-vocfull =
+eos-format-vocfull = EOS\\n
 """
 DICTIONARY_FILES = (
     "char.bin",
@@ -185,15 +193,41 @@ def tagger():  # type: ignore[no-untyped-def]
     """This thread's MeCab tagger (created once; fugashi taggers are not shared across threads)."""
     instance = getattr(_local, "tagger", None)
     if instance is None:
-        import fugashi
-
-        directory = compact_dictionary_dir()
-        if directory is not None:
-            instance = fugashi.GenericTagger(f"-r {directory / 'mecabrc'} -d {directory}")
-        else:
-            instance = fugashi.Tagger()
-        _local.tagger = instance
+        instance = _local.tagger = _new_tagger("")
     return instance
+
+
+def bulk_tagger():  # type: ignore[no-untyped-def]
+    """This thread's tagger for ``parse_batches`` (the ``vocfull`` format, see above)."""
+    instance = getattr(_local, "bulk_tagger", None)
+    if instance is None:
+        instance = _local.bulk_tagger = _new_tagger("-Ovocfull")
+    return instance
+
+
+def _new_tagger(options: str):  # type: ignore[no-untyped-def]
+    import fugashi
+
+    directory = compact_dictionary_dir()
+    if directory is not None:
+        return fugashi.GenericTagger(f"-r {directory / 'mecabrc'} -d {directory} {options}")
+    return fugashi.Tagger()
+
+
+def line_fields(line: str) -> tuple[str, str, str] | None:
+    """(surface, lemma, part of speech as "名詞-普通名詞-一般") of one line of the compact or the
+    ``vocfull`` output (what ``%m\\t%f[7]\\t%F-[0,1,2]`` prints: an unknown word's lemma is its
+    surface; ``*`` levels are left out); None for any other line."""
+    fields = line.split("\t")
+    if len(fields) == 3:
+        return fields[0], fields[1], fields[2]
+    if len(fields) != 2:
+        return None
+    surface, feature = fields
+    # A quoted field has a comma inside.
+    parts = next(csv.reader([feature])) if '"' in feature else feature.split(",", 8)
+    lemma = parts[7] if len(parts) > 7 else surface
+    return surface, lemma, "-".join(part for part in parts[:3] if part != "*")
 
 
 def _base(lemma: str) -> str:
@@ -226,8 +260,8 @@ def clear_cache() -> None:
 def _classify(line: str) -> tuple[int, str, str]:
     fields = line.split("\t")
     surface = fields[0]
-    if len(fields) == 3:  # the compact format: surface, lemma, part of speech
-        lemma, pos = fields[1], fields[2]
+    if len(fields) in (2, 3):  # the compact or the vocfull format
+        _surface, lemma, pos = line_fields(line)  # type: ignore[misc]
     elif len(fields) >= 5:  # unidic-lite's default format
         lemma, pos = fields[3], fields[4]
     else:
