@@ -485,7 +485,9 @@ def _classified(line: str) -> tuple[int, str, str, float, bool, int, bool]:
     return entry
 
 
-def analyse_parsed(parsed: str, texts: list[str], *, find: bool = False) -> list[ItemSentiment]:
+def analyse_parsed(
+    parsed: str | list[str], texts: list[str], *, find: bool = False
+) -> list[ItemSentiment]:
     """The sentiment of each text in ``tagger.parse(BOUNDARY + BOUNDARY.join(texts) + BOUNDARY)``
     (as ``voc.tokenize.tokenize_many_normalized`` parses a batch): one walk over the lines.
 
@@ -514,7 +516,7 @@ def analyse_parsed(parsed: str, texts: list[str], *, find: bool = False) -> list
     last_noun = ""
     pending: list[float] | bool | None = None
     after_polar = False  # the previous word was a polar one (an adverbial before a verb)
-    for line in parsed.split("\n"):
+    for line in parsed.split("\n") if isinstance(parsed, str) else parsed:
         entry = cache_get(line)
         if entry is None:
             if not line or line == "EOS":
@@ -935,7 +937,7 @@ def analyse_many_with_tokens(
     normalized = [normalize_text(text) for text in texts]
     scored: list[ItemSentiment] = [EMPTY_SENTIMENT] * len(normalized)
 
-    def on_parse(batch: list[int], parsed: str) -> None:
+    def on_parse(batch: list[int], parsed: list[str]) -> None:
         items = analyse_parsed(parsed, [normalized[index] for index in batch])
         for index, item in zip(batch, items, strict=True):
             scored[index] = item

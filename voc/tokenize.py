@@ -337,13 +337,14 @@ def _keep(token: str) -> bool:
     return not (len(token) == 1 and ord(token) < 0x4E00)
 
 
-def tokens_from_parse(parsed: str) -> list[str]:
+def tokens_from_parse(parsed: str | list[str]) -> list[str]:
     """Content tokens from ``tagger.parse(text)`` output."""
     return [token for segment in segments_from_parse(parsed) for token in segment]
 
 
-def segments_from_parse(parsed: str) -> list[list[str]]:
-    """Content tokens of each text in ``tagger.parse(BOUNDARY.join(texts))`` output."""
+def segments_from_parse(parsed: str | list[str]) -> list[list[str]]:
+    """Content tokens of each text in ``tagger.parse(BOUNDARY.join(texts))`` output (or its
+    lines)."""
     segments: list[list[str]] = []
     tokens: list[str] = []
     compound: list[str] = []
@@ -367,7 +368,7 @@ def segments_from_parse(parsed: str) -> list[list[str]]:
         has_noun = False
 
     cache = _CACHE
-    for line in parsed.split("\n"):
+    for line in parsed.split("\n") if isinstance(parsed, str) else parsed:
         entry = cache.get(line)
         if entry is None:
             if line == "EOS" or not line:
@@ -528,20 +529,22 @@ def _boundary_line() -> str:
 def tokenize_many_normalized(
     texts: Sequence[str],
     lexicon: Lexicon = EMPTY_LEXICON,
-    on_parse: Callable[[list[int], str], None] | None = None,
+    on_parse: Callable[[list[int], list[str]], None] | None = None,
 ) -> list[list[str]]:
     """Tokens of many normalised texts, parsed a batch at a time (``parse_batches``).
 
-    ``on_parse(indices, parsed)``, when given, sees each batch's MeCab output too (the
+    ``on_parse(indices, lines)``, when given, sees each batch's MeCab output too, as lines (the
     sentiment walk reads the same parse: one MeCab call per text for both).
     """
     results: list[list[str]] = [[] for _ in texts]
     for batch, parsed in parse_batches(texts):
-        segments = segments_from_parse(parsed)[1:-1]
+        # Split once: both walks read the same line objects (each line's hash is computed once).
+        lines = parsed.split("\n")
+        segments = segments_from_parse(lines)[1:-1]
         for index, tokens in zip(batch, segments, strict=True):
             results[index] = lexicon.apply(tokens)
         if on_parse is not None:
-            on_parse(batch, parsed)
+            on_parse(batch, lines)
     return results
 
 
