@@ -381,6 +381,23 @@ def segments_from_parse(parsed: str | list[str]) -> list[list[str]]:
             pending = -1
             linked = after_te = after_number = False
             continue
+        if kind == TRANSPARENT:  # (the next kinds are frequent: handled here, in short)
+            if compound:
+                flush()
+            after_number = False
+            continue
+        if kind in (WEAK_VERB, TE):
+            if compound:
+                flush()
+            after_number = False
+            after_te = kind == TE
+            continue
+        if kind == NOUN_LINK:
+            if compound:
+                flush()
+            after_number = False
+            linked = True
+            continue
         if kind == SEGMENT:  # the boundary between two texts parsed together
             if compound:
                 flush()
@@ -452,17 +469,6 @@ def segments_from_parse(parsed: str | list[str]) -> list[list[str]]:
                     tokens[pending] = token + NEGATION_SUFFIX
             pending = -1
             linked = False
-            continue
-        if kind == WEAK_VERB:
-            after_te = False
-            continue
-        if kind == TRANSPARENT:
-            continue
-        if kind == TE:
-            after_te = True
-            continue
-        if kind == NOUN_LINK:
-            linked = True
             continue
     if compound:
         flush()
