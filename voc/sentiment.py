@@ -530,6 +530,25 @@ def analyse_parsed(
             previous_predicate = entry[4] or (previous_predicate and entry[6])
             after_polar = False
             continue
+        if (
+            kind == _CONTENT
+            and not entry[3]
+            and pending is None
+            and not after_polar
+            and not sentence_start
+            and not spaced
+        ):
+            # A content word with no polarity (most nouns and verbs): what the _CONTENT branch
+            # below does for it.
+            position += entry[5]
+            previous_predicate = entry[4]
+            if not previous_predicate:
+                last_noun = entry[2]
+            target = None
+            target_scale = scale
+            target_lemma = entry[2]
+            scale = 1.0
+            continue
         if kind == _SEGMENT:
             if active:
                 results.append(
