@@ -386,6 +386,13 @@ def segments_from_parse(parsed: str | list[str]) -> list[list[str]]:
                 flush()
             after_number = False
             continue
+        if kind == NOUN or (kind == COUNTER and not after_number):
+            compound.append(lemma)
+            has_noun = True
+            linked = False
+            after_number = False
+            after_te = False
+            continue
         if kind in (WEAK_VERB, TE):
             if compound:
                 flush()
@@ -405,13 +412,6 @@ def segments_from_parse(parsed: str | list[str]) -> list[list[str]]:
             tokens = []
             pending = -1
             linked = after_te = after_number = False
-            continue
-        if kind == NOUN or (kind == COUNTER and not after_number):
-            compound.append(lemma)
-            has_noun = True
-            linked = False
-            after_number = False
-            after_te = False
             continue
         if kind == PREFIX:
             if compound:
