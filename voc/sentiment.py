@@ -92,7 +92,7 @@ from pathlib import Path  # noqa: E402
 
 from voc.clauses import CONTRAST_CONJUNCTIONS, CONTRAST_PARTICLES, SENTENCE_ENDS  # noqa: E402
 from voc.normalize import normalize_text  # noqa: E402
-from voc.tokenize import READABLE, SENTINEL, _base  # noqa: E402
+from voc.tokenize import READABLE, SENTINEL, _base, line_fields  # noqa: E402
 
 POSITIVE_LABEL, NEGATIVE_LABEL, NEUTRAL_LABEL, MIXED_LABEL = (
     "positive",
@@ -198,20 +198,19 @@ _KAOMOJI_NEGATIVE = re.compile(
     r"\(T[_\-]?T\)|T_T|\(;_;\)|\(´・ω・`\)|\(-_-\)|orz|\(>_<\)|\(泣\)|泣"
 )
 _KAOMOJI_HINT = frozenset("^T;orz泣≧´-")
-_REQUEST = re.compile(
-    r"(?:て|で)(?:ほしい|欲しい|下さい|ください|頂きたい|いただきたい|もらいたい)"
-)
-_WISH = re.compile(
-    r"(?:と|ば|たら|なら)(?:ありがたい|有り難い|助かる|助かります|嬉しい|うれしい|いい|良い|よい|いいな)"
-)
+_REQUEST_TAIL = r"(?:ほしい|欲しい|下さい|ください|頂きたい|いただきたい|もらいたい)"
+_REQUEST = re.compile(r"(?:て|で)" + _REQUEST_TAIL)
+_WISH_TAIL = r"(?:ありがたい|有り難い|助かる|助かります|嬉しい|うれしい|いい|良い|よい|いいな)"
+_WISH = re.compile(r"(?:と|ば|たら|なら)" + _WISH_TAIL)
 _QUESTION = re.compile(r"なぜ|何故|なんで|どうして|どうなって(?:る|い)")
 # 〜してくれた / 〜していただいた / 〜してもらえた: a favour received; not 〜してもらえるよう (a
 # request) nor 〜してくれた人 (a relative clause naming someone).
-_BENEFACTIVE = re.compile(
-    r"(?:て|で)(?:くれ(?:た|て|る|ます|まし)|(?:下|くだ)さ(?:った|って|る|いま)"
+_BENEFACTIVE_TAIL = (
+    r"(?:くれ(?:た|て|る|ます|まし)|(?:下|くだ)さ(?:った|って|る|いま)"
     r"|(?:いただ|頂)(?:いた|いて|け(?:た|て|ま))|もら(?:えた|えて|った|って|えま))"
     r"(?!人|方|ひと|よう|者|[一-龥ァ-ヶ])"
 )
+_BENEFACTIVE = re.compile(r"(?:て|で)" + _BENEFACTIVE_TAIL)
 _SURPRISE = re.compile(r"なんて(?:[。!?…、]|$)")
 _REGRET = re.compile(r"ば(?:よかった|良かった)")
 _LIKE = re.compile(r"気に入")
@@ -242,7 +241,8 @@ _NOW_ABLE = re.compile(r"(?:でき|られ|れ|え|け|せ|め|べ|て)るよう�
 NOW_ABLE_VALUE = 0.6
 _WITHOUT_WAITING = re.compile(r"待たず|待たされず|並ばず")
 RELIEF_VALUE = 0.6
-_NEVER_HAD = re.compile(r"(?:た|だ)ことが(?:ない|無い|あり?ません|なかった|なく)")
+_NEVER_HAD_TAIL = r"ことが(?:ない|無い|あり?ません|なかった|なく)"
+_NEVER_HAD = re.compile(r"(?:た|だ)" + _NEVER_HAD_TAIL)
 BENEFACTIVE_VALUE = 0.6
 SURPRISE_VALUE = -0.6
 REGRET_VALUE = -0.6
@@ -399,6 +399,8 @@ _PRICE_WORDS = frozenset({"高い", "安い"}) | PRICE_NOUNS
 def _line(line: str) -> tuple[int, str, str, float, bool]:
     """(kind, surface, lemma, polarity, is_predicate) of one line of MeCab's compact output."""
     fields = line.split("\t")
+    if len(fields) == 2:  # the vocfull format (``voc.tokenize.parse_batches``)
+        fields = list(line_fields(line) or fields)
     surface = fields[0]
     if len(fields) < 3:
         return _OTHER, surface, "", 0.0, False
@@ -483,7 +485,9 @@ def _classified(line: str) -> tuple[int, str, str, float, bool, int, bool]:
     return entry
 
 
-def analyse_parsed(parsed: str, texts: list[str], *, find: bool = False) -> list[ItemSentiment]:
+def analyse_parsed(
+    parsed: str | list[str], texts: list[str], *, find: bool = False
+) -> list[ItemSentiment]:
     """The sentiment of each text in ``tagger.parse(BOUNDARY + BOUNDARY.join(texts) + BOUNDARY)``
     (as ``voc.tokenize.tokenize_many_normalized`` parses a batch): one walk over the lines.
 
@@ -512,7 +516,7 @@ def analyse_parsed(parsed: str, texts: list[str], *, find: bool = False) -> list
     last_noun = ""
     pending: list[float] | bool | None = None
     after_polar = False  # the previous word was a polar one (an adverbial before a verb)
-    for line in parsed.split("\n"):
+    for line in parsed.split("\n") if isinstance(parsed, str) else parsed:
         entry = cache_get(line)
         if entry is None:
             if not line or line == "EOS":
@@ -525,6 +529,25 @@ def analyse_parsed(parsed: str, texts: list[str], *, find: bool = False) -> list
             position += entry[5]
             previous_predicate = entry[4] or (previous_predicate and entry[6])
             after_polar = False
+            continue
+        if (
+            kind == _CONTENT
+            and not entry[3]
+            and pending is None
+            and not after_polar
+            and not sentence_start
+            and not spaced
+        ):
+            # A content word with no polarity (most nouns and verbs): what the _CONTENT branch
+            # below does for it.
+            position += entry[5]
+            previous_predicate = entry[4]
+            if not previous_predicate:
+                last_noun = entry[2]
+            target = None
+            target_scale = scale
+            target_lemma = entry[2]
+            scale = 1.0
             continue
         if kind == _SEGMENT:
             if active:
@@ -795,27 +818,42 @@ def _finish(text: str, cuts: list[tuple[int, bool]], events: list[list[float]]) 
     return combine(scored)
 
 
+def _each(heads: Iterable[str], tail: str = "") -> list[str]:
+    """``(?:a|b)tail`` as the alternatives ``atail``, ``btail``."""
+    return [re.escape(head) + tail for head in heads]
+
+
+# Whether a text may hold any cue of ``_text_cues`` (most texts: no): the union of the cues'
+# patterns, written so that every alternative starts with a literal character. Python's regular
+# expressions then scan for those characters only and skip an alternative at its first character;
+# an alternative starting with a group or a class is tried in full at every position.
+# (tests/voc/test_sentiment.py checks it agrees with the cues' own patterns.)
 _ANY_CUE = re.compile(
     "|".join(
         [
             _NEVER_AGAIN,
             _NEUTRAL_IDIOM.pattern,
-            _WISH.pattern,
-            _REQUEST.pattern,
+            *_each(("と", "ば", "たら", "なら"), _WISH_TAIL),
+            *_each(("て", "で"), _REQUEST_TAIL),
             _QUESTION.pattern,
             r"\?",
-            _BENEFACTIVE.pattern,
+            *_each(("て", "で"), _BENEFACTIVE_TAIL),
             _SURPRISE.pattern,
             _REGRET.pattern,
-            _NEVER_HAD.pattern,
+            *_each(("た", "だ"), _NEVER_HAD_TAIL),
             "のに",
             _LIKE.pattern,
-            _REDUCTION,  # the cheap half of _RELIEF
-            _INQUIRY.pattern,
+            # _REDUCTION (the cheap half of _RELIEF)
+            r"減(?:り|っ|る|ら|少)|減らせ|なくな|無くな|ゼロ|解消|軽減|治(?:っ|り|る)|直(?:っ|り|る)",
+            "消え|省け",
+            *_each(("ます", "です", "でしょう", "ません", "ました"), r"か(?:[?？。]|$)"),
+            *_each(("ます", "です", "でしょう"), "か[、ね]"),
+            r"教えて(?:ください|下さい|いただけ|頂け)",
+            *_each(("ます", "でしょう", "です"), "か[?？]"),
             "ようにな",  # the cheap half of _NOW_ABLE
             _EXCESS_CUT.pattern,
             _WITHOUT_WAITING.pattern,
-            "[" + re.escape("".join(sorted(_KAOMOJI_HINT))) + "]",
+            *_each(sorted(_KAOMOJI_HINT)),
         ]
     )
 )
@@ -933,7 +971,7 @@ def analyse_many_with_tokens(
     normalized = [normalize_text(text) for text in texts]
     scored: list[ItemSentiment] = [EMPTY_SENTIMENT] * len(normalized)
 
-    def on_parse(batch: list[int], parsed: str) -> None:
+    def on_parse(batch: list[int], parsed: list[str]) -> None:
         items = analyse_parsed(parsed, [normalized[index] for index in batch])
         for index, item in zip(batch, items, strict=True):
             scored[index] = item

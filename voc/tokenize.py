@@ -21,6 +21,7 @@ instead of building a Python object per token, and each distinct output line is 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import shutil
@@ -126,13 +127,20 @@ EMPTY_LEXICON = Lexicon()
 _local = threading.local()
 
 
-# MeCab prints only what the tokeniser reads: surface, lemma, part of speech (3 levels).
+# MeCab prints only what the tokeniser reads: surface, lemma, part of speech (3 levels). The bulk
+# path (``parse_batches``) reads ``vocfull``, the surface and the whole feature string: MeCab
+# copies it as it is, without splitting it per word (``%f[…]``/``%F`` cost more than the
+# longer lines do), and each distinct line is split once, in Python (``line_fields``).
 COMPACT_FORMAT = """
 output-format-type = voc
 node-format-voc = %m\\t%f[7]\\t%F-[0,1,2]\\n
 unk-format-voc = %m\\t%m\\t%F-[0,1,2]\\n
 bos-format-voc =
 eos-format-voc = EOS\\n
+node-format-vocfull = %m\\t%H\\n
+unk-format-vocfull = %m\\t%H\\n
+bos-format-vocfull =
+eos-format-vocfull = EOS\\n
 """
 DICTIONARY_FILES = (
     "char.bin",
@@ -185,15 +193,41 @@ def tagger():  # type: ignore[no-untyped-def]
     """This thread's MeCab tagger (created once; fugashi taggers are not shared across threads)."""
     instance = getattr(_local, "tagger", None)
     if instance is None:
-        import fugashi
-
-        directory = compact_dictionary_dir()
-        if directory is not None:
-            instance = fugashi.GenericTagger(f"-r {directory / 'mecabrc'} -d {directory}")
-        else:
-            instance = fugashi.Tagger()
-        _local.tagger = instance
+        instance = _local.tagger = _new_tagger("")
     return instance
+
+
+def bulk_tagger():  # type: ignore[no-untyped-def]
+    """This thread's tagger for ``parse_batches`` (the ``vocfull`` format, see above)."""
+    instance = getattr(_local, "bulk_tagger", None)
+    if instance is None:
+        instance = _local.bulk_tagger = _new_tagger("-Ovocfull")
+    return instance
+
+
+def _new_tagger(options: str):  # type: ignore[no-untyped-def]
+    import fugashi
+
+    directory = compact_dictionary_dir()
+    if directory is not None:
+        return fugashi.GenericTagger(f"-r {directory / 'mecabrc'} -d {directory} {options}")
+    return fugashi.Tagger()
+
+
+def line_fields(line: str) -> tuple[str, str, str] | None:
+    """(surface, lemma, part of speech as "名詞-普通名詞-一般") of one line of the compact or the
+    ``vocfull`` output (what ``%m\\t%f[7]\\t%F-[0,1,2]`` prints: an unknown word's lemma is its
+    surface; ``*`` levels are left out); None for any other line."""
+    fields = line.split("\t")
+    if len(fields) == 3:
+        return fields[0], fields[1], fields[2]
+    if len(fields) != 2:
+        return None
+    surface, feature = fields
+    # A quoted field has a comma inside.
+    parts = next(csv.reader([feature])) if '"' in feature else feature.split(",", 8)
+    lemma = parts[7] if len(parts) > 7 else surface
+    return surface, lemma, "-".join(part for part in parts[:3] if part != "*")
 
 
 def _base(lemma: str) -> str:
@@ -226,8 +260,8 @@ def clear_cache() -> None:
 def _classify(line: str) -> tuple[int, str, str]:
     fields = line.split("\t")
     surface = fields[0]
-    if len(fields) == 3:  # the compact format: surface, lemma, part of speech
-        lemma, pos = fields[1], fields[2]
+    if len(fields) in (2, 3):  # the compact or the vocfull format
+        _surface, lemma, pos = line_fields(line)  # type: ignore[misc]
     elif len(fields) >= 5:  # unidic-lite's default format
         lemma, pos = fields[3], fields[4]
     else:
@@ -303,13 +337,14 @@ def _keep(token: str) -> bool:
     return not (len(token) == 1 and ord(token) < 0x4E00)
 
 
-def tokens_from_parse(parsed: str) -> list[str]:
+def tokens_from_parse(parsed: str | list[str]) -> list[str]:
     """Content tokens from ``tagger.parse(text)`` output."""
     return [token for segment in segments_from_parse(parsed) for token in segment]
 
 
-def segments_from_parse(parsed: str) -> list[list[str]]:
-    """Content tokens of each text in ``tagger.parse(BOUNDARY.join(texts))`` output."""
+def segments_from_parse(parsed: str | list[str]) -> list[list[str]]:
+    """Content tokens of each text in ``tagger.parse(BOUNDARY.join(texts))`` output (or its
+    lines)."""
     segments: list[list[str]] = []
     tokens: list[str] = []
     compound: list[str] = []
@@ -333,7 +368,7 @@ def segments_from_parse(parsed: str) -> list[list[str]]:
         has_noun = False
 
     cache = _CACHE
-    for line in parsed.split("\n"):
+    for line in parsed.split("\n") if isinstance(parsed, str) else parsed:
         entry = cache.get(line)
         if entry is None:
             if line == "EOS" or not line:
@@ -346,13 +381,10 @@ def segments_from_parse(parsed: str) -> list[list[str]]:
             pending = -1
             linked = after_te = after_number = False
             continue
-        if kind == SEGMENT:  # the boundary between two texts parsed together
+        if kind == TRANSPARENT:  # (the next kinds are frequent: handled here, in short)
             if compound:
                 flush()
-            segments.append(tokens)
-            tokens = []
-            pending = -1
-            linked = after_te = after_number = False
+            after_number = False
             continue
         if kind == NOUN or (kind == COUNTER and not after_number):
             compound.append(lemma)
@@ -360,6 +392,26 @@ def segments_from_parse(parsed: str) -> list[list[str]]:
             linked = False
             after_number = False
             after_te = False
+            continue
+        if kind in (WEAK_VERB, TE):
+            if compound:
+                flush()
+            after_number = False
+            after_te = kind == TE
+            continue
+        if kind == NOUN_LINK:
+            if compound:
+                flush()
+            after_number = False
+            linked = True
+            continue
+        if kind == SEGMENT:  # the boundary between two texts parsed together
+            if compound:
+                flush()
+            segments.append(tokens)
+            tokens = []
+            pending = -1
+            linked = after_te = after_number = False
             continue
         if kind == PREFIX:
             if compound:
@@ -418,17 +470,6 @@ def segments_from_parse(parsed: str) -> list[list[str]]:
             pending = -1
             linked = False
             continue
-        if kind == WEAK_VERB:
-            after_te = False
-            continue
-        if kind == TRANSPARENT:
-            continue
-        if kind == TE:
-            after_te = True
-            continue
-        if kind == NOUN_LINK:
-            linked = True
-            continue
     if compound:
         flush()
     segments.append(tokens)
@@ -455,42 +496,61 @@ def analyze(text: str | None, lexicon: Lexicon = EMPTY_LEXICON) -> tuple[str, li
 def parse_batches(texts: Sequence[str]) -> Iterator[tuple[list[int], str]]:
     """(indices, MeCab output) of the non-empty ``texts``, a batch at a time.
 
-    Up to ``BATCH_TEXTS`` texts are joined with ``BOUNDARY`` (one MeCab call per batch saves
-    MeCab's per-call work); every text sits between two boundaries (also the first and the
-    last), so what is read from a text's lines never depends on what else is in its batch.
+    The output reads as ``tagger.parse(BOUNDARY + BOUNDARY.join(batch) + BOUNDARY)``: every text
+    sits between two boundaries (also the first and the last), so what is read from a text's
+    lines never depends on what else is in its batch. Each text is parsed on its own between
+    two full stops (``。text。``) and the boundary's own line is put between the outputs: the
+    same lines (MeCab's best path through a full stop does not depend on what lies beyond it),
+    but MeCab works on short inputs (a long lattice costs more per character) and never on the
+    unknown boundary character.
     """
     parse = tagger().parse
+    separator = f"\n{_boundary_line()}\n"
     batch: list[int] = []
+    outputs: list[str] = [""]
     chars = 0
     for index, text in enumerate(texts):
         if not text:
             continue
         batch.append(index)
+        outputs.append(parse(f"。{text}。"))
         chars += len(text)
         if len(batch) >= BATCH_TEXTS or chars >= BATCH_CHARS:
-            yield batch, parse(BOUNDARY + BOUNDARY.join(texts[i] for i in batch) + BOUNDARY)
-            batch, chars = [], 0
+            outputs.append("")
+            yield batch, separator.join(outputs)
+            batch, outputs, chars = [], [""], 0
     if batch:
-        yield batch, parse(BOUNDARY + BOUNDARY.join(texts[i] for i in batch) + BOUNDARY)
+        outputs.append("")
+        yield batch, separator.join(outputs)
+
+
+def _boundary_line() -> str:
+    """MeCab's line for ``SENTINEL`` (the boundary between two texts of a batch)."""
+    line = getattr(_local, "boundary_line", None)
+    if line is None:
+        line = _local.boundary_line = tagger().parse(SENTINEL).split("\n", 1)[0]
+    return line
 
 
 def tokenize_many_normalized(
     texts: Sequence[str],
     lexicon: Lexicon = EMPTY_LEXICON,
-    on_parse: Callable[[list[int], str], None] | None = None,
+    on_parse: Callable[[list[int], list[str]], None] | None = None,
 ) -> list[list[str]]:
     """Tokens of many normalised texts, parsed a batch at a time (``parse_batches``).
 
-    ``on_parse(indices, parsed)``, when given, sees each batch's MeCab output too (the
+    ``on_parse(indices, lines)``, when given, sees each batch's MeCab output too, as lines (the
     sentiment walk reads the same parse: one MeCab call per text for both).
     """
     results: list[list[str]] = [[] for _ in texts]
     for batch, parsed in parse_batches(texts):
-        segments = segments_from_parse(parsed)[1:-1]
+        # Split once: both walks read the same line objects (each line's hash is computed once).
+        lines = parsed.split("\n")
+        segments = segments_from_parse(lines)[1:-1]
         for index, tokens in zip(batch, segments, strict=True):
             results[index] = lexicon.apply(tokens)
         if on_parse is not None:
-            on_parse(batch, parsed)
+            on_parse(batch, lines)
     return results
 
 

@@ -298,3 +298,69 @@ def test_topic_list_counts_mixed_items_in_the_sentiment_mix():
 )
 def test_relief_inquiries_and_clipped_excess(text, expected):
     assert label(text) == expected
+
+
+def test_the_cue_prefilter_matches_where_one_of_the_cues_does():
+    """``_ANY_CUE`` (written for speed) is the union of the cues it stands for, at every offset."""
+    import re
+
+    from voc import sentiment
+
+    union = re.compile(
+        "|".join(
+            [
+                sentiment._NEVER_AGAIN,
+                *(
+                    pattern.pattern
+                    for pattern in (
+                        sentiment._NEUTRAL_IDIOM,
+                        sentiment._WISH,
+                        sentiment._REQUEST,
+                        sentiment._QUESTION,
+                        sentiment._BENEFACTIVE,
+                        sentiment._SURPRISE,
+                        sentiment._REGRET,
+                        sentiment._NEVER_HAD,
+                        sentiment._LIKE,
+                        sentiment._INQUIRY,
+                        sentiment._EXCESS_CUT,
+                        sentiment._WITHOUT_WAITING,
+                    )
+                ),
+                r"\?",
+                "のに",
+                sentiment._REDUCTION,
+                "ようにな",
+                "[" + re.escape("".join(sorted(sentiment._KAOMOJI_HINT))) + "]",
+            ]
+        )
+    )
+    path = Path(__file__).resolve().parents[1] / "data" / "voc_handwritten" / "voc_handwritten.csv"
+    with open(path, encoding="utf-8") as rows:
+        texts = [row["text"] for row in csv.DictReader(rows)]
+    texts += [
+        "二度と行かない",
+        "可もなく不可もなく",
+        "早く直してほしい",
+        "対応してくれた人",
+        "対応していただけました",
+        "解約できますか？",
+        "教えてください",
+        "高すぎ",
+        "待たずに入れた",
+        "残業が減りました",
+        "なんで繋がらないの",
+        "最高(^^)",
+        "orz",
+        "行ったことがない",
+        "見られるようになった",
+        "気に入らない",
+        "安ければよかった",
+    ]
+    checked = 0
+    for text in texts:
+        for offset in range(len(text) + 1):
+            expected = union.match(text, offset) is not None
+            assert (sentiment._ANY_CUE.match(text, offset) is not None) == expected, text[offset:]
+            checked += expected
+    assert checked > 100
