@@ -97,6 +97,22 @@ def test_formula_injection_is_neutralised(client, world):
     assert rows[1][text_column] == '\'=HYPERLINK("http://evil.example","click")'
 
 
+def test_export_names_the_owner_by_display_name(client, world):
+    """The inbox CSV shows owners as the inbox does: by display name, never the login name."""
+    from engagement.platform.branding import set_display_name
+
+    set_display_name(user=world["agent"], display_name="佐藤 花子")
+    item = make_item(team=world["team_a"], owner=world["agent"])
+    client.force_login(world["lead"])
+    response = client.post(
+        LIST, {"action": "export_csv", "_selected_action": [item.id], "index": 0}
+    )
+    body = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[1][rows[0].index("担当者")] == "佐藤 花子"
+    assert world["agent"].get_username() not in body
+
+
 def test_small_bulk_assign_runs_at_once_with_audit(client, world):
     client.force_login(world["lead"])
     items = [world["item_a"], world["item_b"]]

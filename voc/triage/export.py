@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement.platform.branding import staff_label
 from engagement.platform.spreadsheets import cell
 from voc.models import FeedbackItem
 
@@ -64,7 +65,7 @@ def export_rows(*, queryset: QuerySet[FeedbackItem], user: Any) -> Iterator[str]
             item.get_state_display(),
             item.get_priority_display(),
             timezone.localtime(item.due_at).strftime(fmt) if item.due_at else "",
-            item.owner.get_username() if item.owner_id else "",
+            staff_label(item.owner) if item.owner_id else "",  # the name staff know them by
             item.team.name if item.team_id else "",
             item.topic.name if item.topic_id else "",
             item.get_sentiment_display() if item.sentiment else "",

@@ -111,6 +111,6 @@ def item_page_context(*, item: FeedbackItem, user: Any) -> dict[str, Any]:
 
 
 def items_for_export(queryset: QuerySet[FeedbackItem]) -> QuerySet[FeedbackItem]:
-    return queryset.select_related("customer", "topic", "owner", "team").prefetch_related(
-        Prefetch("item_tags", queryset=ItemTag.objects.select_related("tag"))
-    )
+    return queryset.select_related(
+        "customer", "topic", "owner__staff_profile", "team"
+    ).prefetch_related(Prefetch("item_tags", queryset=ItemTag.objects.select_related("tag")))
