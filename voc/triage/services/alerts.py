@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement.platform import outbox
+from engagement.platform.branding import staff_label
 from voc.models import FeedbackItem
 
 from ..businesshours import TOKYO, business_hours_between
@@ -145,7 +146,7 @@ def notify_mention(*, note: Note, user: Any) -> Alert | None:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("[Feedback] You were mentioned on item #%(id)s") % {"id": note.item_id}
         body = _("%(author)s mentioned you in a note:\n\n%(note)s\n\n%(url)s\n") % {
-            "author": note.author.get_username() if note.author else "-",
+            "author": staff_label(note.author) if note.author else "-",
             "note": note.body[:2000],
             "url": item_url(note.item_id),
         }
@@ -168,7 +169,7 @@ def _overdue_body(item: FeedbackItem) -> str:
             "%(text)s\n\n%(url)s\n"
         ) % {
             "state": item.get_state_display(),
-            "owner": item.owner.get_username() if item.owner_id else "-",
+            "owner": staff_label(item.owner) if item.owner_id else "-",
             "team": item.team.name if item.team_id else "-",
             "due": _when(item.due_at),
             "text": excerpt(item.text, 300),

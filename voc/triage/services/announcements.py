@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from engagement.integrations import services as integrations
 from engagement.integrations.models import ChatKind, WebhookEvent
+from engagement.platform.branding import staff_label
 from voc.models import FeedbackItem
 from voc.services.announcements import item_payload, item_url
 
@@ -44,7 +45,7 @@ def announce_sla_breach(*, item: FeedbackItem, due_key: str, due_label: str) -> 
             "id": item.id,
             "due": due_label,
             "team": item.team.name if item.team_id else "-",
-            "owner": item.owner.get_username() if item.owner_id else _("(unassigned)"),
+            "owner": staff_label(item.owner) if item.owner_id else _("(unassigned)"),
         }
     return integrations.notify_chat(
         kind=ChatKind.SLA_BREACH,
