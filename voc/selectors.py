@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Avg, Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -171,6 +173,8 @@ def topic_mentions(
     one clause (``FeedbackItem.aspects``), or whose primary topic it is: one comment counts for
     every topic it speaks of."""
     wanted = set(topic_ids) if topic_ids is not None else None
+    if connection.vendor == "postgresql":
+        return _topic_mentions_sql(items, wanted)
     counts: Counter[int] = Counter()
     last = 0
     queryset = items.exclude(topic=None).order_by("id")
@@ -188,6 +192,30 @@ def topic_mentions(
                 if wanted is None or topic in wanted:
                     counts[topic] += 1
     return dict(counts)
+
+
+def _topic_mentions_sql(items: QuerySet[FeedbackItem], wanted: set[int] | None) -> dict[int, int]:
+    """``topic_mentions`` as one aggregate in PostgreSQL: each item's primary topic and the
+    topics of its clauses, distinct per item, counted per topic (the items are not read into
+    Python: at a million items the batched read took seconds)."""
+    try:
+        sql, params = (
+            items.exclude(topic=None).order_by().values("id", "topic_id", "aspects").query
+        ).sql_with_params()
+    except EmptyResultSet:
+        return {}
+    statement = (
+        f"SELECT m.t, COUNT(*) FROM ({sql}) i CROSS JOIN LATERAL ("  # noqa: S608 (ORM-built SQL, values as parameters)
+        "SELECT i.topic_id AS t UNION SELECT (a ->> 'topic_id')::numeric::bigint "
+        "FROM jsonb_array_elements(CASE WHEN jsonb_typeof(i.aspects) = 'array' "
+        "THEN i.aspects ELSE '[]'::jsonb END) a "
+        "WHERE jsonb_typeof(a) = 'object' AND jsonb_typeof(a -> 'topic_id') = 'number' "
+        "AND (a ->> 'topic_id')::numeric <> 0) m GROUP BY m.t"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    return {topic: n for topic, n in rows if wanted is None or topic in wanted}
 
 
 def topic_overview(

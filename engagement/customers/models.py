@@ -140,11 +140,21 @@ class BehaviourRecordQuerySet(models.QuerySet):
 
 
 class BehaviourRecord(TimeStampedModel):
+    # No index of their own: the composite indexes below start with each (an insert maintains
+    # every index; three fewer make imports of millions of records faster).
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="behaviours", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="behaviours",
+        verbose_name=_("customer"),
+        db_index=False,
     )
     kind = models.ForeignKey(
-        BehaviourKind, on_delete=models.PROTECT, related_name="records", verbose_name=_("kind")
+        BehaviourKind,
+        on_delete=models.PROTECT,
+        related_name="records",
+        verbose_name=_("kind"),
+        db_index=False,
     )
     occurred_at = models.DateTimeField(_("occurred at"))
     amount = models.BigIntegerField(_("amount (yen)"), null=True, blank=True)

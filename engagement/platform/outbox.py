@@ -26,7 +26,7 @@ from typing import Any
 from celery import Task, current_app
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from engagement.platform.models import OutboxMessage, OutboxState
@@ -60,9 +60,40 @@ def enqueue(
     except IntegrityError:
         # A concurrent transaction recorded the same key first.
         return OutboxMessage.objects.exclude(state=OutboxState.DONE).get(dedup_key=dedup_key)
-    message_id = message.id
-    transaction.on_commit(lambda: send(message_id=message_id))
+    _after_commit(message.id)
     return message
+
+
+def _pending() -> list[int]:
+    """Ids of messages enqueued on this connection whose after-commit send has not run yet."""
+    pending = getattr(connection, "outbox_pending", None)
+    if pending is None:
+        pending = connection.outbox_pending = []
+    return pending
+
+
+def _after_commit(message_id: int) -> None:
+    """Send ``message_id`` after the commit, with every other message of the transaction.
+
+    Each enqueue registers a callback (one registered in a savepoint that is rolled back is
+    dropped by Django); the first to run sends all the pending ids at once (``send_many``: one
+    read and one update for them all, not a read and a committed update each), the others
+    find nothing left. Ids left from a transaction that rolled back are dropped.
+    """
+    pending = _pending()
+    if not any(func is _send_pending for _sids, func, _robust in connection.run_on_commit):
+        pending.clear()  # left from a transaction that rolled back: those rows do not exist
+    pending.append(message_id)
+    transaction.on_commit(_send_pending)
+
+
+def _send_pending() -> None:
+    pending = _pending()
+    if not pending:
+        return
+    ids = list(pending)
+    pending.clear()
+    send_many(message_ids=ids)
 
 
 _tasks_imported = False
@@ -105,6 +136,36 @@ def send(*, message_id: int) -> bool:
         )
         return False
     return True
+
+
+def send_many(*, message_ids: list[int]) -> int:
+    """``send`` for several messages: one read and one update to sent for them all, then each is
+    handed to Celery in id order (one that fails goes back to pending for the sweeper, as with
+    ``send``). Never raises; returns how many were sent."""
+    messages = list(
+        OutboxMessage.objects.filter(id__in=message_ids)
+        .exclude(state=OutboxState.DONE)
+        .order_by("id")
+        .values_list("id", "task_name", "kwargs")
+    )
+    if not messages:
+        return 0
+    now = timezone.now()
+    OutboxMessage.objects.filter(id__in=[row[0] for row in messages]).exclude(
+        state=OutboxState.DONE
+    ).update(state=OutboxState.SENT, sent_at=now, attempts=F("attempts") + 1, updated_at=now)
+    sent = 0
+    for message_id, task_name, kwargs in messages:
+        try:
+            _task(task_name).apply_async(kwargs={**kwargs, OUTBOX_KWARG: message_id})
+        except Exception as exc:  # the broker is down, not answering, or the task failed eagerly
+            logger.warning("outbox message %s not sent: %s", message_id, exc.__class__.__name__)
+            OutboxMessage.objects.filter(id=message_id, state=OutboxState.SENT).update(
+                state=OutboxState.PENDING, last_error=f"{exc.__class__.__name__}: {exc}"[:2000]
+            )
+            continue
+        sent += 1
+    return sent
 
 
 def sweep(*, now: datetime | None = None, limit: int = 500) -> int:

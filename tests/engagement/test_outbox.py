@@ -147,3 +147,32 @@ def test_a_black_holed_broker_does_not_hang_the_request(celery_worker_process):
         thread.join()
     message = OutboxMessage.objects.get(id=result["id"])
     assert message.state == OutboxState.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_of_one_transaction_are_sent_together_after_commit(monkeypatch):
+    """An import enqueues hundreds of messages: after its commit they are read and marked sent
+    in one batch, not with a read and a committed update each; one enqueued in a savepoint that
+    was rolled back is not among them."""
+    batches: list[list[int]] = []
+    send_many = outbox.send_many
+
+    def spy(*, message_ids: list[int]) -> int:
+        batches.append(list(message_ids))
+        return send_many(message_ids=message_ids)
+
+    monkeypatch.setattr(outbox, "send_many", spy)
+    monkeypatch.setattr(outbox, "send", None)  # the one-message path is not taken
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            outbox.enqueue(task_name="tests.count_call", kwargs={"key": "rolled back"})
+            raise RuntimeError("savepoint rolled back")
+        messages = [
+            outbox.enqueue(task_name="tests.count_call", kwargs={"key": key})
+            for key in ("x", "y", "z")
+        ]
+        assert probe_tasks.EAGER_CALLS == []
+    assert probe_tasks.EAGER_CALLS == ["x", "y", "z"]
+    assert len(batches) == 1
+    assert set(batches[0]) >= {message.id for message in messages}
+    assert list(OutboxMessage.objects.values_list("state", flat=True)) == [OutboxState.DONE] * 3
