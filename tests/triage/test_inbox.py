@@ -236,3 +236,52 @@ def test_owner_choices_column_and_filter_show_display_names(client, world):
     detail = client.get(f"{LIST}{world['item_a'].id}/change/").content.decode()
     form_owner = re.search(r'<select name="owner".*?</select>', detail, re.S).group(0)
     assert "佐藤 花子" in form_owner and ">agent<" not in form_owner
+
+
+def test_inbox_and_its_export_filter_by_store_link_and_url_parameter(client, world):
+    """#14 §5: the store link and the allow-listed URL parameters narrow the inbox and what its
+    CSV export holds, as they narrow the dashboard and the reports."""
+    from django.utils import timezone
+
+    from surveys import services as survey_services
+    from surveys.links import LinkSource, PublicLink, UrlParameter
+    from surveys.models import Response, Wave
+
+    today = timezone.localdate()
+    wave = Wave.objects.create(name="W", starts_on=today, ends_on=today)
+    survey = survey_services.create_template_survey(
+        title="店舗アンケート", brand_name="さくら", wave=wave, slug="store-inbox"
+    )
+    shibuya = PublicLink.objects.create(
+        survey=survey, name="渋谷店", source=LinkSource.STORE, source_value="shibuya"
+    )
+    UrlParameter.objects.create(survey=survey, key="store")
+    made = {}
+    for name, link, store in (("渋谷", shibuya, "shibuya"), ("梅田", None, "umeda")):
+        response = Response.objects.create(
+            survey=survey,
+            status="completed",
+            submitted_at=timezone.now(),
+            public_link=link,
+            url_params={"store": store},
+        )
+        made[name] = make_item(
+            text=f"{name}の店舗で待たされました", team=world["team_a"], response=response
+        )
+    client.force_login(world["lead"])
+    page = client.get(LIST, {"param": "store=umeda"}).content.decode()
+    assert f"/{made['梅田'].id}/change/" in page and f"/{made['渋谷'].id}/change/" not in page
+    assert "store = shibuya" in page  # offered as a choice
+    page = client.get(LIST, {"link": str(shibuya.id)}).content.decode()
+    assert f"/{made['渋谷'].id}/change/" in page and f"/{made['梅田'].id}/change/" not in page
+    response = client.post(
+        LIST + "?param=store%3Dshibuya",
+        {
+            "action": "export_csv",
+            "_selected_action": [made["渋谷"].id],
+            "index": 0,
+            "select_across": 1,
+        },
+    )
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert "渋谷の店舗" in body and "梅田の店舗" not in body

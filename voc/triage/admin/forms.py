@@ -121,6 +121,65 @@ class SegmentFilter(admin.SimpleListFilter):
         return queryset.filter(customer__segment=self.value()) if self.value() else queryset
 
 
+class PublicLinkFilter(admin.SimpleListFilter):
+    """The store or campaign link the answer came through (``?link=<id>``, as the filter bar)."""
+
+    title = _("Store or campaign link")
+    parameter_name = "link"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        from surveys.links import PublicLink
+
+        links = PublicLink.objects.select_related("survey").order_by("survey__title", "name", "id")
+        return [(str(link.id), f"{link.name}（{link.survey.title}）") for link in links[:100]]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[FeedbackItem]
+    ) -> QuerySet[FeedbackItem]:
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(response__public_link_id=int(value))
+
+
+class UrlParameterFilter(admin.SimpleListFilter):
+    """An allow-listed URL parameter of the answer (``?param=store=shibuya``)."""
+
+    title = _("URL parameter")
+    parameter_name = "param"
+    values_per_key = 30
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        from django.db.models.fields.json import KeyTextTransform
+
+        from surveys.filters import parameter_keys
+        from surveys.models import Response
+
+        choices = []
+        for key in parameter_keys():
+            values = (
+                Response.objects.annotate(_value=KeyTextTransform(key, "url_params"))
+                .exclude(_value__isnull=True)
+                .order_by("_value")
+                .values_list("_value", flat=True)
+                .distinct()[: self.values_per_key]
+            )
+            choices += [(f"{key}={value}", f"{key} = {value}") for value in values if value]
+        return choices
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[FeedbackItem]
+    ) -> QuerySet[FeedbackItem]:
+        from surveys.filters import parameter_is
+
+        key, sep, value = (self.value() or "").partition("=")
+        if not sep:
+            return queryset if not self.value() else queryset.none()
+        return queryset.filter(parameter_is("response__url_params", key, value))
+
+
 class TagFilter(admin.SimpleListFilter):
     title = _("tag")
     parameter_name = "tag"
