@@ -150,6 +150,7 @@ class UrlParameterFilter(admin.SimpleListFilter):
     title = _("URL parameter")
     parameter_name = "param"
     values_per_key = 30
+    recent_responses = 5_000
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         from django.db.models.fields.json import KeyTextTransform
@@ -158,9 +159,22 @@ class UrlParameterFilter(admin.SimpleListFilter):
         from surveys.models import Response
 
         choices = []
-        for key in parameter_keys():
+        keys = parameter_keys()
+        # The values seen in the latest answers (two index reads bound the scan, whatever the
+        # number of responses); any other value works typed into the address (?param=k=v).
+        recent = Response.objects.all()
+        oldest = (
+            Response.objects.order_by("-id")
+            .values_list("id", flat=True)[self.recent_responses - 1 : self.recent_responses]
+            .first()
+            if keys
+            else None
+        )
+        if oldest is not None:
+            recent = recent.filter(id__gte=oldest)
+        for key in keys:
             values = (
-                Response.objects.annotate(_value=KeyTextTransform(key, "url_params"))
+                recent.annotate(_value=KeyTextTransform(key, "url_params"))
                 .exclude(_value__isnull=True)
                 .order_by("_value")
                 .values_list("_value", flat=True)

@@ -76,13 +76,15 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         "state",
         "priority",
         ("owner", StaffListFilter),
-        ("team", admin.RelatedOnlyFieldListFilter),
+        # Every team, survey and wave from their own (small) tables: "only those with items"
+        # would scan every visible item on each page load (0.9 s at a million items).
+        ("team", admin.RelatedFieldListFilter),
         "topic",
         "sentiment",
         NpsCategoryFilter,
         "channel",
-        ("response__survey", admin.RelatedOnlyFieldListFilter),
-        ("response__survey__wave", admin.RelatedOnlyFieldListFilter),
+        ("response__survey", admin.RelatedFieldListFilter),
+        ("response__survey__wave", admin.RelatedFieldListFilter),
         PublicLinkFilter,
         UrlParameterFilter,
         "touchpoint",
