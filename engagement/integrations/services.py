@@ -16,12 +16,13 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -243,26 +244,30 @@ def webhook_request(delivery: WebhookDelivery, *, timestamp: int) -> providers.R
     )
 
 
-def deliver_webhook(*, delivery_id: int) -> str:
-    """Send one due webhook delivery; returns its state afterwards."""
+def _deliver_due(
+    queryset: QuerySet[Any], delivery_id: int, send: Callable[[Any], providers.Result]
+) -> str:
+    """Lock one delivery, send it when due (``send`` builds and posts the request) and record
+    the result; returns its state afterwards. Shared by webhooks and chat alerts."""
     with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(of=("self",))
-            .select_related("endpoint")
-            .filter(id=delivery_id)
-            .first()
-        )
+        delivery = queryset.select_for_update(of=("self",)).filter(id=delivery_id).first()
         if delivery is None:
             return "missing"
-        now = timezone.now()
-        if not _due(delivery, now):
+        if not _due(delivery, timezone.now()):
             return delivery.state
         delivery.attempts += 1
+        return _record_result(delivery, send(delivery), timezone.now())
+
+
+def deliver_webhook(*, delivery_id: int) -> str:
+    """Send one due webhook delivery; returns its state afterwards."""
+
+    def send(delivery: WebhookDelivery) -> providers.Result:
         if encryption.is_unreadable(delivery.endpoint.secret):
-            result = _unreadable(_("signing secret of %(name)s") % {"name": delivery.endpoint})
-        else:
-            result = providers.post(webhook_request(delivery, timestamp=int(time.time())))
-        return _record_result(delivery, result, timezone.now())
+            return _unreadable(_("signing secret of %(name)s") % {"name": delivery.endpoint})
+        return providers.post(webhook_request(delivery, timestamp=int(time.time())))
+
+    return _deliver_due(WebhookDelivery.objects.select_related("endpoint"), delivery_id, send)
 
 
 def chat_request(delivery: ChatDelivery) -> providers.Request:
@@ -284,27 +289,16 @@ def chat_request(delivery: ChatDelivery) -> providers.Request:
 
 def deliver_chat(*, delivery_id: int) -> str:
     """Send one due chat alert; returns its state afterwards."""
-    with transaction.atomic():
-        delivery = (
-            ChatDelivery.objects.select_for_update(of=("self",))
-            .select_related("channel")
-            .filter(id=delivery_id)
-            .first()
-        )
-        if delivery is None:
-            return "missing"
-        now = timezone.now()
-        if not _due(delivery, now):
-            return delivery.state
-        delivery.attempts += 1
+
+    def send(delivery: ChatDelivery) -> providers.Result:
         channel = delivery.channel
         if encryption.is_unreadable(channel.webhook_url) or encryption.is_unreadable(
             channel.api_token
         ):
-            result = _unreadable(_("webhook URL or token of %(name)s") % {"name": channel})
-        else:
-            result = providers.post(chat_request(delivery))
-        return _record_result(delivery, result, timezone.now())
+            return _unreadable(_("webhook URL or token of %(name)s") % {"name": channel})
+        return providers.post(chat_request(delivery))
+
+    return _deliver_due(ChatDelivery.objects.select_related("channel"), delivery_id, send)
 
 
 def retry_due_deliveries(*, now: datetime | None = None, limit: int = 500) -> int:
