@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -271,20 +272,15 @@ def run_line_send(**options: Any) -> Iterator[dict[str, Any]]:
         users = set(rows.values_list("invitation__customer__line_user_id", flat=True))
         not_sent = rows.exclude(status=DeliveryStatus.SENT).count()
         never_reached = len(users - set(stand_in.delivered))
-        stuck: dict[str, int] = {}
+        stuck: Counter[str] = Counter()
         if not_sent:  # what a failed run needs to be understood: where the rest stopped
-            for status, error in rows.exclude(status=DeliveryStatus.SENT).values_list(
-                "status", "error"
-            ):
-                stuck[f"delivery {status}: {error[:120]}"] = (
-                    stuck.get(f"delivery {status}: {error[:120]}", 0) + 1
-                )
-            for state, error in OutboxMessage.objects.exclude(state=OutboxState.DONE).values_list(
-                "state", "last_error"
-            ):
-                stuck[f"outbox {state}: {error[:160]}"] = (
-                    stuck.get(f"outbox {state}: {error[:160]}", 0) + 1
-                )
+            unsent = rows.exclude(status=DeliveryStatus.SENT).values_list("status", "error")
+            stuck.update(f"delivery {status}: {error[:120]}" for status, error in unsent)
+            undone = OutboxMessage.objects.exclude(state=OutboxState.DONE)
+            stuck.update(
+                f"outbox {state}: {error[:160]}"
+                for state, error in undone.values_list("state", "last_error")
+            )
         yield {
             "benchmark": "line-send",
             "invitations": n,
@@ -302,7 +298,7 @@ def run_line_send(**options: Any) -> Iterator[dict[str, Any]]:
             "unexpected_requests": stand_in.bad,
             "worker_concurrency": concurrency,
             "progress_after_kill": progress[-8:],  # (seconds, sends recorded)
-            **({"stuck": stuck, "log": str(log_path)} if stuck else {}),
+            **({"stuck": dict(stuck), "log": str(log_path)} if stuck else {}),
         }
     finally:
         for worker in workers:
