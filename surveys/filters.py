@@ -209,15 +209,24 @@ def parameter_keys() -> list[str]:
     )
 
 
+def distinct_key_values(queryset: QuerySet, column: str, key: str, *, limit: int) -> list[str]:
+    """The distinct, non-blank texts of ``key`` in the JSON ``column`` of ``queryset``, sorted
+    (at most ``limit``): the choices of a store or URL-parameter filter."""
+    values = (
+        queryset.annotate(_value=KeyTextTransform(key, column))
+        .exclude(_value__isnull=True)
+        .values_list("_value", flat=True)
+        .distinct()
+        .order_by("_value")[:limit]
+    )
+    return [value for value in values if value]
+
+
 def filter_choices(*, segments: list[str] | None = None) -> dict[str, list[tuple[Any, str]]]:
     """The values a filter can take (at most 200 of each). ``segments``: the known segments,
     when the caller has them already (the dashboard's last summary rebuild lists them)."""
-    stores = (
-        Customer.objects.annotate(_store=KeyTextTransform(STORE_ATTRIBUTE, "attributes"))
-        .exclude(_store__isnull=True)
-        .values_list("_store", flat=True)
-        .distinct()
-        .order_by("_store")[:MAX_CHOICES]
+    stores = distinct_key_values(
+        Customer.objects.all(), "attributes", STORE_ATTRIBUTE, limit=MAX_CHOICES
     )
     if segments is None:
         segments = list(
@@ -232,7 +241,7 @@ def filter_choices(*, segments: list[str] | None = None) -> dict[str, list[tuple
         "surveys": [
             (s.id, s.title) for s in Survey.objects.order_by("-created_at", "-id")[:MAX_CHOICES]
         ],
-        "stores": [(s, s) for s in stores if s],
+        "stores": [(s, s) for s in stores],
         "links": [(link.id, f"{link.name}（{link.survey.title}）") for link in links[:MAX_CHOICES]],
         "segments": [(s, s) for s in segments],
         "touchpoints": [(value, str(label)) for value, label in Touchpoint.choices],

@@ -153,9 +153,7 @@ class UrlParameterFilter(admin.SimpleListFilter):
     recent_responses = 5_000
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        from django.db.models.fields.json import KeyTextTransform
-
-        from surveys.filters import parameter_keys
+        from surveys.filters import distinct_key_values, parameter_keys
         from surveys.models import Response
 
         choices = []
@@ -173,14 +171,8 @@ class UrlParameterFilter(admin.SimpleListFilter):
         if oldest is not None:
             recent = recent.filter(id__gte=oldest)
         for key in keys:
-            values = (
-                recent.annotate(_value=KeyTextTransform(key, "url_params"))
-                .exclude(_value__isnull=True)
-                .order_by("_value")
-                .values_list("_value", flat=True)
-                .distinct()[: self.values_per_key]
-            )
-            choices += [(f"{key}={value}", f"{key} = {value}") for value in values if value]
+            values = distinct_key_values(recent, "url_params", key, limit=self.values_per_key)
+            choices += [(f"{key}={value}", f"{key} = {value}") for value in values]
         return choices
 
     def queryset(
