@@ -222,6 +222,12 @@ def distinct_key_values(queryset: QuerySet, column: str, key: str, *, limit: int
     return [value for value in values if value]
 
 
+def link_choices(*, limit: int) -> list[tuple[int, str]]:
+    """Store and campaign links as filter choices: 「渋谷店（アンケート名）」."""
+    links = PublicLink.objects.select_related("survey").order_by("survey__title", "name", "id")
+    return [(link.id, f"{link.name}（{link.survey.title}）") for link in links[:limit]]
+
+
 def filter_choices(*, segments: list[str] | None = None) -> dict[str, list[tuple[Any, str]]]:
     """The values a filter can take (at most 200 of each). ``segments``: the known segments,
     when the caller has them already (the dashboard's last summary rebuild lists them)."""
@@ -235,14 +241,13 @@ def filter_choices(*, segments: list[str] | None = None) -> dict[str, list[tuple
             .distinct()
             .order_by("segment")[:MAX_CHOICES]
         )
-    links = PublicLink.objects.select_related("survey").order_by("survey__title", "name", "id")
     return {
         "waves": [(w.id, w.name) for w in Wave.objects.order_by("starts_on", "id")[:MAX_CHOICES]],
         "surveys": [
             (s.id, s.title) for s in Survey.objects.order_by("-created_at", "-id")[:MAX_CHOICES]
         ],
         "stores": [(s, s) for s in stores],
-        "links": [(link.id, f"{link.name}（{link.survey.title}）") for link in links[:MAX_CHOICES]],
+        "links": link_choices(limit=MAX_CHOICES),
         "segments": [(s, s) for s in segments],
         "touchpoints": [(value, str(label)) for value, label in Touchpoint.choices],
         "nps_bands": [(value, str(label)) for value, label in NpsCategory.choices],

@@ -128,10 +128,9 @@ class PublicLinkFilter(admin.SimpleListFilter):
     parameter_name = "link"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        from surveys.links import PublicLink
+        from surveys.filters import link_choices
 
-        links = PublicLink.objects.select_related("survey").order_by("survey__title", "name", "id")
-        return [(str(link.id), f"{link.name}（{link.survey.title}）") for link in links[:100]]
+        return [(str(pk), label) for pk, label in link_choices(limit=100)]
 
     def queryset(
         self, request: HttpRequest, queryset: QuerySet[FeedbackItem]
